@@ -1,0 +1,34 @@
+import { Check, Column, Entity, Index, JoinColumn, OneToOne, PrimaryColumn } from 'typeorm';
+import { Role } from '../auth/policy.js';
+import { bigintToNumber } from '../database/transformers.js';
+import { UserEntity } from '../users/user.entity.js';
+
+/** The AAA side of an account: organization, role, permissions and the prepaid time balance. */
+@Entity('aaa_profiles')
+@Check('CHK_aaa_profiles_balance_non_negative', '"balance_seconds" >= 0')
+@Check('CHK_aaa_profiles_role', `"role" IN ('admin', 'moderator', 'user', 'gateway')`)
+export class AaaProfileEntity {
+  @PrimaryColumn({ name: 'user_id', type: 'integer' })
+  userId!: number;
+
+  @OneToOne(() => UserEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id' })
+  user?: UserEntity;
+
+  @Index('IDX_aaa_profiles_organization')
+  @Column({ name: 'organization', type: 'varchar', length: 128, default: '' })
+  organization!: string;
+
+  @Column({ name: 'role', type: 'varchar', length: 16, default: Role.User })
+  role!: Role;
+
+  @Column({ name: 'permissions', type: 'text', array: true, default: () => "'{}'" })
+  permissions!: string[];
+
+  /** Paid seconds left, as of the last charge (open sessions may have used some since). */
+  @Column({ name: 'balance_seconds', type: 'bigint', default: 0, transformer: bigintToNumber })
+  balanceSeconds!: number;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt!: Date;
+}

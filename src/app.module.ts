@@ -1,0 +1,29 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AaaProfilesModule } from './aaa-profiles/aaa-profiles.module.js';
+import { AuthTokensModule } from './auth-tokens/auth-tokens.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { CommonModule } from './common/common.module.js';
+import type { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { buildDataSourceOptions } from './database/data-source-options.js';
+import { UsersModule } from './users/users.module.js';
+
+@Module({})
+export class AppModule {
+  /** `config.databaseUrl` must be resolved (DATABASE_URL or the embedded server) before this is built. */
+  static forRoot(config: AppConfig & { databaseUrl: string }): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        CommonModule,
+        TypeOrmModule.forRoot(buildDataSourceOptions(config.databaseUrl, config.databasePoolSize)),
+        AuthModule,
+        UsersModule,
+        AuthTokensModule,
+        AaaProfilesModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Role } from '../auth/policy.js';
+
+/** What authenticating a key needs, read in one indexed query. */
+export interface TokenCredential {
+  userId: number;
+  uuid: string;
+  username: string;
+  isActive: boolean;
+  isStaff: boolean;
+  tokenLifetime: number | null;
+  role: Role;
+  permissions: string[];
+  lastUsedAt: Date;
+}
+
+/** An auth-tokens listing row: the token joined with its user. */
+export interface TokenWithUser {
+  userId: number;
+  created: Date;
+  lastUsedAt: Date;
+  uuid: string;
+  firstName: string;
+  lastName: string;
+  username: string;
+  isActive: boolean;
+  tokenLifetime: number | null;
+}
+
+const TOKEN_WITH_USER_COLUMNS = `
+  t.user_id AS "userId", t.created AS "created", t.last_used_at AS "lastUsedAt", u.uuid AS "uuid",
+  u.first_name AS "firstName", u.last_name AS "lastName", u.username AS "username",
+  u.is_active AS "isActive", u.token_lifetime AS "tokenLifetime"`;
+
+/** Live: never expires, or used within its lifetime. `$1` is now. */
+const LIVE_TOKEN = `(u.token_lifetime IS NULL OR t.last_used_at + make_interval(secs => u.token_lifetime) > $1)`;
+
+@Injectable()
+export class AuthTokensRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async findCredentialByKeyHash(keyHash: string): Promise<TokenCredential | undefined> {
+    const rows: TokenCredential[] = await this.dataSource.query(
+      `SELECT t.user_id AS "userId", u.uuid AS "uuid", u.username AS "username", u.is_active AS "isActive",
+              u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime", p.role AS "role",
+              p.permissions AS "permissions", t.last_used_at AS "lastUsedAt"
+         FROM auth_tokens t
+         JOIN users u ON u.id = t.user_id
+         JOIN aaa_profiles p ON p.user_id = t.user_id
+        WHERE t.key_hash = $1`,
+      [keyHash],
+    );
+    return rows[0];
+  }
+
+  /** Refreshes the last-use stamp unless another request (or replica) already did since `staleBefore`. */
+  async touch(userId: number, keyHash: string, now: Date, staleBefore: Date): Promise<void> {
+    await this.dataSource.query(
+      'UPDATE auth_tokens SET last_used_at = $3 WHERE user_id = $1 AND key_hash = $2 AND last_used_at < $4',
+      [userId, keyHash, now, staleBefore],
+    );
+  }
+
+  /** Creates the user's token or replaces its key (the old key stops working at once). */
+  async upsert(userId: number, keyHash: string, now: Date, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.query(
+      `INSERT INTO auth_tokens (user_id, key_hash, created, last_used_at) VALUES ($1, $2, $3, $3)
+       ON CONFLICT (user_id) DO UPDATE SET key_hash = EXCLUDED.key_hash, created = EXCLUDED.created,
+                                         last_used_at = EXCLUDED.last_used_at`,
+      [userId, keyHash, now],
+    );
+  }
+
+  async findLiveByUserId(userId: number, now: Date): Promise<TokenWithUser | undefined> {
+    const rows: TokenWithUser[] = await this.dataSource.query(
+      `SELECT ${TOKEN_WITH_USER_COLUMNS} FROM auth_tokens t JOIN users u ON u.id = t.user_id
+        WHERE t.user_id = $2 AND ${LIVE_TOKEN}`,
+      [now, userId],
+    );
+    return rows[0];
+  }
+
+  async countLive(now: Date): Promise<number> {
+    const rows: { count: string }[] = await this.dataSource.query(
+      `SELECT count(*) AS count FROM auth_tokens t JOIN users u ON u.id = t.user_id WHERE ${LIVE_TOKEN}`,
+      [now],
+    );
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  /** A page of live tokens in a stable order (by user id). */
+  async findLivePage(now: Date, offset: number, limit: number): Promise<TokenWithUser[]> {
+    return this.dataSource.query(
+      `SELECT ${TOKEN_WITH_USER_COLUMNS} FROM auth_tokens t JOIN users u ON u.id = t.user_id
+        WHERE ${LIVE_TOKEN} ORDER BY t.user_id LIMIT $2 OFFSET $3`,
+      [now, limit, offset],
+    );
+  }
+
+  /** Deletes the user's token if it is live; returns whether there was one. */
+  async deleteLiveByUserId(userId: number, now: Date): Promise<boolean> {
+    const result: [unknown[], number] = await this.dataSource.query(
+      `DELETE FROM auth_tokens t USING users u WHERE u.id = t.user_id AND t.user_id = $2 AND ${LIVE_TOKEN}`,
+      [now, userId],
+    );
+    return result[1] > 0;
+  }
+
+  async deleteByUserId(userId: number, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.query('DELETE FROM auth_tokens WHERE user_id = $1', [userId]);
+  }
+}

@@ -1,0 +1,72 @@
+/** AAA roles a profile can hold. `gateway` is a service account for NAS / captive-portal gateways. */
+export enum Role {
+  Admin = 'admin',
+  Moderator = 'moderator',
+  User = 'user',
+  Gateway = 'gateway',
+}
+
+export const ROLES: readonly Role[] = Object.values(Role);
+
+/** What a caller may do. Granted by `is_staff`, by the profile's role, and by named permissions. */
+export enum Capability {
+  /** List every auth token (Waldur: staff only). */
+  TokensReadAll = 'tokens:read_all',
+  /** Revoke any user's token. */
+  TokensManage = 'tokens:manage',
+  /** List and read every subscriber's user_token record and balance. */
+  SubscribersRead = 'subscribers:read',
+  /** Create, replace and delete subscribers; change their role and permissions. */
+  SubscribersWrite = 'subscribers:write',
+  /** Change a subscriber's balance (top-ups, corrections). */
+  BalancesWrite = 'balances:write',
+  /** Manage accounts under /api/users/ (Waldur: staff only). */
+  UsersManage = 'users:manage',
+  /** Send accounting records and authorization requests for any subscriber (gateways). */
+  AccountingWrite = 'accounting:write',
+  /** Read accounting runs and any subscriber's sessions. */
+  AccountingRead = 'accounting:read',
+}
+
+export const CAPABILITIES: readonly Capability[] = Object.values(Capability);
+
+const ROLE_CAPABILITIES: Record<Role, readonly Capability[]> = {
+  [Role.Admin]: [Capability.SubscribersRead, Capability.SubscribersWrite, Capability.BalancesWrite, Capability.TokensManage, Capability.AccountingRead],
+  [Role.Moderator]: [Capability.SubscribersRead, Capability.BalancesWrite, Capability.AccountingRead],
+  [Role.Gateway]: [Capability.SubscribersRead, Capability.AccountingWrite],
+  [Role.User]: [],
+};
+
+/** The authenticated caller, as the guard attaches it to the request. */
+export interface Principal {
+  userId: number;
+  uuid: string;
+  username: string;
+  isStaff: boolean;
+  role: Role;
+  permissions: readonly string[];
+  capabilities: ReadonlySet<Capability>;
+}
+
+/**
+ * Effective capabilities: staff get everything; otherwise the role's set plus any permission
+ * whose name is a capability (e.g. `"balances:write"`). Other permission strings are labels
+ * for the client (the seed's `["read", "write"]`) and grant nothing beyond the caller's own record.
+ */
+export function capabilitiesFor(isStaff: boolean, role: Role, permissions: readonly string[]): ReadonlySet<Capability> {
+  if (isStaff) return new Set(CAPABILITIES);
+  const granted = new Set<Capability>(ROLE_CAPABILITIES[role] ?? []);
+  for (const permission of permissions) {
+    if ((CAPABILITIES as readonly string[]).includes(permission)) granted.add(permission as Capability);
+  }
+  return granted;
+}
+
+export function can(principal: Principal, capability: Capability): boolean {
+  return principal.capabilities.has(capability);
+}
+
+/** May the caller act on this user's own records (self) or on anyone's with the capability? */
+export function canActOn(principal: Principal, ownerUserId: number, capability: Capability): boolean {
+  return principal.userId === ownerUserId || can(principal, capability);
+}

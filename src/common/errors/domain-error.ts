@@ -1,0 +1,59 @@
+/**
+ * Every failure the services report. Services, the scheduler and the CLI throw these;
+ * only the HTTP exception filter turns them into status codes and DRF-style bodies.
+ */
+export enum ErrorCode {
+  NotAuthenticated = 'not_authenticated',
+  InvalidToken = 'invalid_token',
+  TokenExpired = 'token_expired',
+  UserInactive = 'user_inactive',
+  InvalidCredentials = 'invalid_credentials',
+  PermissionDenied = 'permission_denied',
+  NotFound = 'not_found',
+  InvalidPage = 'invalid_page',
+  MethodNotAllowed = 'method_not_allowed',
+  Validation = 'validation',
+  ParseError = 'parse_error',
+  UnsupportedMediaType = 'unsupported_media_type',
+  PayloadTooLarge = 'payload_too_large',
+  Conflict = 'conflict',
+  ServiceUnavailable = 'service_unavailable',
+}
+
+/** Field name → messages, as Django REST framework reports validation failures. */
+export type FieldErrors = Record<string, string[]>;
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly fieldErrors?: FieldErrors,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+
+  static validation(fieldErrors: FieldErrors): DomainError {
+    return new DomainError(ErrorCode.Validation, 'Invalid input.', fieldErrors);
+  }
+
+  static field(field: string, message: string): DomainError {
+    return DomainError.validation({ [field]: [message] });
+  }
+
+  static notFound(message = 'Not found.'): DomainError {
+    return new DomainError(ErrorCode.NotFound, message);
+  }
+
+  static permissionDenied(): DomainError {
+    return new DomainError(ErrorCode.PermissionDenied, 'You do not have permission to perform this action.');
+  }
+
+  static notAuthenticated(): DomainError {
+    return new DomainError(ErrorCode.NotAuthenticated, 'Authentication credentials were not provided.');
+  }
+
+  static methodNotAllowed(method: string): DomainError {
+    return new DomainError(ErrorCode.MethodNotAllowed, `Method "${method}" not allowed.`);
+  }
+}

@@ -1,0 +1,117 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, ValidateIf, validateSync } from 'class-validator';
+
+const toBoolean = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const normalized = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(normalized)) return true;
+  if (['0', 'false', 'no', 'off'].includes(normalized)) return false;
+  return value;
+};
+const toInteger = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
+const toLifetime = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const normalized = value.trim().toLowerCase();
+  if (normalized === 'never' || normalized === 'none' || normalized === '') return null;
+  return toInteger({ value: normalized });
+};
+
+/**
+ * The service's settings, read from the environment once at boot and validated.
+ * Every entry point (HTTP service, CLI, migration data source) reads the same class.
+ */
+export class EnvironmentVariables {
+  /** PostgreSQL connection URL. Unset: an embedded PostgreSQL is started with its data under DATA_DIR. */
+  @IsOptional()
+  @IsString()
+  @ValidateIf((_, value) => value !== '')
+  @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true }, { message: 'must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @IsString()
+  DATA_DIR: string = './.data';
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT: number = 3000;
+
+  @IsString()
+  HOST: string = '0.0.0.0';
+
+  /** Base of the absolute `url`, `user`, `next` and `previous` links. Defaults to http://localhost:PORT. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'must be an absolute http(s) URL' })
+  PUBLIC_URL?: string;
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  MIGRATIONS_RUN: boolean = true;
+
+  /** Lifetime given to new users' tokens, in seconds (>= 60), or `never`. */
+  @Transform(toLifetime)
+  @ValidateIf((_, value) => value !== null)
+  @IsInt({ message: 'must be an integer number of seconds or "never"' })
+  @Min(60)
+  TOKEN_LIFETIME_DEFAULT_SECONDS: number | null = 3600;
+
+  @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  DATABASE_POOL_SIZE: number = 20;
+}
+
+export interface AppConfig {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  port: number;
+  host: string;
+  publicUrl: string;
+  migrationsRun: boolean;
+  tokenLifetimeDefaultSeconds: number | null;
+  logLevel: EnvironmentVariables['LOG_LEVEL'];
+  databasePoolSize: number;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** Validates the environment and returns the typed configuration, or throws naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const known = Object.keys(new EnvironmentVariables());
+  const raw: Record<string, string> = {};
+  for (const key of [...known, 'DATABASE_URL', 'PUBLIC_URL']) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const vars = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
+  const errors = validateSync(vars, { whitelist: false });
+  if (errors.length > 0) {
+    throw new ConfigValidationError(
+      errors.map((error) => `${error.property}=${JSON.stringify(raw[error.property])}: ${Object.values(error.constraints ?? {}).join('; ')}`),
+    );
+  }
+  const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
+  return {
+    databaseUrl: vars.DATABASE_URL || undefined,
+    dataDir: vars.DATA_DIR,
+    port: vars.PORT,
+    host: vars.HOST,
+    publicUrl,
+    migrationsRun: vars.MIGRATIONS_RUN,
+    tokenLifetimeDefaultSeconds: vars.TOKEN_LIFETIME_DEFAULT_SECONDS,
+    logLevel: vars.LOG_LEVEL,
+    databasePoolSize: vars.DATABASE_POOL_SIZE,
+  };
+}

@@ -1,0 +1,6 @@
+import { AaaProfileEntity } from '../aaa-profiles/aaa-profile.entity.js';
+import { AuthTokenEntity } from '../auth-tokens/auth-token.entity.js';
+import { UserEntity } from '../users/user.entity.js';
+
+/** Every entity, listed once for the service, the CLI and the migration data source. */
+export const ENTITIES = [UserEntity, AaaProfileEntity, AuthTokenEntity];

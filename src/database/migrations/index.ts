@@ -1,0 +1,7 @@
+import { InitialSchema1795576587260 } from './1795576587260-InitialSchema.js';
+
+/**
+ * Every migration, in order. `npm run migration:generate -- src/database/migrations/<Name>` writes a
+ * new file; add its class here. Merged migrations are never edited.
+ */
+export const MIGRATIONS: Function[] = [InitialSchema1795576587260];
