@@ -1,0 +1,36 @@
+/** A query string as Fastify parses it: repeated keys become arrays. */
+export type RawQuery = Record<string, string | string[] | undefined>;
+
+/** Django's QueryDict.get: the last value of a repeated key. */
+export function queryValue(query: RawQuery, key: string): string | undefined {
+  const value = query[key];
+  return Array.isArray(value) ? value[value.length - 1] : value;
+}
+
+/**
+ * DRF's replace_query_param / remove_query_param: rebuilds the absolute URL with one key set
+ * (or removed) and the keys sorted, so links are stable and keep every filter.
+ */
+export function buildPageUrl(baseUrl: string, path: string, query: RawQuery, changes: Record<string, number | null>): string {
+  const params: [string, string][] = [];
+  const keys = new Set([...Object.keys(query), ...Object.keys(changes)]);
+  for (const key of [...keys].sort()) {
+    if (key in changes) {
+      const value = changes[key];
+      if (value !== null && value !== undefined) params.push([key, String(value)]);
+      continue;
+    }
+    const value = query[key];
+    for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) params.push([key, item]);
+  }
+  const search = new URLSearchParams(params).toString();
+  return `${baseUrl}${path}${search ? `?${search}` : ''}`;
+}
+
+/** DRF's _positive_int: a non-negative integer (positive when strict), capped at `cutoff`. */
+export function parsePositiveInt(raw: string | undefined, options: { strict: boolean; cutoff?: number }): number | undefined {
+  if (raw === undefined || !/^\s*\+?\d+\s*$/.test(raw)) return undefined;
+  const value = Number(raw.trim());
+  if (!Number.isSafeInteger(value) || (options.strict && value === 0)) return undefined;
+  return options.cutoff === undefined ? value : Math.min(value, options.cutoff);
+}
