@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { AaaProfileEntity } from '../aaa-profiles/aaa-profile.entity.js';
+import { Role } from '../auth/policy.js';
+import { UserEntity } from './user.entity.js';
+
+/** The AAA profile every account gets with it (defaults: no organization, role user, no balance). */
+export interface NewProfile {
+  organization: string;
+  role: Role;
+  permissions: string[];
+  balanceSeconds: number;
+}
+
+export const DEFAULT_PROFILE: NewProfile = { organization: '', role: Role.User, permissions: [], balanceSeconds: 0 };
+
+export interface NewUser {
+  username: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  passwordHash: string | null;
+  isActive: boolean;
+  isStaff: boolean;
+  tokenLifetime: number | null;
+  now: Date;
+}
+
+/** PostgreSQL's unique_violation on users.username. */
+export function isUsernameConflict(error: unknown): boolean {
+  const driverError = (error as { driverError?: { code?: string; constraint?: string }; code?: string; constraint?: string }) ?? {};
+  const code = driverError.driverError?.code ?? driverError.code;
+  const constraint = driverError.driverError?.constraint ?? driverError.constraint;
+  return code === '23505' && constraint === 'UQ_fe0bb3f6520ee0469504521e710';
+}
+
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private repo(manager?: EntityManager) {
+    return (manager ?? this.dataSource.manager).getRepository(UserEntity);
+  }
+
+  /**
+   * Creates an account: the user row and its AAA profile, in the caller's transaction when given.
+   * Throws the driver's unique violation on a taken username (see isUsernameConflict).
+   */
+  async insertWithProfile(user: NewUser, profile: NewProfile, manager?: EntityManager): Promise<UserEntity> {
+    const run = async (tx: EntityManager) => {
+      const saved = await this.insert(user, tx);
+      await tx.getRepository(AaaProfileEntity).insert({
+        userId: saved.id,
+        organization: profile.organization,
+        role: profile.role,
+        permissions: profile.permissions,
+        balanceSeconds: profile.balanceSeconds,
+        updatedAt: user.now,
+      });
+      return saved;
+    };
+    return manager ? run(manager) : this.dataSource.transaction(run);
+  }
+
+  private async insert(user: NewUser, manager?: EntityManager): Promise<UserEntity> {
+    const entity = this.repo(manager).create({
+      username: user.username,
+      email: user.email,
+      firstName: user.firstName,
+      lastName: user.lastName,
+      passwordHash: user.passwordHash,
+      isActive: user.isActive,
+      isStaff: user.isStaff,
+      tokenLifetime: user.tokenLifetime,
+      dateJoined: user.now,
+      updatedAt: user.now,
+    });
+    return this.repo(manager).save(entity);
+  }
+
+  findById(id: number, manager?: EntityManager): Promise<UserEntity | null> {
+    return this.repo(manager).findOneBy({ id });
+  }
+
+  findByUuid(uuid: string, manager?: EntityManager): Promise<UserEntity | null> {
+    return this.repo(manager).findOneBy({ uuid });
+  }
+
+  findByUsername(username: string, manager?: EntityManager): Promise<UserEntity | null> {
+    return this.repo(manager).findOneBy({ username });
+  }
+
+  async usernameTaken(username: string, exceptUserId?: number, manager?: EntityManager): Promise<boolean> {
+    const user = await this.findByUsername(username, manager);
+    return user !== null && user.id !== exceptUserId;
+  }
+
+  async update(id: number, changes: Partial<Omit<UserEntity, 'id' | 'uuid'>>, manager?: EntityManager): Promise<void> {
+    await this.repo(manager).update({ id }, changes);
+  }
+
+  async recordLogin(id: number, at: Date, manager?: EntityManager): Promise<void> {
+    await this.repo(manager).update({ id }, { lastLogin: at });
+  }
+
+  /** Deletes the account; its profile and token go with it (ON DELETE CASCADE). */
+  async delete(id: number, manager?: EntityManager): Promise<boolean> {
+    const result = await this.repo(manager).delete({ id });
+    return (result.affected ?? 0) > 0;
+  }
+}
