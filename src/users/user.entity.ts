@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Generated, PrimaryGeneratedColumn } from 'typeorm';
 
 /** An account: a subscriber, an operator or a gateway service account. */
 @Entity('users')
@@ -6,7 +6,9 @@ export class UserEntity {
   @PrimaryGeneratedColumn({ name: 'id' })
   id!: number;
 
-  @Column({ name: 'uuid', type: 'uuid', unique: true, default: () => 'gen_random_uuid()' })
+  /** Public identifier in /api/users/{uuid}/; gen_random_uuid() (the data source uses the pgcrypto generator). */
+  @Column({ name: 'uuid', type: 'uuid', unique: true })
+  @Generated('uuid')
   uuid!: string;
 
   @Column({ name: 'username', type: 'varchar', length: 128, unique: true })

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { AaaProfileEntity } from '../aaa-profiles/aaa-profile.entity.js';
 import { Role } from '../auth/policy.js';
 import { UserEntity } from './user.entity.js';
@@ -25,6 +25,23 @@ export interface NewUser {
   isStaff: boolean;
   tokenLifetime: number | null;
   now: Date;
+}
+
+/** Exact-match filters of the users list; an absent key does not filter. */
+export interface UserFilters {
+  username?: string;
+  isActive?: boolean;
+  isStaff?: boolean;
+}
+
+/** An account with the AAA profile fields an operator wants to see at a glance (the CLI's list). */
+export interface UserSummary {
+  id: number;
+  username: string;
+  isStaff: boolean;
+  isActive: boolean;
+  role: Role;
+  organization: string;
 }
 
 /** PostgreSQL's unique_violation on users.username. */
@@ -77,6 +94,44 @@ export class UsersRepository {
       updatedAt: user.now,
     });
     return this.repo(manager).save(entity);
+  }
+
+  /** Runs `work` in one transaction; pass its manager to this and other repositories' methods. */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** Only the filters that are set: TypeORM 1.x rejects undefined values in a `where`. */
+  private where(filters: UserFilters): FindOptionsWhere<UserEntity> {
+    const where: FindOptionsWhere<UserEntity> = {};
+    if (filters.username !== undefined) where.username = filters.username;
+    if (filters.isActive !== undefined) where.isActive = filters.isActive;
+    if (filters.isStaff !== undefined) where.isStaff = filters.isStaff;
+    return where;
+  }
+
+  countMatching(filters: UserFilters): Promise<number> {
+    return this.repo().countBy(this.where(filters));
+  }
+
+  /** A page of the matching accounts in a stable order (by id). */
+  findPage(filters: UserFilters, offset: number, limit: number): Promise<UserEntity[]> {
+    return this.repo().find({ where: this.where(filters), order: { id: 'ASC' }, skip: offset, take: limit });
+  }
+
+  /** Every account with its role and organization, by id. */
+  async listSummaries(): Promise<UserSummary[]> {
+    return this.dataSource.query(
+      `SELECT u.id AS "id", u.username AS "username", u.is_staff AS "isStaff", u.is_active AS "isActive",
+              coalesce(p.role, 'user') AS "role", coalesce(p.organization, '') AS "organization"
+         FROM users u LEFT JOIN aaa_profiles p ON p.user_id = u.id
+        ORDER BY u.id`,
+    );
+  }
+
+  /** The account, row-locked until the transaction ends (`manager` must be a transaction's). */
+  findByUsernameForUpdate(username: string, manager: EntityManager): Promise<UserEntity | null> {
+    return this.repo(manager).findOne({ where: { username }, lock: { mode: 'pessimistic_write' } });
   }
 
   findById(id: number, manager?: EntityManager): Promise<UserEntity | null> {

@@ -1,0 +1,9 @@
+import type { CliCommand } from '../command.js';
+import { usersCreateStaff } from './users-create-staff.command.js';
+import { usersList } from './users-list.command.js';
+
+/**
+ * Every command `npm run cli -- <name>` knows, in the order `help` lists them.
+ * To add one: write commands/<name>.command.ts with `defineCommand({...})` and add it here.
+ */
+export const COMMANDS: readonly CliCommand[] = [usersCreateStaff, usersList];
