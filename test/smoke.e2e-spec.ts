@@ -14,8 +14,14 @@ describe('service smoke', () => {
     expect(response.body.openapi).toMatch(/^3\./);
   });
 
-  it('rejects a missing token with DRF 401 and WWW-Authenticate', async () => {
-    const response = await t.api().get('/api/auth-tokens/').expect(404);
+  it('answers an unknown route with a DRF 404', async () => {
+    const response = await t.api().get('/api/no-such-thing/').expect(404);
     expect(response.body).toEqual({ detail: 'Not found.' });
+  });
+
+  it('rejects a missing token with DRF 401 and WWW-Authenticate', async () => {
+    const response = await t.api().get('/api/auth-tokens/').expect(401);
+    expect(response.body).toEqual({ detail: 'Authentication credentials were not provided.' });
+    expect(response.headers['www-authenticate']).toBe('Token');
   });
 });

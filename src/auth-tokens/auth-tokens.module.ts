@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
+import { AuthTokensController } from './auth-tokens.controller.js';
 import { AuthTokensRepository } from './auth-tokens.repository.js';
 import { AuthTokensService } from './auth-tokens.service.js';
 
 @Module({
-  controllers: [],
+  controllers: [AuthTokensController],
   providers: [AuthTokensRepository, AuthTokensService],
   exports: [AuthTokensService],
 })

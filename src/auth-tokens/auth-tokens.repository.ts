@@ -1,20 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { Role } from '../auth/policy.js';
-
-/** What authenticating a key needs, read in one indexed query. */
-export interface TokenCredential {
-  userId: number;
-  uuid: string;
-  username: string;
-  isActive: boolean;
-  isStaff: boolean;
-  tokenLifetime: number | null;
-  role: Role;
-  permissions: string[];
-  lastUsedAt: Date;
-}
+import type { TokenCredential } from './token-credential.js';
 
 /** An auth-tokens listing row: the token joined with its user. */
 export interface TokenWithUser {

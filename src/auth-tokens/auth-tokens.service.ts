@@ -1,17 +1,35 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { capabilitiesFor, type Principal } from '../auth/policy.js';
+import { Capability, can, canActOn, type Principal } from '../auth/policy.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import { isoUtc } from '../common/http/iso-date.js';
+import { pageNumberHeaders, parsePageRequest, resolvePage } from '../common/pagination/page-number.js';
+import type { RawQuery } from '../common/pagination/query-url.js';
 import { Clock } from '../common/time/clock.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { userUrl } from '../users/user-uuid.js';
 import { AuthTokensRepository, type TokenWithUser } from './auth-tokens.repository.js';
-import { isTokenExpired, touchIntervalSeconds } from './token-expiry.js';
+import type { AuthTokenDto } from './dto/auth-token.dto.js';
+import { assertCredentialUsable, principalFrom } from './token-credential.js';
+import { touchIntervalSeconds } from './token-expiry.js';
 import { generateTokenKey, hashTokenKey, isWellFormedTokenKey } from './token-key.js';
+import { parseUserIdParam } from './user-id-param.js';
+
+export const AUTH_TOKENS_PATH = '/api/auth-tokens/';
+
+/** A page of the listing: the bare array Waldur returns, and its X-Result-Count / Link headers. */
+export interface AuthTokenPage {
+  items: AuthTokenDto[];
+  headers: Record<string, string>;
+}
 
 @Injectable()
 export class AuthTokensService {
   constructor(
     private readonly tokens: AuthTokensRepository,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -22,26 +40,13 @@ export class AuthTokensService {
   async authenticate(key: string, options: { refresh: boolean } = { refresh: true }): Promise<Principal> {
     if (!isWellFormedTokenKey(key)) throw new DomainError(ErrorCode.InvalidToken, 'Invalid token.');
     const keyHash = hashTokenKey(key);
-    const credential = await this.tokens.findCredentialByKeyHash(keyHash);
-    if (!credential) throw new DomainError(ErrorCode.InvalidToken, 'Invalid token.');
-    if (!credential.isActive) throw new DomainError(ErrorCode.UserInactive, 'User inactive or deleted.');
     const now = this.clock.now();
-    if (isTokenExpired(credential.lastUsedAt, credential.tokenLifetime, now)) {
-      throw new DomainError(ErrorCode.TokenExpired, 'Token has expired.');
-    }
+    const credential = assertCredentialUsable(await this.tokens.findCredentialByKeyHash(keyHash), now);
     if (options.refresh) {
       const staleBefore = new Date(now.getTime() - touchIntervalSeconds(credential.tokenLifetime) * 1000);
       if (credential.lastUsedAt < staleBefore) await this.tokens.touch(credential.userId, keyHash, now, staleBefore);
     }
-    return {
-      userId: credential.userId,
-      uuid: credential.uuid,
-      username: credential.username,
-      isStaff: credential.isStaff,
-      role: credential.role,
-      permissions: credential.permissions,
-      capabilities: capabilitiesFor(credential.isStaff, credential.role, credential.permissions),
-    };
+    return principalFrom(credential);
   }
 
   /** Issues a fresh key for the user (replacing any old one) and returns it; only its hash is kept. */
@@ -57,5 +62,57 @@ export class AuthTokensService {
 
   async findLive(userId: number): Promise<TokenWithUser | undefined> {
     return this.tokens.findLiveByUserId(userId, this.clock.now());
+  }
+
+  /** Live tokens, ordered by user id, one Waldur page (`page`, `page_size`); the route is staff-only. */
+  async list(query: RawQuery): Promise<AuthTokenPage> {
+    const requested = parsePageRequest(query);
+    const now = this.clock.now();
+    const count = await this.tokens.countLive(now);
+    const page = resolvePage(requested, count);
+    const rows = await this.tokens.findLivePage(now, page.offset, page.pageSize);
+    return {
+      items: rows.map((row) => this.toDto(row)),
+      headers: pageNumberHeaders(page, count, { baseUrl: this.config.publicUrl, path: AUTH_TOKENS_PATH, query }),
+    };
+  }
+
+  /**
+   * The caller's own live token, or anyone's for readers of all tokens and token managers.
+   * Invisible, expired, missing and malformed ids all answer the same 404, so ids do not leak.
+   */
+  async retrieve(principal: Principal, rawUserId: string): Promise<AuthTokenDto> {
+    const userId = parseUserIdParam(rawUserId);
+    if (userId === undefined || !this.mayRead(principal, userId)) throw DomainError.notFound();
+    const row = await this.tokens.findLiveByUserId(userId, this.clock.now());
+    if (!row) throw DomainError.notFound();
+    return this.toDto(row);
+  }
+
+  /** Revokes a live token: the caller's own, or anyone's with TokensManage. The account is untouched. */
+  async destroy(principal: Principal, rawUserId: string): Promise<void> {
+    const userId = parseUserIdParam(rawUserId);
+    if (userId === undefined || !canActOn(principal, userId, Capability.TokensManage)) throw DomainError.notFound();
+    const deleted = await this.tokens.deleteLiveByUserId(userId, this.clock.now());
+    if (!deleted) throw DomainError.notFound();
+  }
+
+  private mayRead(principal: Principal, userId: number): boolean {
+    return canActOn(principal, userId, Capability.TokensReadAll) || can(principal, Capability.TokensManage);
+  }
+
+  /** Row → Waldur's item, fields in the documented order; the key (hash) never leaves the service. */
+  private toDto(row: TokenWithUser): AuthTokenDto {
+    const base = this.config.publicUrl;
+    return {
+      url: `${base}${AUTH_TOKENS_PATH}${row.userId}/`,
+      created: isoUtc(row.created),
+      user: userUrl(base, row.uuid),
+      user_first_name: row.firstName,
+      user_last_name: row.lastName,
+      user_username: row.username,
+      user_is_active: row.isActive,
+      user_token_lifetime: row.tokenLifetime,
+    };
   }
 }

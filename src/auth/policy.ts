@@ -24,8 +24,10 @@ export enum Capability {
   UsersManage = 'users:manage',
   /** Send accounting records and authorization requests for any subscriber (gateways). */
   AccountingWrite = 'accounting:write',
-  /** Read accounting runs and any subscriber's sessions. */
+  /** Read any subscriber's sessions and balance ledger. */
   AccountingRead = 'accounting:read',
+  /** See and start accounting runs (staff). */
+  AccountingRuns = 'accounting:runs',
 }
 
 export const CAPABILITIES: readonly Capability[] = Object.values(Capability);
