@@ -1,0 +1,140 @@
+import { remainingBalanceSql } from '../accounting/balance-sql.js';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Role } from '../auth/policy.js';
+import type { LimitOffset } from '../common/pagination/limit-offset.js';
+
+/** A subscriber as the user_token API reads it: the user row joined with its AAA profile. */
+export interface SubscriberRecord {
+  id: number;
+  username: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  isStaff: boolean;
+  tokenLifetime: number | null;
+  dateJoined: Date;
+  lastLogin: Date | null;
+  organization: string;
+  role: Role;
+  permissions: string[];
+  /** The remaining balance, when the read asked for it. */
+  balanceSeconds?: number;
+}
+
+/** With the remaining balance at the request's `now`. */
+export interface SubscriberWithBalance extends SubscriberRecord {
+  balanceSeconds: number;
+}
+
+/** Exact-match filters of the list (`?username=&organization=`). */
+export interface SubscriberFilter {
+  username?: string;
+  organization?: string;
+}
+
+export interface ProfileChanges {
+  organization: string;
+  role: Role;
+  permissions: string[];
+}
+
+/** Positional parameters for one statement: `add` returns the `$n` placeholder of the value. */
+class SqlParams {
+  readonly values: unknown[] = [];
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+const SUBSCRIBER_COLUMNS = `
+  u.id AS "id", u.username AS "username", u.email AS "email", u.first_name AS "firstName",
+  u.last_name AS "lastName", u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime",
+  u.date_joined AS "dateJoined", u.last_login AS "lastLogin",
+  p.organization AS "organization", p.role AS "role", p.permissions AS "permissions"`;
+
+const SUBSCRIBERS = 'users u JOIN aaa_profiles p ON p.user_id = u.id';
+
+/**
+ * A subscriber's remaining balance at `now`, exact to the second: the balance rule's one SQL
+ * definition (stored balance − uncharged time of open sessions), over `p` (aaa_profiles).
+ */
+function remainingBalanceAt(params: SqlParams, now: Date): string {
+  return remainingBalanceSql('p', `${params.add(now)}::timestamptz`);
+}
+
+function whereClause(filter: SubscriberFilter, params: SqlParams): string {
+  const conditions: string[] = [];
+  if (filter.username !== undefined) conditions.push(`u.username = ${params.add(filter.username)}`);
+  if (filter.organization !== undefined) conditions.push(`p.organization = ${params.add(filter.organization)}`);
+  return conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+}
+
+/** PostgreSQL bigint arrives as a string; balances stay far below 2^53. */
+function withNumericBalance<T extends SubscriberRecord>(row: T): T {
+  return row.balanceSeconds === undefined ? row : { ...row, balanceSeconds: Number(row.balanceSeconds) };
+}
+
+/** The user_token API's SQL: subscribers (users + aaa_profiles) and their balances. */
+@Injectable()
+export class AaaProfilesRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async count(filter: SubscriberFilter): Promise<number> {
+    const params = new SqlParams();
+    const rows: { count: string }[] = await this.dataSource.query(
+      `SELECT count(*) AS count FROM ${SUBSCRIBERS} ${whereClause(filter, params)}`,
+      params.values,
+    );
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  /** One page ordered by id; `balanceAt` adds the remaining balance at that instant. */
+  async findPage(filter: SubscriberFilter, page: LimitOffset, balanceAt?: Date): Promise<SubscriberRecord[]> {
+    const params = new SqlParams();
+    const balance = balanceAt ? `, ${remainingBalanceAt(params, balanceAt)} AS "balanceSeconds"` : '';
+    const where = whereClause(filter, params);
+    const rows: SubscriberRecord[] = await this.dataSource.query(
+      `SELECT ${SUBSCRIBER_COLUMNS}${balance} FROM ${SUBSCRIBERS} ${where}
+        ORDER BY u.id LIMIT ${params.add(page.limit)} OFFSET ${params.add(page.offset)}`,
+      params.values,
+    );
+    return rows.map(withNumericBalance);
+  }
+
+  /** `balanceAt` adds the remaining balance at that instant. */
+  async findById(id: number, balanceAt?: Date): Promise<SubscriberRecord | undefined> {
+    const params = new SqlParams();
+    const balance = balanceAt ? `, ${remainingBalanceAt(params, balanceAt)} AS "balanceSeconds"` : '';
+    const rows: SubscriberRecord[] = await this.dataSource.query(
+      `SELECT ${SUBSCRIBER_COLUMNS}${balance} FROM ${SUBSCRIBERS} WHERE u.id = ${params.add(id)}`,
+      params.values,
+    );
+    return rows[0] && withNumericBalance(rows[0]);
+  }
+
+  /**
+   * Reads the subscriber in the caller's transaction and locks its user and profile rows
+   * (SELECT ... FOR UPDATE) until the transaction ends, so concurrent writes serialize.
+   */
+  async lockById(manager: EntityManager, id: number, now: Date): Promise<SubscriberWithBalance | undefined> {
+    const params = new SqlParams();
+    const balance = remainingBalanceAt(params, now);
+    const rows: SubscriberWithBalance[] = await manager.query(
+      `SELECT ${SUBSCRIBER_COLUMNS}, ${balance} AS "balanceSeconds" FROM ${SUBSCRIBERS}
+        WHERE u.id = ${params.add(id)} FOR UPDATE OF u, p`,
+      params.values,
+    );
+    return rows[0] && withNumericBalance(rows[0]);
+  }
+
+  async updateProfile(manager: EntityManager, userId: number, changes: ProfileChanges, now: Date): Promise<void> {
+    await manager.query(
+      'UPDATE aaa_profiles SET organization = $2, role = $3, permissions = $4, updated_at = $5 WHERE user_id = $1',
+      [userId, changes.organization, changes.role, changes.permissions, now],
+    );
+  }
+}

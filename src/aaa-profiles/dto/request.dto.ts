@@ -1,0 +1,123 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ValidateIf } from 'class-validator';
+import { Role, ROLES } from '../../auth/policy.js';
+import {
+  EMAIL_MAX_LENGTH,
+  NAME_MAX_LENGTH,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  TOKEN_LIFETIME_MAX_SECONDS,
+  TOKEN_LIFETIME_MIN_SECONDS,
+  USERNAME_MAX_LENGTH,
+  USERNAME_PATTERN,
+} from '../../users/user-rules.js';
+import {
+  BALANCE_MAX_SECONDS,
+  Checked,
+  checkBalanceSeconds,
+  checkEmail,
+  checkName,
+  checkOrganization,
+  checkPassword,
+  checkPermissions,
+  checkRole,
+  checkTokenLifetime,
+  checkUsername,
+  ORGANIZATION_MAX_LENGTH,
+  PERMISSION_PATTERN,
+  PERMISSIONS_MAX_COUNT,
+  trimString,
+} from './field-rules.js';
+
+/** Optional fields are validated whenever present, so `null` is reported rather than skipped. */
+const whenPresent = () => ValidateIf((_: object, value: unknown) => value !== undefined);
+
+/**
+ * `POST /api/v1/user_token/` and `PUT /api/v1/user_token/{id}/`: a subscriber's account, AAA profile
+ * and balance. Strict JSON types: `"7200"` is not an integer. Unknown fields are rejected.
+ */
+export class CreateUserTokenDto {
+  @ApiProperty({ maxLength: USERNAME_MAX_LENGTH, pattern: USERNAME_PATTERN.source, example: 'jane_smith' })
+  @Transform(trimString)
+  @Checked(checkUsername)
+  username!: string;
+
+  @ApiProperty({ maxLength: ORGANIZATION_MAX_LENGTH, example: 'tech_solutions' })
+  @Transform(trimString)
+  @Checked(checkOrganization)
+  organization!: string;
+
+  @ApiProperty({ format: 'email', maxLength: EMAIL_MAX_LENGTH, example: 'jane@techsolutions.com' })
+  @Transform(trimString)
+  @Checked(checkEmail)
+  email!: string;
+
+  @ApiProperty({ enum: ROLES, enumName: 'Role', example: Role.User })
+  @Checked(checkRole)
+  role!: Role;
+
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    maximum: BALANCE_MAX_SECONDS,
+    example: 7200,
+    description: 'Prepaid time in seconds (at most 100 years). Changing it needs the balances:write capability.',
+  })
+  @Checked(checkBalanceSeconds)
+  balance_seconds!: number;
+
+  @ApiPropertyOptional({
+    minLength: PASSWORD_MIN_LENGTH,
+    maxLength: PASSWORD_MAX_LENGTH,
+    writeOnly: true,
+    description: 'Sets the password (stored as an argon2id hash). Omitted: unchanged (none on create).',
+  })
+  @whenPresent()
+  @Checked(checkPassword)
+  password?: string;
+
+  @ApiPropertyOptional({ maxLength: NAME_MAX_LENGTH, default: '', example: 'Jane' })
+  @whenPresent()
+  @Transform(trimString)
+  @Checked(checkName)
+  first_name?: string;
+
+  @ApiPropertyOptional({ maxLength: NAME_MAX_LENGTH, default: '', example: 'Smith' })
+  @whenPresent()
+  @Transform(trimString)
+  @Checked(checkName)
+  last_name?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: PERMISSIONS_MAX_COUNT,
+    items: { type: 'string', pattern: PERMISSION_PATTERN.source },
+    default: [],
+    example: ['read', 'write'],
+    description:
+      'Labels for the client; a permission named like a capability (e.g. `balances:write`) also grants it, ' +
+      'so only capabilities the caller holds may be granted.',
+  })
+  @whenPresent()
+  @Checked(checkPermissions)
+  permissions?: string[];
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: TOKEN_LIFETIME_MIN_SECONDS,
+    maximum: TOKEN_LIFETIME_MAX_SECONDS,
+    example: 3600,
+    description: "Seconds the token stays valid after its last use; null: never expires. Omitted: the service's default.",
+  })
+  @whenPresent()
+  @Checked(checkTokenLifetime)
+  token_lifetime?: number | null;
+}
+
+/** `PUT /api/v1/user_token/{id}/`: every required field again; omitted optional fields are reset (the password is kept). */
+export class ReplaceUserTokenDto extends CreateUserTokenDto {}
+
+/** `PATCH /api/v1/user_token/{id}/`: any subset of the fields, validated as for PUT. */
+export class PatchUserTokenDto extends PartialType(CreateUserTokenDto, { skipNullProperties: false }) {}
