@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountingModule } from './accounting/accounting.module.js';
 import { AaaProfilesModule } from './aaa-profiles/aaa-profiles.module.js';
 import { AuthTokensModule } from './auth-tokens/auth-tokens.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -7,6 +9,7 @@ import { CommonModule } from './common/common.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { buildDataSourceOptions } from './database/data-source-options.js';
+import { HealthModule } from './health/health.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -19,10 +22,13 @@ export class AppModule {
         ConfigModule.forRoot(config),
         CommonModule,
         TypeOrmModule.forRoot(buildDataSourceOptions(config.databaseUrl, config.databasePoolSize)),
+        ScheduleModule.forRoot(),
         AuthModule,
         UsersModule,
         AuthTokensModule,
         AaaProfilesModule,
+        AccountingModule,
+        HealthModule,
       ],
     };
   }

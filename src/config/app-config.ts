@@ -66,6 +66,47 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(1000)
   DATABASE_POOL_SIZE: number = 20;
+
+  /** How often the in-process scheduler runs accounting. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  ACCOUNTING_INTERVAL_SECONDS: number = 60;
+
+  /** false: no in-process schedule; run `npm run cli -- accounting:run` from cron / a Kubernetes CronJob. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  ACCOUNTING_SCHEDULE_ENABLED: boolean = true;
+
+  /** The interim-update interval gateways are told to use (Acct-Interim-Interval). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(60)
+  @Max(86400)
+  ACCT_INTERIM_INTERVAL_SECONDS: number = 300;
+
+  /** An open session with no update for this long is closed as Lost-Service. Default: 3 × the interim interval. */
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(60)
+  @Max(7 * 86400)
+  ACCOUNTING_STALE_AFTER_SECONDS?: number;
+
+  /** Subscribers charged per transaction in an accounting run. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  ACCOUNTING_BATCH_SIZE: number = 5000;
+
+  /** Event-Timestamp / Acct-Delay-Time may move an event at most this far into the past. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(30 * 86400)
+  ACCOUNTING_MAX_EVENT_AGE_SECONDS: number = 86400;
 }
 
 export interface AppConfig {
@@ -78,6 +119,16 @@ export interface AppConfig {
   tokenLifetimeDefaultSeconds: number | null;
   logLevel: EnvironmentVariables['LOG_LEVEL'];
   databasePoolSize: number;
+  accounting: AccountingConfig;
+}
+
+export interface AccountingConfig {
+  intervalSeconds: number;
+  scheduleEnabled: boolean;
+  interimIntervalSeconds: number;
+  staleAfterSeconds: number;
+  batchSize: number;
+  maxEventAgeSeconds: number;
 }
 
 export class ConfigValidationError extends Error {
@@ -91,7 +142,7 @@ export class ConfigValidationError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new EnvironmentVariables());
   const raw: Record<string, string> = {};
-  for (const key of [...known, 'DATABASE_URL', 'PUBLIC_URL']) {
+  for (const key of [...known, 'DATABASE_URL', 'PUBLIC_URL', 'ACCOUNTING_STALE_AFTER_SECONDS']) {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
@@ -113,5 +164,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     tokenLifetimeDefaultSeconds: vars.TOKEN_LIFETIME_DEFAULT_SECONDS,
     logLevel: vars.LOG_LEVEL,
     databasePoolSize: vars.DATABASE_POOL_SIZE,
+    accounting: {
+      intervalSeconds: vars.ACCOUNTING_INTERVAL_SECONDS,
+      scheduleEnabled: vars.ACCOUNTING_SCHEDULE_ENABLED,
+      interimIntervalSeconds: vars.ACCT_INTERIM_INTERVAL_SECONDS,
+      staleAfterSeconds: vars.ACCOUNTING_STALE_AFTER_SECONDS ?? 3 * vars.ACCT_INTERIM_INTERVAL_SECONDS,
+      batchSize: vars.ACCOUNTING_BATCH_SIZE,
+      maxEventAgeSeconds: vars.ACCOUNTING_MAX_EVENT_AGE_SECONDS,
+    },
   };
 }

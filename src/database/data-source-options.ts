@@ -6,6 +6,7 @@ import { MIGRATIONS } from './migrations/index.js';
 export function buildDataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
   return {
     type: 'postgres',
+    uuidExtension: 'pgcrypto',
     url,
     entities: ENTITIES,
     migrations: MIGRATIONS,

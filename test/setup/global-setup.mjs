@@ -1,7 +1,7 @@
 // Runs once before the suite, outside Jest's module system, so it uses the compiled service
 // (`npm test` builds first): the same embedded-PostgreSQL starter and migrations the service uses.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -38,7 +38,10 @@ export default async function globalSetup() {
     const dir = await mkdtemp(path.join(tmpdir(), 'timegate-test-'));
     const server = await startEmbeddedPostgres(dir, { persistent: false, log: () => undefined });
     serverUrl = server.url;
-    stopServer = server.stop;
+    stopServer = async () => {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
   }
   const template = `timegate_template_${randomBytes(4).toString('hex')}`;
   await admin(serverUrl, `CREATE DATABASE "${template}"`);

@@ -27,10 +27,18 @@ export interface TestApp {
  * The whole service through its real HTTP stack (Fastify, guards, pipes, filter) on its own fresh
  * database cloned from the migrated template, with a fake clock.
  */
-export async function createTestApp(overrides: Partial<AppConfig> = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
-  const config = { ...loadConfig({ PUBLIC_URL: TEST_PUBLIC_URL, LOG_LEVEL: 'error' }), ...overrides, databaseUrl: database.url };
-  const clock = new FakeClock();
+export async function createTestApp(
+  overrides: Partial<AppConfig> = {},
+  options: { databaseUrl?: string; clock?: FakeClock } = {},
+): Promise<TestApp> {
+  // A second instance on the same database (another "replica") shares it and does not drop it.
+  const database = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => undefined }
+    : await createTestDatabase();
+  // The in-process schedule is off: tests run accounting explicitly, at fake-clock times.
+  const base = loadConfig({ PUBLIC_URL: TEST_PUBLIC_URL, LOG_LEVEL: 'error', ACCOUNTING_SCHEDULE_ENABLED: 'false' });
+  const config = { ...base, ...overrides, databaseUrl: database.url };
+  const clock = options.clock ?? new FakeClock();
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
     .overrideProvider(Clock)
     .useValue(clock)

@@ -95,7 +95,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
       if (status === HttpStatus.METHOD_NOT_ALLOWED) return { status, body: { detail: `Method "${request.method}" not allowed.` } };
       const payload = exception.getResponse();
       const message = typeof payload === 'string' ? payload : (payload as { message?: unknown }).message;
-      return { status, body: { detail: Array.isArray(message) ? message.join(' ') : String(message ?? exception.message) } };
+      const detail = Array.isArray(message) ? message.join(' ') : typeof message === 'string' ? message : exception.message;
+      return { status, body: { detail } };
     }
     const statusCode = (exception as { statusCode?: unknown })?.statusCode;
     if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {

@@ -1,7 +1,8 @@
 import { InitialSchema1795576587260 } from './1795576587260-InitialSchema.js';
+import { Accounting1795577084863 } from './1795577084863-Accounting.js';
 
 /**
  * Every migration, in order. `npm run migration:generate -- src/database/migrations/<Name>` writes a
  * new file; add its class here. Merged migrations are never edited.
  */
-export const MIGRATIONS: Function[] = [InitialSchema1795576587260];
+export const MIGRATIONS: Function[] = [InitialSchema1795576587260, Accounting1795577084863];

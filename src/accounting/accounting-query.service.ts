@@ -1,0 +1,74 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Capability, can, type Principal } from '../auth/policy.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { limitOffsetPage, parseLimitOffset, type LimitOffsetPage } from '../common/pagination/limit-offset.js';
+import { queryValue, type RawQuery } from '../common/pagination/query-url.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { toLedgerEntryDto, toRunDto, toSessionDto } from './accounting.mapper.js';
+import { AccountingRunsRepository } from './accounting-runs.repository.js';
+import type { AccountingRunDto } from './dto/accounting-run.dto.js';
+import type { LedgerEntryDto } from './dto/ledger-entry.dto.js';
+import type { SessionDto } from './dto/session.dto.js';
+import { LedgerRepository } from './ledger.repository.js';
+import { SessionsRepository, type SessionFilter } from './sessions.repository.js';
+
+export const SESSIONS_PATH = '/api/v1/accounting/sessions/';
+export const LEDGER_PATH = '/api/v1/accounting/ledger/';
+export const RUNS_PATH = '/api/v1/accounting/runs/';
+
+const SESSION_STATUSES = ['open', 'closed'];
+
+/** Read side of accounting. A subscriber sees only its own sessions and ledger; support and staff see all. */
+@Injectable()
+export class AccountingQueryService {
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly ledger: LedgerRepository,
+    private readonly runs: AccountingRunsRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async listSessions(principal: Principal, query: RawQuery): Promise<LimitOffsetPage<SessionDto>> {
+    const status = queryValue(query, 'status');
+    if (status !== undefined && !SESSION_STATUSES.includes(status)) {
+      throw DomainError.field('status', `Select a valid choice. ${status} is not one of the available choices.`);
+    }
+    const filter: SessionFilter = {
+      username: queryValue(query, 'username'),
+      nasIdentifier: queryValue(query, 'nas_identifier'),
+      status,
+      ...(can(principal, Capability.AccountingRead) ? {} : { userId: principal.userId }),
+    };
+    const page = parseLimitOffset(query);
+    const { rows, count } = await this.sessions.findPage(filter, page.offset, page.limit);
+    return limitOffsetPage(rows.map(toSessionDto), count, page, { baseUrl: this.config.publicUrl, path: SESSIONS_PATH, query });
+  }
+
+  async getSession(principal: Principal, rawId: string): Promise<SessionDto> {
+    if (!/^\d{1,18}$/.test(rawId)) throw DomainError.notFound();
+    const row = await this.sessions.findById(rawId);
+    if (!row || (row.userId !== principal.userId && !can(principal, Capability.AccountingRead))) throw DomainError.notFound();
+    return toSessionDto(row);
+  }
+
+  async listLedger(principal: Principal, query: RawQuery): Promise<LimitOffsetPage<LedgerEntryDto>> {
+    const page = parseLimitOffset(query);
+    const { rows, count } = await this.ledger.findPage(
+      {
+        username: queryValue(query, 'username'),
+        ...(can(principal, Capability.AccountingRead) ? {} : { userId: principal.userId }),
+      },
+      page.offset,
+      page.limit,
+    );
+    return limitOffsetPage(rows.map(toLedgerEntryDto), count, page, { baseUrl: this.config.publicUrl, path: LEDGER_PATH, query });
+  }
+
+  /** Newest first. */
+  async listRuns(query: RawQuery): Promise<LimitOffsetPage<AccountingRunDto>> {
+    const page = parseLimitOffset(query);
+    const { rows, count } = await this.runs.findPage(page.offset, page.limit);
+    return limitOffsetPage(rows.map(toRunDto), count, page, { baseUrl: this.config.publicUrl, path: RUNS_PATH, query });
+  }
+}

@@ -1,0 +1,165 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { hostname } from 'node:os';
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
+import { Clock } from '../common/time/clock.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AccountingRunEntity } from './accounting-run.entity.js';
+import { AccountingRunsRepository, type RunCounts } from './accounting-runs.repository.js';
+import { ChargingRepository } from './charging.repository.js';
+
+/** Any constant works; it only has to be the same in every replica. */
+export const ACCOUNTING_LOCK_KEY = 724_100_002;
+
+export type RunTrigger = 'schedule' | 'cli' | 'api';
+
+export type RunOutcome =
+  | { status: 'skipped'; reason: string }
+  | { status: 'dry-run'; startedAt: Date; counts: RunCounts }
+  | { status: 'finished'; run: AccountingRunEntity }
+  | { status: 'failed'; run: AccountingRunEntity; error: Error };
+
+type Batch = <T>(work: (manager: EntityManager) => Promise<T>) => Promise<T>;
+
+const emptyCounts = (): RunCounts => ({ sessionsCharged: 0, secondsCharged: 0, sessionsStopped: 0, staleClosed: 0, tokensExpired: 0 });
+
+/**
+ * One accounting run, in order: charge every open session up to now and stop the sessions of
+ * subscribers left with no balance; close stale sessions (refunding time past their last update);
+ * expire tokens past their lifetime; record the run. Only one run at a time across replicas
+ * (a PostgreSQL advisory lock); work is done in bounded batches, each its own transaction, so a
+ * run that dies leaves every session either charged to `now` or untouched, and the next run
+ * (target − charged) completes it exactly.
+ */
+@Injectable()
+export class AccountingRunService {
+  private readonly logger = new Logger('Accounting');
+  private readonly instance = `${hostname()}:${process.pid}`;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly charging: ChargingRepository,
+    private readonly runs: AccountingRunsRepository,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async run(options: { trigger: RunTrigger; dryRun?: boolean }): Promise<RunOutcome> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [ACCOUNTING_LOCK_KEY]);
+      if (!locked) {
+        const reason = 'another accounting run is in progress (another replica or process holds the lock)';
+        this.logger.log(`Skipping accounting run: ${reason}`);
+        return { status: 'skipped', reason };
+      }
+      try {
+        return options.dryRun ? await this.dryRun(runner) : await this.realRun(runner, options.trigger);
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [ACCOUNTING_LOCK_KEY]).catch(() => undefined);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Does the whole run in one transaction and rolls it back: what a run would do now, exactly. */
+  private async dryRun(runner: QueryRunner): Promise<RunOutcome> {
+    const startedAt = this.clock.now();
+    const counts = emptyCounts();
+    await runner.startTransaction();
+    try {
+      await this.steps(startedAt, counts, (work) => work(runner.manager));
+    } finally {
+      await runner.rollbackTransaction();
+    }
+    return { status: 'dry-run', startedAt, counts };
+  }
+
+  private async realRun(runner: QueryRunner, trigger: RunTrigger): Promise<RunOutcome> {
+    const interrupted = await this.runs.markInterrupted();
+    if (interrupted > 0) this.logger.warn(`Marked ${interrupted} earlier run(s) that never finished as interrupted`);
+    const startedAt = this.clock.now();
+    const record = await this.runs.start(startedAt, trigger, this.instance);
+    const log = (message: string) => this.logger.log(`[run ${record.id}] ${message}`);
+    log(`started (${trigger}) at ${startedAt.toISOString()}`);
+    const counts = emptyCounts();
+    const batch: Batch = async (work) => {
+      await runner.startTransaction();
+      try {
+        const result = await work(runner.manager);
+        await runner.commitTransaction();
+        return result;
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        throw error;
+      }
+    };
+    try {
+      await this.steps(startedAt, counts, batch);
+      const run = await this.runs.finish(record.id, this.clock.now(), counts, null);
+      log(
+        `finished: ${counts.sessionsCharged} sessions charged (${counts.secondsCharged} s), ${counts.sessionsStopped} stopped ` +
+          `for no balance, ${counts.staleClosed} stale closed, ${counts.tokensExpired} tokens expired`,
+      );
+      return { status: 'finished', run };
+    } catch (cause) {
+      const error = cause instanceof Error ? cause : new Error(String(cause));
+      this.logger.error(`[run ${record.id}] failed: ${error.message}`);
+      const run = await this.runs.finish(record.id, this.clock.now(), counts, error.message);
+      return { status: 'failed', run, error };
+    }
+  }
+
+  private async steps(now: Date, counts: RunCounts, batch: Batch): Promise<void> {
+    const { batchSize, staleAfterSeconds } = this.config.accounting;
+    const staleBefore = new Date(now.getTime() - staleAfterSeconds * 1000);
+
+    // 1 + 2: charge every open session up to now; stop the sessions of subscribers left with 0.
+    for (let after = 0; ; ) {
+      const users = await batch(async (m) => {
+        const locked = await this.charging.lockNextUsersWithOpenSessions(m, after, batchSize);
+        if (locked.length === 0) return locked;
+        const charged = await this.charging.charge(m, locked, { openOnly: true }, now);
+        const stopped = await this.charging.closeExhausted(m, locked, now, staleBefore);
+        const stoppedIds = stopped.map((session) => session.id);
+        const final = await this.charging.charge(m, locked, { sessionIds: stoppedIds }, now);
+        await this.charging.recordSessionCharges(m, stoppedIds, now);
+        counts.sessionsCharged += charged.sessions + final.sessions;
+        counts.secondsCharged += charged.seconds + final.seconds;
+        counts.sessionsStopped += stopped.length;
+        return locked;
+      });
+      if (users.length === 0) break;
+      after = users[users.length - 1]!;
+    }
+
+    // 3: close stale sessions, charged only up to their last update (refunding what was charged past it).
+    for (;;) {
+      const found = await batch(async (m) => {
+        const stale = await this.charging.findStale(m, staleBefore, batchSize);
+        if (stale.length === 0) return 0;
+        const userIds = [...new Set(stale.flatMap((session) => (session.userId === null ? [] : [session.userId])))];
+        await this.charging.lockProfiles(m, userIds);
+        const closed = await this.charging.closeStale(m, stale.map((session) => session.id), staleBefore);
+        const closedIds = closed.map((session) => session.id);
+        const charged = await this.charging.charge(m, userIds, { sessionIds: closedIds }, now);
+        await this.charging.recordSessionCharges(m, closedIds, now);
+        counts.staleClosed += closed.length;
+        counts.sessionsCharged += charged.sessions;
+        counts.secondsCharged += charged.seconds;
+        return stale.length;
+      });
+      if (found < batchSize) break;
+    }
+
+    // 4: expire tokens past their lifetime (Waldur never cleans them up).
+    for (;;) {
+      const deleted = await batch((m) => this.charging.deleteExpiredTokens(m, now, batchSize));
+      counts.tokensExpired += deleted;
+      if (deleted < batchSize) break;
+    }
+  }
+}

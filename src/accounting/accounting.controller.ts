@@ -1,0 +1,154 @@
+import { applyDecorators, Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import {
+  ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiSecurity, ApiTags,
+} from '@nestjs/swagger';
+import { CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
+import { Capability, type Principal } from '../auth/policy.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
+import type { RawQuery } from '../common/pagination/query-url.js';
+import { toDryRunDto, toRunDto } from './accounting.mapper.js';
+import { AccountingIngestService } from './accounting-ingest.service.js';
+import { AccountingQueryService } from './accounting-query.service.js';
+import { AccountingRunService } from './accounting-run.service.js';
+import { AccountingRequestDto, AccountingResultDto } from './dto/accounting-request.dto.js';
+import { AccountingRunDto, AccountingRunPageDto, DryRunResultDto, StartRunDto } from './dto/accounting-run.dto.js';
+import { LedgerPageDto } from './dto/ledger-entry.dto.js';
+import { SessionDto, SessionPageDto } from './dto/session.dto.js';
+
+/** DRF LimitOffsetPagination's query parameters. */
+const ApiLimitOffsetQuery = () =>
+  applyDecorators(
+    ApiQuery({ name: 'limit', required: false, type: 'integer', description: 'Number of results to return per page.' }),
+    ApiQuery({ name: 'offset', required: false, type: 'integer', description: 'The initial index from which to return the results.' }),
+  );
+
+const EXAMPLES = {
+  start: {
+    summary: 'Start (plain JSON)',
+    value: { 'Acct-Status-Type': 'Start', 'User-Name': 'jane_smith', 'Acct-Session-Id': '5f2a0001', 'NAS-Identifier': 'hotspot-lobby', 'NAS-IP-Address': '192.0.2.10', 'Calling-Station-Id': '00-11-22-33-44-55', 'Framed-IP-Address': '10.1.2.3', 'Event-Timestamp': 1795575600 },
+  },
+  interim: {
+    summary: 'Interim-Update',
+    value: { 'Acct-Status-Type': 'Interim-Update', 'User-Name': 'jane_smith', 'Acct-Session-Id': '5f2a0001', 'NAS-Identifier': 'hotspot-lobby', 'NAS-IP-Address': '192.0.2.10', 'Acct-Session-Time': 300, 'Acct-Input-Octets': 1048576, 'Acct-Output-Octets': 52428800, 'Acct-Output-Gigawords': 0 },
+  },
+  stop: {
+    summary: 'Stop (rlm_rest JSON)',
+    value: {
+      'Acct-Status-Type': { type: 'integer', value: ['Stop'] },
+      'User-Name': { type: 'string', value: ['jane_smith'] },
+      'Acct-Session-Id': { type: 'string', value: ['5f2a0001'] },
+      'NAS-Identifier': { type: 'string', value: ['hotspot-lobby'] },
+      'NAS-IP-Address': { type: 'ipaddr', value: ['192.0.2.10'] },
+      'Acct-Session-Time': { type: 'integer', value: [1830] },
+      'Acct-Terminate-Cause': { type: 'integer', value: ['User-Request'] },
+      'Event-Timestamp': { type: 'date', value: ['Nov 25 2026 03:30:30 UTC'] },
+    },
+  },
+  accountingOn: { summary: 'Accounting-On (NAS rebooted)', value: { 'Acct-Status-Type': 'Accounting-On', 'NAS-Identifier': 'hotspot-lobby', 'NAS-IP-Address': '192.0.2.10' } },
+};
+
+@ApiTags('accounting')
+@ApiSecurity('tokenAuth')
+@ApiBearerAuth('bearerAuth')
+@ApiExtraModels(AccountingRequestDto)
+@ApiResponse({ status: 401, description: 'Unauthorized', type: ErrorDetailDto })
+@Controller('api/v1/accounting')
+export class AccountingController {
+  constructor(
+    private readonly ingestService: AccountingIngestService,
+    private readonly queries: AccountingQueryService,
+    private readonly runs: AccountingRunService,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  @RequireCapability(Capability.AccountingWrite)
+  @ApiOperation({
+    operationId: 'accounting_create',
+    summary: 'Record an accounting request (Start, Interim-Update, Stop, Accounting-On, Accounting-Off)',
+    description:
+      'A JSON object keyed by RADIUS attribute names, as FreeRADIUS rlm_rest sends it (plain values or its typed ' +
+      '`{"type", "value": [...]}` form). Idempotent: retransmits change nothing. Gateways (role `gateway`) only. ' +
+      'Sessions are identified as FreeRADIUS does: md5 of User-Name, Acct-Session-Id and the NAS identity.',
+  })
+  @ApiBody({ type: AccountingRequestDto, examples: EXAMPLES })
+  @ApiOkResponse({ type: AccountingResultDto })
+  @ApiResponse({ status: 400, description: 'Invalid attributes, e.g. `{"Acct-Session-Time": ["A valid integer from 0 to 4294967295 is required."]}`' })
+  @ApiResponse({ status: 403, type: ErrorDetailDto })
+  async ingest(@Body() body: unknown): Promise<AccountingResultDto> {
+    const result = await this.ingestService.ingest(body);
+    return {
+      result: result.action,
+      ...(result.acctUniqueId !== undefined ? { acct_unique_id: result.acctUniqueId } : {}),
+      ...(result.sessionsClosed !== undefined ? { sessions_closed: result.sessionsClosed } : {}),
+    };
+  }
+
+  @Get('sessions')
+  @ApiOperation({ operationId: 'accounting_sessions_list', summary: "Sessions, newest first (a subscriber sees only its own)" })
+  @ApiQuery({ name: 'username', required: false })
+  @ApiQuery({ name: 'status', required: false, enum: ['open', 'closed'] })
+  @ApiQuery({ name: 'nas_identifier', required: false })
+  @ApiLimitOffsetQuery()
+  @ApiOkResponse({ type: SessionPageDto })
+  listSessions(@CurrentPrincipal() principal: Principal, @Query() query: RawQuery) {
+    return this.queries.listSessions(principal, query);
+  }
+
+  @Get('sessions/:id')
+  @ApiOperation({ operationId: 'accounting_sessions_retrieve', summary: 'One session' })
+  @ApiParam({ name: 'id', type: 'integer' })
+  @ApiOkResponse({ type: SessionDto })
+  @ApiResponse({ status: 404, type: ErrorDetailDto })
+  getSession(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
+    return this.queries.getSession(principal, id);
+  }
+
+  @Get('ledger')
+  @ApiOperation({ operationId: 'accounting_ledger_list', summary: 'Balance ledger: top-ups, adjustments and closed sessions\' charges, newest first' })
+  @ApiQuery({ name: 'username', required: false })
+  @ApiLimitOffsetQuery()
+  @ApiOkResponse({ type: LedgerPageDto })
+  listLedger(@CurrentPrincipal() principal: Principal, @Query() query: RawQuery) {
+    return this.queries.listLedger(principal, query);
+  }
+
+  @Get('runs')
+  @RequireCapability(Capability.AccountingRuns)
+  @ApiOperation({ operationId: 'accounting_runs_list', summary: 'Accounting runs, newest first (staff)' })
+  @ApiLimitOffsetQuery()
+  @ApiOkResponse({ type: AccountingRunPageDto })
+  @ApiResponse({ status: 403, type: ErrorDetailDto })
+  listRuns(@Query() query: RawQuery) {
+    return this.queries.listRuns(query);
+  }
+
+  @Post('runs')
+  @RequireCapability(Capability.AccountingRuns)
+  @ApiOperation({
+    operationId: 'accounting_runs_create',
+    summary: 'Run accounting now (staff)',
+    description: '201 with the run record; with `dry_run` 200 and what a run would do (nothing is changed); 409 when another run is in progress.',
+  })
+  @ApiBody({ type: StartRunDto, required: false })
+  @ApiResponse({ status: 201, type: AccountingRunDto })
+  @ApiResponse({ status: 200, type: DryRunResultDto })
+  @ApiResponse({ status: 409, type: ErrorDetailDto })
+  @ApiResponse({ status: 403, type: ErrorDetailDto })
+  async startRun(@Body() body: StartRunDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    const outcome = await this.runs.run({ trigger: 'api', dryRun: body.dry_run === true });
+    switch (outcome.status) {
+      case 'skipped':
+        throw new DomainError(ErrorCode.Conflict, `Not started: ${outcome.reason}.`);
+      case 'dry-run':
+        void reply.status(200);
+        return toDryRunDto(outcome.startedAt, outcome.counts);
+      case 'finished':
+      case 'failed':
+        void reply.status(201);
+        return toRunDto(outcome.run);
+    }
+  }
+}

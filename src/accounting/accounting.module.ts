@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { UsersModule } from '../users/users.module.js';
+import { AccountingController } from './accounting.controller.js';
+import { AccountingIngestService } from './accounting-ingest.service.js';
+import { AccountingQueryService } from './accounting-query.service.js';
+import { AccountingRunService } from './accounting-run.service.js';
+import { AccountingRunsRepository } from './accounting-runs.repository.js';
+import { AccountingScheduler } from './accounting.scheduler.js';
+import { AuthorizeController } from './authorize.controller.js';
+import { AuthorizeService } from './authorize.service.js';
+import { BalanceRepository } from './balance.repository.js';
+import { BalanceService } from './balance.service.js';
+import { ChargingRepository } from './charging.repository.js';
+import { LedgerRepository } from './ledger.repository.js';
+import { SessionsRepository } from './sessions.repository.js';
+
+@Module({
+  imports: [UsersModule],
+  controllers: [AccountingController, AuthorizeController],
+  providers: [
+    AccountingIngestService,
+    AccountingQueryService,
+    AccountingRunService,
+    AccountingRunsRepository,
+    AccountingScheduler,
+    AuthorizeService,
+    BalanceRepository,
+    BalanceService,
+    ChargingRepository,
+    LedgerRepository,
+    SessionsRepository,
+  ],
+  exports: [AccountingRunService, AccountingRunsRepository, BalanceService, BalanceRepository],
+})
+export class AccountingModule {}

@@ -1,0 +1,46 @@
+import { Body, Controller, Get, Headers, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Public, RequireCapability } from '../auth/auth.decorators.js';
+import { Capability } from '../auth/policy.js';
+import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
+import { AuthorizeService } from './authorize.service.js';
+import { AuthorizeRequestDto, AuthorizeResultDto, BalancePollDto } from './dto/authorize.dto.js';
+
+@ApiTags('accounting')
+@ApiSecurity('tokenAuth')
+@ApiBearerAuth('bearerAuth')
+@ApiResponse({ status: 401, description: 'Unauthorized', type: ErrorDetailDto })
+@Controller('api/v1')
+export class AuthorizeController {
+  constructor(private readonly authorizer: AuthorizeService) {}
+
+  @Post('authorize')
+  @HttpCode(200)
+  @RequireCapability(Capability.AccountingWrite)
+  @ApiOperation({
+    operationId: 'authorize_create',
+    summary: 'May this subscriber start a session now? (gateways)',
+    description:
+      'Accept with `session_timeout` (remaining seconds, for Session-Timeout) and `acct_interim_interval`; ' +
+      'reject with a `reason` and a `message` for Reply-Message. Give `password` or `token` to check the credential too.',
+  })
+  @ApiOkResponse({ type: AuthorizeResultDto })
+  @ApiResponse({ status: 400, description: 'Invalid body, e.g. `{"username": ["This field is required."]}`' })
+  @ApiResponse({ status: 403, type: ErrorDetailDto })
+  authorize(@Body() body: AuthorizeRequestDto): Promise<AuthorizeResultDto> {
+    return this.authorizer.authorize(body);
+  }
+
+  /** Authenticated inside the service, in the same query as the balance: the poll path does one round trip. */
+  @Get('balance')
+  @Public()
+  @ApiOperation({
+    operationId: 'balance_retrieve',
+    summary: "The calling token's remaining time (captive-portal poll)",
+    description: 'Read-only and exact to the second: remaining = balance − uncharged time of open sessions. Polling does not refresh the token\'s sliding lifetime.',
+  })
+  @ApiOkResponse({ type: BalancePollDto })
+  poll(@Headers('authorization') authorization: string | undefined): Promise<BalancePollDto> {
+    return this.authorizer.poll(authorization);
+  }
+}

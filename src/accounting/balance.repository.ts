@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { TokenCredential } from '../auth-tokens/token-credential.js';
+import { remainingBalanceSql, unchargedSecondsSql } from './balance-sql.js';
+
+/** The poll: the caller's credential and balance figures in one round trip. */
+export interface BalancePollRow extends TokenCredential {
+  storedBalance: string;
+  uncharged: string;
+  openSessions: string;
+}
+
+@Injectable()
+export class BalanceRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async storedBalance(manager: EntityManager, userId: number): Promise<number> {
+    const rows: { balance: string }[] = await manager.query('SELECT balance_seconds AS balance FROM aaa_profiles WHERE user_id = $1', [userId]);
+    return Number(rows[0]?.balance ?? 0);
+  }
+
+  async setStoredBalance(manager: EntityManager, userId: number, seconds: number, now: Date): Promise<void> {
+    await manager.query('UPDATE aaa_profiles SET balance_seconds = $2, updated_at = $3 WHERE user_id = $1', [userId, seconds, now]);
+  }
+
+  async remaining(userId: number, now: Date): Promise<number | undefined> {
+    const rows: { remaining: string }[] = await this.dataSource.query(
+      `SELECT ${remainingBalanceSql('p', '$2::timestamptz')} AS remaining FROM aaa_profiles p WHERE p.user_id = $1`,
+      [userId, now],
+    );
+    return rows[0] ? Number(rows[0].remaining) : undefined;
+  }
+
+  /** Read-only: one indexed lookup by key hash plus an aggregate over the subscriber's open sessions. */
+  async findPollRow(keyHash: string, now: Date): Promise<BalancePollRow | undefined> {
+    const rows: BalancePollRow[] = await this.dataSource.query(
+      `SELECT t.user_id AS "userId", u.uuid AS "uuid", u.username AS "username", u.is_active AS "isActive",
+              u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime", p.role AS "role",
+              p.permissions AS "permissions", t.last_used_at AS "lastUsedAt",
+              p.balance_seconds AS "storedBalance", o.uncharged AS "uncharged", o.open_sessions AS "openSessions"
+         FROM auth_tokens t
+         JOIN users u ON u.id = t.user_id
+         JOIN aaa_profiles p ON p.user_id = t.user_id
+         CROSS JOIN LATERAL (
+           SELECT COALESCE(SUM(${unchargedSecondsSql('s', '$2::timestamptz')}), 0) AS uncharged, count(*) AS open_sessions
+             FROM accounting_sessions s WHERE s.user_id = t.user_id AND s.status = 'open') o
+        WHERE t.key_hash = $1`,
+      [keyHash, now],
+    );
+    return rows[0];
+  }
+}

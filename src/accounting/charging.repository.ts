@@ -1,0 +1,226 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { queryReturning } from '../database/raw-query.js';
+import { sessionTargetSql } from './balance-sql.js';
+
+export interface ChargeResult {
+  /** Sessions whose charge moved. */
+  sessions: number;
+  /** Net seconds moved (refunds negative), overage included. */
+  seconds: number;
+}
+
+/** Which sessions of the locked subscribers to bring to their target. */
+export type ChargeScope = { openOnly: true } | { sessionIds: string[] };
+
+export interface ClosedSession {
+  id: string;
+  userId: number | null;
+}
+
+/**
+ * The only code that moves seconds between sessions and balances. Every method runs inside the
+ * caller's transaction, and charging methods require the subscribers' aaa_profiles rows to be
+ * locked first (lockProfiles): that lock serialises every writer of a balance and of its sessions'
+ * charges, so each statement reads current values and `target − charged` is applied exactly once.
+ */
+@Injectable()
+export class ChargingRepository {
+  /** Locks profiles in user-id order (a fixed order, so concurrent batches cannot deadlock). */
+  async lockProfiles(manager: EntityManager, userIds: number[]): Promise<number[]> {
+    if (userIds.length === 0) return [];
+    const rows: { user_id: number }[] = await manager.query(
+      'SELECT user_id FROM aaa_profiles WHERE user_id = ANY($1::int[]) ORDER BY user_id FOR UPDATE',
+      [userIds],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
+  /**
+   * Next batch of subscribers with open sessions after `afterUserId`, locked, in order. Returns the
+   * locked user ids (empty when done). Keyset pagination on the partial index of open sessions.
+   */
+  async lockNextUsersWithOpenSessions(manager: EntityManager, afterUserId: number, limit: number): Promise<number[]> {
+    const rows: { user_id: number }[] = await manager.query(
+      `SELECT p.user_id FROM aaa_profiles p
+        WHERE p.user_id IN (SELECT DISTINCT s.user_id FROM accounting_sessions s
+                             WHERE s.status = 'open' AND s.user_id > $1
+                             ORDER BY s.user_id LIMIT $2)
+        ORDER BY p.user_id FOR UPDATE OF p`,
+      [afterUserId, limit],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
+  /**
+   * Brings the chosen sessions of the (locked) subscribers to their target charge in one statement.
+   * Per subscriber: refunds (target below charged) first cancel that session's overage, the rest
+   * returns to the balance; then positive deltas are paid in session order from what is available;
+   * whatever cannot be paid is recorded as overage, so balance_seconds never goes below 0.
+   */
+  async charge(manager: EntityManager, userIds: number[], scope: ChargeScope, now: Date): Promise<ChargeResult> {
+    if (userIds.length === 0) return { sessions: 0, seconds: 0 };
+    const filter = 'openOnly' in scope ? `s.status = 'open'` : 's.id = ANY($3::bigint[])';
+    const params: unknown[] = [userIds, now];
+    if (!('openOnly' in scope)) {
+      if (scope.sessionIds.length === 0) return { sessions: 0, seconds: 0 };
+      params.push(scope.sessionIds);
+    }
+    const rows: { sessions: string; seconds: string }[] = await manager.query(
+      `WITH sess AS (
+         SELECT s.id, s.user_id, s.charged_seconds, s.overage_seconds, ${sessionTargetSql('s', '$2::timestamptz')} AS target
+           FROM accounting_sessions s
+          WHERE s.user_id = ANY($1::int[]) AND ${filter}
+       ),
+       split AS (
+         SELECT id, user_id, target, target - charged_seconds AS delta, overage_seconds,
+                LEAST(overage_seconds, GREATEST(charged_seconds - target, 0)) AS cancel,
+                GREATEST(charged_seconds - target, 0) - LEAST(overage_seconds, GREATEST(charged_seconds - target, 0)) AS credit,
+                GREATEST(target - charged_seconds, 0) AS need
+           FROM sess
+          WHERE target <> charged_seconds
+       ),
+       avail AS (
+         SELECT p.user_id, p.balance_seconds + c.credit AS available
+           FROM aaa_profiles p
+           JOIN (SELECT user_id, SUM(credit) AS credit FROM split GROUP BY user_id) c ON c.user_id = p.user_id
+       ),
+       alloc AS (
+         SELECT sp.id, sp.user_id, sp.target, sp.delta, sp.overage_seconds, sp.cancel, sp.need, a.available,
+                LEAST(sp.need, GREATEST(a.available - (SUM(sp.need) OVER (PARTITION BY sp.user_id ORDER BY sp.id) - sp.need), 0)) AS paid
+           FROM split sp JOIN avail a ON a.user_id = sp.user_id
+       ),
+       updated_sessions AS (
+         UPDATE accounting_sessions s
+            SET charged_seconds = al.target,
+                overage_seconds = al.overage_seconds - al.cancel + (al.need - al.paid)
+           FROM alloc al
+          WHERE s.id = al.id
+         RETURNING s.id
+       ),
+       updated_profiles AS (
+         UPDATE aaa_profiles p
+            SET balance_seconds = t.available - t.paid
+           FROM (SELECT user_id, MAX(available) AS available, SUM(paid) AS paid FROM alloc GROUP BY user_id) t
+          WHERE p.user_id = t.user_id
+         RETURNING p.user_id
+       )
+       SELECT (SELECT count(*) FROM updated_sessions) AS sessions,
+              (SELECT COALESCE(SUM(delta), 0) FROM alloc) + 0 * (SELECT count(*) FROM updated_profiles) AS seconds`,
+      params,
+    );
+    return { sessions: Number(rows[0]?.sessions ?? 0), seconds: Number(rows[0]?.seconds ?? 0) };
+  }
+
+  /**
+   * Closes the open, non-stale sessions of the (locked, already charged) subscribers whose balance is 0:
+   * terminate_cause Session-Timeout at `now`.
+   */
+  async closeExhausted(manager: EntityManager, userIds: number[], now: Date, staleBefore: Date): Promise<ClosedSession[]> {
+    if (userIds.length === 0) return [];
+    return queryReturning<ClosedSession>(
+      manager,
+      `UPDATE accounting_sessions s
+          SET status = 'closed', stopped_at = $2, last_update_at = GREATEST(s.last_update_at, $2),
+              session_time = GREATEST(0, floor(extract(epoch FROM ($2::timestamptz - s.started_at))))::bigint,
+              terminate_cause = 'Session-Timeout'
+         FROM aaa_profiles p
+        WHERE p.user_id = s.user_id AND s.user_id = ANY($1::int[]) AND s.status = 'open'
+          AND p.balance_seconds = 0 AND s.last_update_at >= $3
+       RETURNING s.id::text AS id, s.user_id AS "userId"`,
+      [userIds, now, staleBefore],
+    );
+  }
+
+  /** Up to `limit` open sessions with no update since `staleBefore` (subscriber id may be null). */
+  async findStale(manager: EntityManager, staleBefore: Date, limit: number): Promise<ClosedSession[]> {
+    return manager.query(
+      `SELECT s.id::text AS id, s.user_id AS "userId" FROM accounting_sessions s
+        WHERE s.status = 'open' AND s.last_update_at < $1 ORDER BY s.last_update_at LIMIT $2`,
+      [staleBefore, limit],
+    );
+  }
+
+  /** Closes stale sessions as Lost-Service, stopped at their last update and charged only up to it. */
+  async closeStale(manager: EntityManager, sessionIds: string[], staleBefore: Date): Promise<ClosedSession[]> {
+    if (sessionIds.length === 0) return [];
+    return queryReturning<ClosedSession>(
+      manager,
+      `UPDATE accounting_sessions s
+          SET status = 'closed', stopped_at = s.last_update_at, terminate_cause = 'Lost-Service',
+              session_time = GREATEST(0, floor(extract(epoch FROM (s.last_update_at - s.started_at))))::bigint
+        WHERE s.id = ANY($1::bigint[]) AND s.status = 'open' AND s.last_update_at < $2
+       RETURNING s.id::text AS id, s.user_id AS "userId"`,
+      [sessionIds, staleBefore],
+    );
+  }
+
+  /** Open sessions of a NAS (by NAS-Identifier or NAS-IP-Address), up to `limit`. */
+  async findOpenForNas(manager: EntityManager, nasIdentifier: string, nasIpAddress: string | null, limit: number): Promise<ClosedSession[]> {
+    return manager.query(
+      `SELECT s.id::text AS id, s.user_id AS "userId" FROM accounting_sessions s
+        WHERE s.status = 'open' AND ((s.nas_identifier = $1 AND $1 <> '') OR s.nas_ip_address = $2::inet)
+        ORDER BY s.id LIMIT $3`,
+      [nasIdentifier, nasIpAddress, limit],
+    );
+  }
+
+  /** Closes sessions because their NAS rebooted (Accounting-On/Off), at the event time. */
+  async closeForNasReboot(manager: EntityManager, sessionIds: string[], at: Date): Promise<ClosedSession[]> {
+    if (sessionIds.length === 0) return [];
+    return queryReturning<ClosedSession>(
+      manager,
+      `UPDATE accounting_sessions s
+          SET status = 'closed', stopped_at = GREATEST(s.started_at, $2), terminate_cause = 'NAS-Reboot',
+              last_update_at = GREATEST(s.last_update_at, $2),
+              session_time = GREATEST(0, floor(extract(epoch FROM ($2::timestamptz - s.started_at))))::bigint
+        WHERE s.id = ANY($1::bigint[]) AND s.status = 'open'
+       RETURNING s.id::text AS id, s.user_id AS "userId"`,
+      [sessionIds, at],
+    );
+  }
+
+  /**
+   * One ledger row per closed session with its final charge: the paid seconds (as a negative
+   * delta) and the overage, net of what earlier rows for the same session already recorded
+   * (a late Stop can correct a server-side close). Call after charge() in the same transaction.
+   */
+  async recordSessionCharges(manager: EntityManager, sessionIds: string[], now: Date): Promise<void> {
+    if (sessionIds.length === 0) return;
+    await manager.query(
+      `INSERT INTO balance_ledger (user_id, username, kind, delta_seconds, overage_seconds, balance_after, session_id, reason, created_at)
+       SELECT s.user_id, COALESCE(u.username, s.username), 'session',
+              -(s.charged_seconds - s.overage_seconds) - COALESCE(prev.delta, 0),
+              s.overage_seconds - COALESCE(prev.overage, 0),
+              COALESCE(p.balance_seconds, 0), s.id, COALESCE(s.terminate_cause, ''), $2
+         FROM accounting_sessions s
+         LEFT JOIN users u ON u.id = s.user_id
+         LEFT JOIN aaa_profiles p ON p.user_id = s.user_id
+         LEFT JOIN LATERAL (SELECT SUM(l.delta_seconds) AS delta, SUM(l.overage_seconds) AS overage
+                              FROM balance_ledger l WHERE l.session_id = s.id) prev ON true
+        WHERE s.id = ANY($1::bigint[]) AND s.user_id IS NOT NULL`,
+      [sessionIds, now],
+    );
+  }
+
+  /** Deletes up to `limit` tokens past their sliding lifetime; returns how many. */
+  async deleteExpiredTokens(manager: EntityManager, now: Date, limit: number): Promise<number> {
+    const result: [unknown[], number] = await manager.query(
+      `DELETE FROM auth_tokens WHERE user_id IN (
+         SELECT t.user_id FROM auth_tokens t JOIN users u ON u.id = t.user_id
+          WHERE u.token_lifetime IS NOT NULL AND t.last_used_at + make_interval(secs => u.token_lifetime) <= $1
+          LIMIT $2)`,
+      [now, limit],
+    );
+    return result[1];
+  }
+
+  async countExpiredTokens(manager: EntityManager, now: Date): Promise<number> {
+    const rows: { count: string }[] = await manager.query(
+      `SELECT count(*) AS count FROM auth_tokens t JOIN users u ON u.id = t.user_id
+        WHERE u.token_lifetime IS NOT NULL AND t.last_used_at + make_interval(secs => u.token_lifetime) <= $1`,
+      [now],
+    );
+    return Number(rows[0]?.count ?? 0);
+  }
+}

@@ -1,0 +1,38 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+
+export class AuthorizeRequestDto {
+  @ApiProperty({ maxLength: 253, example: 'jane_smith' })
+  @IsString({ message: 'Not a valid string.' })
+  @MinLength(1, { message: 'This field may not be blank.' })
+  @MaxLength(253, { message: 'Ensure this field has no more than 253 characters.' })
+  username!: string;
+
+  @ApiPropertyOptional({ description: "Check the subscriber's password too (PAP).", maxLength: 256 })
+  @IsOptional()
+  @IsString({ message: 'Not a valid string.' })
+  @MaxLength(256, { message: 'Ensure this field has no more than 256 characters.' })
+  password?: string;
+
+  @ApiPropertyOptional({ description: "Check the subscriber's live token instead (a captive portal's voucher).", maxLength: 256 })
+  @IsOptional()
+  @IsString({ message: 'Not a valid string.' })
+  @MaxLength(256, { message: 'Ensure this field has no more than 256 characters.' })
+  token?: string;
+}
+
+export class AuthorizeResultDto {
+  @ApiProperty({ enum: ['accept', 'reject'] }) result!: 'accept' | 'reject';
+  @ApiProperty() username!: string;
+  @ApiPropertyOptional({ type: 'integer', description: 'Accept: remaining seconds, for Session-Timeout (as rlm_sqlcounter).' }) session_timeout?: number;
+  @ApiPropertyOptional({ type: 'integer', description: 'Accept: seconds between Interim-Updates, for Acct-Interim-Interval.' }) acct_interim_interval?: number;
+  @ApiPropertyOptional({ enum: ['unknown_user', 'inactive_user', 'invalid_credentials', 'token_expired', 'no_balance'] }) reason?: string;
+  @ApiPropertyOptional({ description: 'Reject: a sentence for Reply-Message.' }) message?: string;
+}
+
+export class BalancePollDto {
+  @ApiProperty({ type: 'integer', description: 'Remaining seconds, exact at the moment of the request.' }) balance_seconds!: number;
+  @ApiProperty({ enum: ['active', 'idle', 'exhausted'], description: 'active: sessions open and time left; idle: no open session; exhausted: no time left.' }) status!: string;
+  @ApiProperty({ type: 'integer', description: 'Seconds until the balance runs out at the current rate (open sessions share it); the whole balance when idle.' }) session_timeout!: number;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'When the balance runs out if the open sessions continue; null when idle.' }) expires_at!: string | null;
+}

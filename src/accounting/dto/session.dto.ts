@@ -1,0 +1,31 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class SessionDto {
+  @ApiProperty({ type: 'integer' }) id!: number;
+  @ApiProperty() acct_unique_id!: string;
+  @ApiProperty() acct_session_id!: string;
+  @ApiProperty({ description: 'User-Name as the NAS reported it.' }) username!: string;
+  @ApiProperty() nas_identifier!: string;
+  @ApiProperty({ type: 'string', nullable: true }) nas_ip_address!: string | null;
+  @ApiProperty() nas_port_id!: string;
+  @ApiProperty({ description: 'MAC address of the client.' }) calling_station_id!: string;
+  @ApiProperty() called_station_id!: string;
+  @ApiProperty({ type: 'string', nullable: true }) framed_ip_address!: string | null;
+  @ApiProperty({ format: 'date-time' }) started_at!: string;
+  @ApiProperty({ format: 'date-time' }) last_update_at!: string;
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true }) stopped_at!: string | null;
+  @ApiProperty({ type: 'integer', description: 'Seconds as reported (final once closed).' }) session_time!: number;
+  @ApiProperty({ type: 'integer', format: 'int64', description: 'Octets + Gigawords × 2^32.' }) input_octets!: number;
+  @ApiProperty({ type: 'integer', format: 'int64' }) output_octets!: number;
+  @ApiProperty({ type: 'integer', description: 'Seconds charged so far, overage included.' }) charged_seconds!: number;
+  @ApiProperty({ type: 'integer', description: 'Seconds used after the balance reached 0 (not paid).' }) overage_seconds!: number;
+  @ApiProperty({ enum: ['open', 'closed'] }) status!: string;
+  @ApiProperty({ type: 'string', nullable: true, example: 'User-Request' }) terminate_cause!: string | null;
+}
+
+export class SessionPageDto {
+  @ApiProperty({ type: 'integer' }) count!: number;
+  @ApiProperty({ type: 'string', format: 'uri', nullable: true }) next!: string | null;
+  @ApiProperty({ type: 'string', format: 'uri', nullable: true }) previous!: string | null;
+  @ApiProperty({ type: [SessionDto] }) results!: SessionDto[];
+}
