@@ -65,6 +65,12 @@ export class AccountingQueryService {
     return limitOffsetPage(rows.map(toLedgerEntryDto), count, page, { baseUrl: this.config.publicUrl, path: LEDGER_PATH, query });
   }
 
+  /** For `accounting:status`: the latest runs (newest first) and how many sessions are open now. */
+  async status(limit: number): Promise<{ runs: AccountingRunDto[]; openSessions: number }> {
+    const [{ rows }, openSessions] = await Promise.all([this.runs.findPage(0, limit), this.sessions.countOpen()]);
+    return { runs: rows.map(toRunDto), openSessions };
+  }
+
   /** Newest first. */
   async listRuns(query: RawQuery): Promise<LimitOffsetPage<AccountingRunDto>> {
     const page = parseLimitOffset(query);

@@ -30,6 +30,6 @@ import { SessionsRepository } from './sessions.repository.js';
     LedgerRepository,
     SessionsRepository,
   ],
-  exports: [AccountingRunService, AccountingRunsRepository, BalanceService, BalanceRepository],
+  exports: [AccountingRunService, AccountingQueryService, AccountingRunsRepository, BalanceService, BalanceRepository],
 })
 export class AccountingModule {}

@@ -15,6 +15,11 @@ export interface BalancePollRow extends TokenCredential {
 export class BalanceRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  async findUserIdByUsername(username: string): Promise<number | undefined> {
+    const rows: { id: number }[] = await this.dataSource.query('SELECT id FROM users WHERE username = $1', [username]);
+    return rows[0]?.id;
+  }
+
   async storedBalance(manager: EntityManager, userId: number): Promise<number> {
     const rows: { balance: string }[] = await manager.query('SELECT balance_seconds AS balance FROM aaa_profiles WHERE user_id = $1', [userId]);
     return Number(rows[0]?.balance ?? 0);

@@ -73,6 +73,14 @@ export class BalanceService {
     return manager ? work(manager) : this.dataSource.transaction(work);
   }
 
+  /** `set` or `add` for the subscriber with this username (the CLI's way in). */
+  async changeByUsername(username: string, mode: 'set' | 'add', seconds: number, context: ChangeContext): Promise<BalanceChange & { userId: number }> {
+    const userId = await this.balances.findUserIdByUsername(username);
+    if (userId === undefined) throw DomainError.field('username', `No user named "${username}".`);
+    const change = mode === 'set' ? await this.set(userId, seconds, context) : await this.add(userId, seconds, context);
+    return { ...change, userId };
+  }
+
   /** The exact remaining balance now (stored balance − uncharged time of open sessions). */
   async remaining(userId: number): Promise<number> {
     const remaining = await this.balances.remaining(userId, this.clock.now());

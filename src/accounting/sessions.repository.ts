@@ -168,6 +168,11 @@ export class SessionsRepository {
     return { rows, count: Number(counted[0]?.count ?? 0) };
   }
 
+  async countOpen(): Promise<number> {
+    const rows: { count: string }[] = await this.dataSource.query("SELECT count(*) AS count FROM accounting_sessions WHERE status = 'open'");
+    return Number(rows[0]?.count ?? 0);
+  }
+
   async findById(id: string): Promise<SessionRow | undefined> {
     const rows: SessionRow[] = await this.dataSource.query(`SELECT ${SESSION_COLUMNS} FROM accounting_sessions s WHERE s.id = $1`, [id]);
     return rows[0];
