@@ -6,6 +6,7 @@ import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AccountingRunEntity } from './accounting-run.entity.js';
+import { AccountingEvents } from './accounting-events.js';
 import { AccountingRunsRepository, type RunCounts } from './accounting-runs.repository.js';
 import { ChargingRepository } from './charging.repository.js';
 
@@ -41,6 +42,7 @@ export class AccountingRunService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly charging: ChargingRepository,
     private readonly runs: AccountingRunsRepository,
+    private readonly events: AccountingEvents,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -71,7 +73,7 @@ export class AccountingRunService {
     const counts = emptyCounts();
     await runner.startTransaction();
     try {
-      await this.steps(startedAt, counts, (work) => work(runner.manager));
+      await this.steps(startedAt, counts, (work) => work(runner.manager), { notify: false });
     } finally {
       await runner.rollbackTransaction();
     }
@@ -98,7 +100,7 @@ export class AccountingRunService {
       }
     };
     try {
-      await this.steps(startedAt, counts, batch);
+      await this.steps(startedAt, counts, batch, { notify: true });
       const run = await this.runs.finish(record.id, this.clock.now(), counts, null);
       log(
         `finished: ${counts.sessionsCharged} sessions charged (${counts.secondsCharged} s), ${counts.sessionsStopped} stopped ` +
@@ -113,18 +115,19 @@ export class AccountingRunService {
     }
   }
 
-  private async steps(now: Date, counts: RunCounts, batch: Batch): Promise<void> {
+  private async steps(now: Date, counts: RunCounts, batch: Batch, options: { notify: boolean }): Promise<void> {
     const { batchSize, staleAfterSeconds } = this.config.accounting;
     const staleBefore = new Date(now.getTime() - staleAfterSeconds * 1000);
 
     // 1 + 2: charge every open session up to now; stop the sessions of subscribers left with 0.
     for (let after = 0; ; ) {
+      let stoppedIds: string[] = [];
       const users = await batch(async (m) => {
         const locked = await this.charging.lockNextUsersWithOpenSessions(m, after, batchSize);
         if (locked.length === 0) return locked;
         const charged = await this.charging.charge(m, locked, { openOnly: true }, now);
         const stopped = await this.charging.closeExhausted(m, locked, now, staleBefore);
-        const stoppedIds = stopped.map((session) => session.id);
+        stoppedIds = stopped.map((session) => session.id);
         const final = await this.charging.charge(m, locked, { sessionIds: stoppedIds }, now);
         await this.charging.recordSessionCharges(m, stoppedIds, now);
         counts.sessionsCharged += charged.sessions + final.sessions;
@@ -133,6 +136,8 @@ export class AccountingRunService {
         return locked;
       });
       if (users.length === 0) break;
+      // Committed: now the NAS may be told to cut these sessions off.
+      if (options.notify) await this.events.sessionsExhausted(stoppedIds);
       after = users[users.length - 1]!;
     }
 

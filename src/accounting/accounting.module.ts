@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module.js';
+import { AccountingEvents } from './accounting-events.js';
 import { AccountingController } from './accounting.controller.js';
 import { AccountingIngestService } from './accounting-ingest.service.js';
 import { AccountingQueryService } from './accounting-query.service.js';
@@ -18,6 +19,7 @@ import { SessionsRepository } from './sessions.repository.js';
   imports: [UsersModule],
   controllers: [AccountingController, AuthorizeController],
   providers: [
+    AccountingEvents,
     AccountingIngestService,
     AccountingQueryService,
     AccountingRunService,
@@ -30,6 +32,6 @@ import { SessionsRepository } from './sessions.repository.js';
     LedgerRepository,
     SessionsRepository,
   ],
-  exports: [AccountingRunService, AccountingQueryService, AccountingRunsRepository, BalanceService, BalanceRepository],
+  exports: [AccountingEvents, AccountingRunService, AccountingQueryService, AccountingRunsRepository, BalanceService, BalanceRepository],
 })
 export class AccountingModule {}
