@@ -260,7 +260,7 @@ describe('/api/users/', () => {
       ['a string is_active', { is_active: 'yes' }, { is_active: ['Must be a valid boolean.'] }],
       ['a numeric is_staff', { is_staff: 1 }, { is_staff: ['Must be a valid boolean.'] }],
       ['a token_lifetime below 60', { token_lifetime: 59 }, { token_lifetime: ['Ensure this value is greater than or equal to 60.'] }],
-      ['a token_lifetime over ten years', { token_lifetime: 315_360_001 }, { token_lifetime: ['Ensure this value is less than or equal to 315360000.'] }],
+      ['a token_lifetime over ten years', { token_lifetime: 315_360_001 }, { token_lifetime: ['Ensure this value is less than or equal to 315360000 (10 years of seconds).'] }],
       ['a fractional token_lifetime', { token_lifetime: 60.5 }, { token_lifetime: ['A valid integer is required.'] }],
       ['a string token_lifetime', { token_lifetime: '3600' }, { token_lifetime: ['A valid integer is required.'] }],
       ['an unknown field', { role: 'admin' }, { role: ['Unknown field.'] }],

@@ -1,16 +1,13 @@
 import { DomainError } from '../common/errors/domain-error.js';
+import { BALANCE_MAX_SECONDS } from '../accounting/balance.service.js';
 import {
-  BALANCE_MAX_SECONDS,
-  checkBalanceSeconds,
-  checkEmail,
-  checkName,
-  checkOrganization,
-  checkPassword,
-  checkPermissions,
-  checkRole,
-  checkTokenLifetime,
-  checkUsername,
-} from './dto/field-rules.js';
+  nameRule as checkName,
+  passwordRule as checkPassword,
+  requiredEmailRule as checkEmail,
+  tokenLifetimeRule as checkTokenLifetime,
+  usernameRule as checkUsername,
+} from '../users/user-field-rules.js';
+import { checkBalanceSeconds, checkOrganization, checkPermissions, checkRole } from './dto/field-rules.js';
 import { parseBalanceFlag, parseSubscriberId } from './query-params.js';
 
 function thrownBy(work: () => unknown): unknown {

@@ -48,7 +48,7 @@ describe('account field rules', () => {
     expect(tokenLifetimeRule(60)).toBeUndefined();
     expect(tokenLifetimeRule(315_360_000)).toBeUndefined();
     expect(tokenLifetimeRule(59)).toBe('Ensure this value is greater than or equal to 60.');
-    expect(tokenLifetimeRule(315_360_001)).toBe('Ensure this value is less than or equal to 315360000.');
+    expect(tokenLifetimeRule(315_360_001)).toBe('Ensure this value is less than or equal to 315360000 (10 years of seconds).');
     expect(tokenLifetimeRule(60.5)).toBe('A valid integer is required.');
     expect(tokenLifetimeRule('3600')).toBe('A valid integer is required.');
   });

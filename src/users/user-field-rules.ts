@@ -1,5 +1,6 @@
 import { isEmail } from 'class-validator';
 import type { FieldErrors } from '../common/errors/domain-error.js';
+import type { FieldRule } from '../common/validation/field-rule.js';
 import {
   EMAIL_MAX_LENGTH,
   NAME_MAX_LENGTH,
@@ -13,11 +14,10 @@ import {
 } from './user-rules.js';
 
 /**
- * One check per account field: the first problem as Django REST framework words it, or undefined.
- * The request DTOs (through `@SatisfiesRule`) and the service (for callers without an HTTP body,
- * such as the CLI) both use these, so a rule and its message live in one place.
+ * One rule per account field (see FieldRule), shared by the users API, the user_token API and the
+ * CLI, so an account field is validated the same way, with the same message, everywhere.
  */
-export type FieldRule = (value: unknown) => string | undefined;
+export type { FieldRule };
 
 const NOT_A_STRING = 'Not a valid string.';
 const tooLong = (max: number) => `Ensure this field has no more than ${max} characters.`;
@@ -36,6 +36,12 @@ export const emailRule: FieldRule = (value) => {
   if (value.length > EMAIL_MAX_LENGTH) return tooLong(EMAIL_MAX_LENGTH);
   if (value !== '' && !isEmail(value)) return 'Enter a valid email address.';
   return undefined;
+};
+
+/** An e-mail address that must be given (the user_token API's `email`). */
+export const requiredEmailRule: FieldRule = (value) => {
+  if (typeof value === 'string' && value.trim() === '') return 'This field may not be blank.';
+  return emailRule(value);
 };
 
 export const nameRule: FieldRule = (value) => {
@@ -58,7 +64,7 @@ export const tokenLifetimeRule: FieldRule = (value) => {
   if (value === null) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value)) return 'A valid integer is required.';
   if (value < TOKEN_LIFETIME_MIN_SECONDS) return `Ensure this value is greater than or equal to ${TOKEN_LIFETIME_MIN_SECONDS}.`;
-  if (value > TOKEN_LIFETIME_MAX_SECONDS) return `Ensure this value is less than or equal to ${TOKEN_LIFETIME_MAX_SECONDS}.`;
+  if (value > TOKEN_LIFETIME_MAX_SECONDS) return `Ensure this value is less than or equal to ${TOKEN_LIFETIME_MAX_SECONDS} (10 years of seconds).`;
   return undefined;
 };
 

@@ -12,18 +12,14 @@ import {
   USERNAME_MAX_LENGTH,
   USERNAME_PATTERN,
 } from '../../users/user-rules.js';
+import { BALANCE_MAX_SECONDS } from '../../accounting/balance.service.js';
+import { SatisfiesRule } from '../../common/validation/field-rule.js';
+import { nameRule, passwordRule, requiredEmailRule, tokenLifetimeRule, usernameRule } from '../../users/user-field-rules.js';
 import {
-  BALANCE_MAX_SECONDS,
-  Checked,
   checkBalanceSeconds,
-  checkEmail,
-  checkName,
   checkOrganization,
-  checkPassword,
   checkPermissions,
   checkRole,
-  checkTokenLifetime,
-  checkUsername,
   ORGANIZATION_MAX_LENGTH,
   PERMISSION_PATTERN,
   PERMISSIONS_MAX_COUNT,
@@ -40,21 +36,21 @@ const whenPresent = () => ValidateIf((_: object, value: unknown) => value !== un
 export class CreateUserTokenDto {
   @ApiProperty({ maxLength: USERNAME_MAX_LENGTH, pattern: USERNAME_PATTERN.source, example: 'jane_smith' })
   @Transform(trimString)
-  @Checked(checkUsername)
+  @SatisfiesRule(usernameRule)
   username!: string;
 
   @ApiProperty({ maxLength: ORGANIZATION_MAX_LENGTH, example: 'tech_solutions' })
   @Transform(trimString)
-  @Checked(checkOrganization)
+  @SatisfiesRule(checkOrganization)
   organization!: string;
 
   @ApiProperty({ format: 'email', maxLength: EMAIL_MAX_LENGTH, example: 'jane@techsolutions.com' })
   @Transform(trimString)
-  @Checked(checkEmail)
+  @SatisfiesRule(requiredEmailRule)
   email!: string;
 
   @ApiProperty({ enum: ROLES, enumName: 'Role', example: Role.User })
-  @Checked(checkRole)
+  @SatisfiesRule(checkRole)
   role!: Role;
 
   @ApiProperty({
@@ -64,7 +60,7 @@ export class CreateUserTokenDto {
     example: 7200,
     description: 'Prepaid time in seconds (at most 100 years). Changing it needs the balances:write capability.',
   })
-  @Checked(checkBalanceSeconds)
+  @SatisfiesRule(checkBalanceSeconds)
   balance_seconds!: number;
 
   @ApiPropertyOptional({
@@ -74,19 +70,19 @@ export class CreateUserTokenDto {
     description: 'Sets the password (stored as an argon2id hash). Omitted: unchanged (none on create).',
   })
   @whenPresent()
-  @Checked(checkPassword)
+  @SatisfiesRule(passwordRule)
   password?: string;
 
   @ApiPropertyOptional({ maxLength: NAME_MAX_LENGTH, default: '', example: 'Jane' })
   @whenPresent()
   @Transform(trimString)
-  @Checked(checkName)
+  @SatisfiesRule(nameRule)
   first_name?: string;
 
   @ApiPropertyOptional({ maxLength: NAME_MAX_LENGTH, default: '', example: 'Smith' })
   @whenPresent()
   @Transform(trimString)
-  @Checked(checkName)
+  @SatisfiesRule(nameRule)
   last_name?: string;
 
   @ApiPropertyOptional({
@@ -100,7 +96,7 @@ export class CreateUserTokenDto {
       'so only capabilities the caller holds may be granted.',
   })
   @whenPresent()
-  @Checked(checkPermissions)
+  @SatisfiesRule(checkPermissions)
   permissions?: string[];
 
   @ApiPropertyOptional({
@@ -112,7 +108,7 @@ export class CreateUserTokenDto {
     description: "Seconds the token stays valid after its last use; null: never expires. Omitted: the service's default.",
   })
   @whenPresent()
-  @Checked(checkTokenLifetime)
+  @SatisfiesRule(tokenLifetimeRule)
   token_lifetime?: number | null;
 }
 

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { registerDecorator, ValidateIf } from 'class-validator';
+import { ValidateIf } from 'class-validator';
+import { SatisfiesRule } from '../../common/validation/field-rule.js';
 import {
   EMAIL_MAX_LENGTH,
   NAME_MAX_LENGTH,
@@ -17,23 +18,7 @@ import {
   passwordRule,
   tokenLifetimeRule,
   usernameRule,
-  type FieldRule,
 } from '../user-field-rules.js';
-
-/** Validates a property with one of the pure field rules; the rule's message is the error. */
-export function SatisfiesRule(rule: FieldRule): PropertyDecorator {
-  return (target, propertyName) => {
-    registerDecorator({
-      name: 'fieldRule',
-      target: target.constructor,
-      propertyName: propertyName as string,
-      validator: {
-        validate: (value: unknown) => rule(value) === undefined,
-        defaultMessage: (args) => rule(args?.value) ?? 'Invalid value.',
-      },
-    });
-  };
-}
 
 /**
  * Optional in the body: skipped when absent. Unlike `@IsOptional` a `null` is still validated,
