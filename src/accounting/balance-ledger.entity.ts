@@ -6,7 +6,7 @@ import { AccountingSessionEntity } from './accounting-session.entity.js';
 export enum LedgerKind {
   /** Time added (PUT/PATCH raising the balance, `balance:add`). */
   TopUp = 'top_up',
-  /** A manual change that lowers the balance (or sets it to the same value). */
+  /** A manual change that lowers the balance. */
   Adjustment = 'adjustment',
   /** A closed session's final charge. */
   Session = 'session',

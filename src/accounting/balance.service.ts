@@ -58,6 +58,8 @@ export class BalanceService {
       if (!Number.isSafeInteger(balance) || balance < 0 || balance > BALANCE_MAX_SECONDS) {
         throw DomainError.field('balance_seconds', `Ensure the balance stays between 0 and ${BALANCE_MAX_SECONDS} seconds (it is ${previous}).`);
       }
+      // Setting the balance it already has is no change: nothing to write or to explain in the ledger.
+      if (balance === previous) return { previous, balance };
       await this.balances.setStoredBalance(m, userId, balance, now);
       await this.ledger.recordManualChange(m, {
         userId,

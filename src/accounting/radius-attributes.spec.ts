@@ -43,6 +43,13 @@ describe('parseAccountingRequest', () => {
     expect(combineOctets(null, null)).toBeNull();
   });
 
+  it('accepts Gigawords only up to 2^31 − 1, so the counter fits a signed 64-bit column', () => {
+    const interim = { ...base, 'Acct-Status-Type': 'Interim-Update' };
+    expect(parseAccountingRequest({ ...interim, 'Acct-Input-Octets': 4294967295, 'Acct-Input-Gigawords': 2147483647 }).inputOctets).toBe('9223372036854775807');
+    expect(fieldErrors({ ...interim, 'Acct-Input-Gigawords': 2147483648 })).toEqual({ 'Acct-Input-Gigawords': ['A valid integer from 0 to 2147483647 is required.'] });
+    expect(fieldErrors({ ...interim, 'Acct-Output-Gigawords': 4294967295 })).toEqual({ 'Acct-Output-Gigawords': ['A valid integer from 0 to 2147483647 is required.'] });
+  });
+
   it('names every bad attribute', () => {
     expect(fieldErrors({ 'Acct-Status-Type': 'Bogus' })).toMatchObject({ 'Acct-Status-Type': [expect.stringContaining('not a valid choice')] });
     expect(fieldErrors({ 'Acct-Status-Type': 'Start' })).toMatchObject({

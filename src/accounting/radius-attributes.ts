@@ -54,6 +54,8 @@ export interface AccountingRecord {
 
 const MAX_STRING = 253;
 const UINT32_MAX = 4294967295;
+/** Most Gigawords whose counter (Octets + Gigawords × 2^32) still fits PostgreSQL's bigint (2^63 − 1). */
+export const GIGAWORDS_MAX = 2147483647;
 
 /** The attributes we read, by their RADIUS names. Other attributes a NAS sends are accepted and ignored. */
 export const ACCOUNTING_ATTRIBUTES = [
@@ -194,8 +196,8 @@ export function parseAccountingRequest(body: unknown): AccountingRecord {
     calledStationId: read.string('Called-Station-Id') ?? '',
     framedIpAddress: read.ip('Framed-IP-Address'),
     sessionTime: read.integer('Acct-Session-Time'),
-    inputOctets: combineOctets(read.integer('Acct-Input-Octets'), read.integer('Acct-Input-Gigawords')),
-    outputOctets: combineOctets(read.integer('Acct-Output-Octets'), read.integer('Acct-Output-Gigawords')),
+    inputOctets: combineOctets(read.integer('Acct-Input-Octets'), read.integer('Acct-Input-Gigawords', GIGAWORDS_MAX)),
+    outputOctets: combineOctets(read.integer('Acct-Output-Octets'), read.integer('Acct-Output-Gigawords', GIGAWORDS_MAX)),
     terminateCause: read.enumerated('Acct-Terminate-Cause', TERMINATE_CAUSE_TABLE),
     eventTimestamp: read.timestamp('Event-Timestamp'),
     delayTime: read.integer('Acct-Delay-Time'),

@@ -34,6 +34,8 @@ export interface CliCommand {
   /** One line, shown by `help`. */
   description: string;
   options: OptionSpecs;
+  /** Checks option values before anything starts; throw UsageError (exit 2) for a bad value. */
+  check?(args: Record<string, string | boolean | undefined>): void;
   run(ctx: CliContext, args: Record<string, string | boolean | undefined>): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export function defineCommand<const O extends OptionSpecs>(command: {
   name: string;
   description: string;
   options: O;
+  check?(args: ArgsOf<O>): void;
   run(ctx: CliContext, args: ArgsOf<O>): Promise<void>;
 }): CliCommand {
   return command as unknown as CliCommand;

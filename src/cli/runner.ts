@@ -107,6 +107,7 @@ export async function runCli(argv: readonly string[], io: CliIo, boot: Boot, com
   let args: ReturnType<typeof parseCommandArgs>;
   try {
     args = parseCommandArgs(command, [...rest]);
+    if (args !== 'help') command.check?.(args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.err(`${command.name}: ${error.message}`);

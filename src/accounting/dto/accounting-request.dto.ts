@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { TERMINATE_CAUSES } from '../radius-attributes.js';
+import { GIGAWORDS_MAX, TERMINATE_CAUSES } from '../radius-attributes.js';
 
 /**
  * Documentation of the accounting body: a JSON object keyed by RADIUS attribute names, as
@@ -43,10 +43,10 @@ export class AccountingRequestDto {
   @ApiPropertyOptional({ name: 'Acct-Output-Octets', type: 'integer', minimum: 0, maximum: 4294967295 })
   'Acct-Output-Octets'?: number;
 
-  @ApiPropertyOptional({ name: 'Acct-Input-Gigawords', type: 'integer', minimum: 0, maximum: 4294967295, description: 'Times Acct-Input-Octets wrapped past 2^32.' })
+  @ApiPropertyOptional({ name: 'Acct-Input-Gigawords', type: 'integer', minimum: 0, maximum: GIGAWORDS_MAX, description: 'Times Acct-Input-Octets wrapped past 2^32 (at most 2^31 − 1: the 64-bit counter is stored as a signed bigint).' })
   'Acct-Input-Gigawords'?: number;
 
-  @ApiPropertyOptional({ name: 'Acct-Output-Gigawords', type: 'integer', minimum: 0, maximum: 4294967295 })
+  @ApiPropertyOptional({ name: 'Acct-Output-Gigawords', type: 'integer', minimum: 0, maximum: GIGAWORDS_MAX })
   'Acct-Output-Gigawords'?: number;
 
   @ApiPropertyOptional({ name: 'Acct-Terminate-Cause', enum: [...TERMINATE_CAUSES], description: 'Name or RFC 2866 number.' })

@@ -1,11 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { SatisfiesRule, type FieldRule } from '../../common/validation/field-rule.js';
+
+/** A RADIUS User-Name: a non-blank string of at most 253 characters (the attribute's limit). */
+const radiusUserName: FieldRule = (value) => {
+  if (typeof value !== 'string') return 'Not a valid string.';
+  if (value.length === 0) return 'This field may not be blank.';
+  if (value.length > 253) return 'Ensure this field has no more than 253 characters.';
+  return undefined;
+};
 
 export class AuthorizeRequestDto {
-  @ApiProperty({ maxLength: 253, example: 'jane_smith' })
-  @IsString({ message: 'Not a valid string.' })
-  @MinLength(1, { message: 'This field may not be blank.' })
-  @MaxLength(253, { message: 'Ensure this field has no more than 253 characters.' })
+  @ApiProperty({ maxLength: 253, example: 'jane_smith', description: 'User-Name as the gateway received it.' })
+  @SatisfiesRule(radiusUserName)
   username!: string;
 
   @ApiPropertyOptional({ description: "Check the subscriber's password too (PAP).", maxLength: 256 })

@@ -27,6 +27,7 @@ export const balanceSet = defineCommand({
   name: 'balance:set',
   description: "Set a subscriber's remaining balance, in seconds (recorded in the ledger)",
   options,
+  check: (args) => void parseSeconds(args.seconds, false),
   run: (ctx, args) => change(ctx, 'set', args),
 });
 
@@ -34,5 +35,6 @@ export const balanceAdd = defineCommand({
   name: 'balance:add',
   description: "Top up (or with a negative number, reduce) a subscriber's balance, in seconds",
   options,
+  check: (args) => void parseSeconds(args.seconds, true),
   run: (ctx, args) => change(ctx, 'add', args),
 });
