@@ -10,6 +10,8 @@ import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { buildDataSourceOptions } from './database/data-source-options.js';
 import { HealthModule } from './health/health.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
+import { RadiusModule } from './radius/radius.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -21,6 +23,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         CommonModule,
+        ObservabilityModule,
         TypeOrmModule.forRoot(buildDataSourceOptions(config.databaseUrl, config.databasePoolSize)),
         ScheduleModule.forRoot(),
         AuthModule,
@@ -29,6 +32,7 @@ export class AppModule {
         AaaProfilesModule,
         AccountingModule,
         HealthModule,
+        RadiusModule,
       ],
     };
   }

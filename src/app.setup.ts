@@ -1,25 +1,92 @@
+import type { IncomingMessage } from 'node:http';
+import helmet from '@fastify/helmet';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { errorCodes, type FastifyInstance } from 'fastify';
+import { AuthThrottle } from './auth/auth-throttle.js';
 import type { AppConfig } from './config/app-config.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
 import { DrfValidationPipe } from './common/http/validation.pipe.js';
+import { requestIdFor } from './observability/logging.js';
+import { httpRequestDuration } from './observability/metrics.js';
 
 /** Largest JSON body accepted; bigger ones get 413 before any parsing. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
-export function createFastifyAdapter(): FastifyAdapter {
+export function createFastifyAdapter(options: { trustProxy?: boolean } = {}): FastifyAdapter {
   return new FastifyAdapter({
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     bodyLimit: BODY_LIMIT_BYTES,
+    // After close() starts, requests on kept-alive connections get 503 instead of a reset.
     return503OnClosing: true,
+    trustProxy: options.trustProxy ?? false,
+    // The request id: the client's X-Request-Id when it is a sane token, else a new UUID.
+    genReqId: (request: IncomingMessage) => requestIdFor(request.headers['x-request-id']),
   });
 }
 
-/** Everything the running service and the e2e tests share: errors, validation, OpenAPI. */
+/**
+ * Everything the running service and the e2e tests share: security headers, CORS, strict JSON,
+ * request ids and latency metrics, errors, validation, OpenAPI.
+ */
 export function configureApp(app: NestFastifyApplication, config: AppConfig): void {
-  app.useGlobalFilters(new HttpExceptionFilter());
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  acceptJsonOnly(app, fastify);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  // Once close() has begun, responses to requests still in flight end their connection: a kept-alive
+  // socket would otherwise hold the server open until its keep-alive timeout.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    httpRequestDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+  void app.register(helmet, {
+    frameguard: { action: 'deny' },
+    contentSecurityPolicy: {
+      // Swagger UI (/api/docs/) loads its scripts from 'self' and uses inline <style> and data: images.
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        // Not upgrade-insecure-requests: the docs must work over plain http on localhost.
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
+      exposedHeaders: ['X-Result-Count', 'Link', 'Retry-After', 'X-Request-Id'],
+      maxAge: 600,
+    });
+  }
+
+  const throttle = app.get(AuthThrottle, { strict: false });
+  app.useGlobalFilters(new HttpExceptionFilter((code, request) => throttle.onAuthFailure(code, request)));
   app.useGlobalPipes(new DrfValidationPipe());
-  app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
     app,
@@ -42,4 +109,37 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     yamlDocumentUrl: 'api/schema.yaml',
     customSiteTitle: 'timegate AAA API',
   });
+}
+
+/**
+ * Request bodies are JSON only (`application/json`, any charset): Fastify's text/plain parser is
+ * removed and form bodies are refused, so every other media type gets 415. A body that is not JSON
+ * gets 400 naming the parse error; `__proto__` / `constructor.prototype` keys are refused.
+ */
+function acceptJsonOnly(app: NestFastifyApplication, fastify: FastifyInstance): void {
+  const secureParse = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeAllContentTypeParsers();
+  app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_BYTES }, (request, body, done) => {
+    const text = body.toString('utf8');
+    void secureParse(request as Parameters<typeof secureParse>[0], text, (error: (Error & { code?: string }) | null, value?: unknown) => {
+      if (error?.code === 'FST_ERR_CTP_INVALID_JSON_BODY') done(jsonSyntaxError(text), undefined);
+      else done(error, value);
+    });
+  });
+  // Nest would otherwise register its urlencoded parser at init.
+  app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT_BYTES }, (_request, _body, done) => {
+    done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE('application/x-www-form-urlencoded'), undefined);
+  });
+}
+
+/** Why a body is not JSON, in JSON.parse's words (or the forbidden key), as a 400 SyntaxError. */
+function jsonSyntaxError(body: string): SyntaxError & { statusCode: number } {
+  let error: SyntaxError;
+  try {
+    JSON.parse(body);
+    error = new SyntaxError('Object contains a forbidden prototype property');
+  } catch (cause) {
+    error = cause instanceof SyntaxError ? cause : new SyntaxError(String(cause));
+  }
+  return Object.assign(error, { statusCode: 400 });
 }

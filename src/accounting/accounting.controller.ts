@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import {
   ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiSecurity, ApiTags,
 } from '@nestjs/swagger';
-import { CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
+import { Authenticated, CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
 import { Capability, type Principal } from '../auth/policy.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
@@ -87,6 +87,7 @@ export class AccountingController {
   }
 
   @Get('sessions')
+  @Authenticated()
   @ApiOperation({ operationId: 'accounting_sessions_list', summary: "Sessions, newest first (a subscriber sees only its own)" })
   @ApiQuery({ name: 'username', required: false })
   @ApiQuery({ name: 'status', required: false, enum: ['open', 'closed'] })
@@ -98,6 +99,7 @@ export class AccountingController {
   }
 
   @Get('sessions/:id')
+  @Authenticated()
   @ApiOperation({ operationId: 'accounting_sessions_retrieve', summary: 'One session' })
   @ApiParam({ name: 'id', type: 'integer' })
   @ApiOkResponse({ type: SessionDto })
@@ -107,6 +109,7 @@ export class AccountingController {
   }
 
   @Get('ledger')
+  @Authenticated()
   @ApiOperation({ operationId: 'accounting_ledger_list', summary: 'Balance ledger: top-ups, adjustments and closed sessions\' charges, newest first' })
   @ApiQuery({ name: 'username', required: false })
   @ApiLimitOffsetQuery()

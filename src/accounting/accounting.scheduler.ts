@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -12,7 +12,7 @@ const JOB_NAME = 'accounting-run';
  * in a process; across replicas the run's advisory lock lets one go and the others skip.
  */
 @Injectable()
-export class AccountingScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AccountingScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('AccountingScheduler');
   private inFlight: Promise<unknown> | undefined;
 
@@ -37,14 +37,18 @@ export class AccountingScheduler implements OnApplicationBootstrap, OnApplicatio
     if (this.inFlight) return;
     this.inFlight = this.runs
       .run({ trigger: 'schedule' })
-      .catch((error: unknown) => this.logger.error(`Accounting run failed: ${error instanceof Error ? error.message : String(error)}`))
+      .catch((error: unknown) => this.logger.error({ msg: `Accounting run failed: ${error instanceof Error ? error.message : String(error)}` }))
       .finally(() => {
         this.inFlight = undefined;
       });
   }
 
-  /** Stops scheduling and lets a run in progress finish (its batches commit or roll back whole). */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * On shutdown, before the HTTP server and the pool close: stops scheduling and waits for a run in
+   * progress, which stops after its current batch (AccountingRunService.beforeApplicationShutdown).
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.runs.stopAfterCurrentBatch();
     if (this.registry.doesExist('interval', JOB_NAME)) this.registry.deleteInterval(JOB_NAME);
     await this.inFlight;
   }

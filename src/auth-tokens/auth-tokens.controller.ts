@@ -12,7 +12,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
+import { Authenticated, CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
 import { Capability, type Principal } from '../auth/policy.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
@@ -102,6 +102,7 @@ export class AuthTokensController {
   }
 
   @Get(':user_id')
+  @Authenticated()
   @ApiOperation({
     operationId: 'auth_tokens_retrieve',
     summary: 'Retrieve',
@@ -116,6 +117,7 @@ export class AuthTokensController {
   }
 
   @Delete(':user_id')
+  @Authenticated()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     operationId: 'auth_tokens_destroy',
@@ -164,18 +166,21 @@ export class AuthTokensController {
   }
 
   @Post(':user_id')
+  @Authenticated()
   @ApiExcludeEndpoint()
   createItemNotAllowed(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): never {
     return methodNotAllowed(request, reply, ITEM_METHODS);
   }
 
   @Put(':user_id')
+  @Authenticated()
   @ApiExcludeEndpoint()
   replaceNotAllowed(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): never {
     return methodNotAllowed(request, reply, ITEM_METHODS);
   }
 
   @Patch(':user_id')
+  @Authenticated()
   @ApiExcludeEndpoint()
   updateNotAllowed(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): never {
     return methodNotAllowed(request, reply, ITEM_METHODS);

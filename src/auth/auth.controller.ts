@@ -1,10 +1,11 @@
-import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiOperation, ApiResponse, ApiSecurity, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
-import { CurrentPrincipal, Public } from './auth.decorators.js';
+import { Authenticated, CurrentPrincipal, Public } from './auth.decorators.js';
 import { AuthService, INVALID_CREDENTIALS_MESSAGE } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
 import { TokenDto } from './dto/token.dto.js';
+import { LoginThrottleGuard } from './login-throttle.guard.js';
 import type { Principal } from './policy.js';
 
 /** DRF's field-error map: field name (or `non_field_errors`) → messages. */
@@ -19,6 +20,7 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @UseGuards(LoginThrottleGuard)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     operationId: 'auth_login_create',
@@ -29,7 +31,19 @@ export class AuthController {
       'Unlike DRF\'s obtain_auth_token, which returns the existing key as is, keys here are stored only as ' +
       'SHA-256 hashes, so an existing key cannot be returned: **every successful login issues a fresh key and ' +
       'revokes the previous one** (other clients using it get 401 and must log in again). ' +
-      'A wrong username or password, an account without a password and an inactive account all give the same 400.',
+      'A wrong username or password, an account without a password and an inactive account all give the same 400.\n\n' +
+      'Rate-limited: by default 10 attempts per minute per client IP, and 5 failed attempts per minute per username ' +
+      '(then that username is refused until the minute ends, whether it exists or not): 429 with `Retry-After`.',
+  })
+  @ApiResponse({
+    status: HttpStatus.TOO_MANY_REQUESTS,
+    description: 'Too many attempts from this client or for this username; retry after `Retry-After` seconds.',
+    content: {
+      'application/json': {
+        schema: { $ref: getSchemaPath(ErrorDetailDto) },
+        example: { detail: 'Request was throttled. Expected available in 42 seconds.' },
+      },
+    },
   })
   @ApiResponse({ status: HttpStatus.OK, description: 'A new key; any previous key of the user is revoked.', type: TokenDto })
   @ApiResponse({
@@ -50,6 +64,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @Authenticated()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiSecurity('tokenAuth')
   @ApiBearerAuth('bearerAuth')

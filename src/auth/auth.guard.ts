@@ -1,32 +1,55 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AuthTokensService } from '../auth-tokens/auth-tokens.service.js';
-import { DomainError } from '../common/errors/domain-error.js';
-import { IS_PUBLIC, REQUIRED_CAPABILITY, type AuthenticatedRequest } from './auth.decorators.js';
+import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { ACCESS_RULE, type AuthenticatedRequest } from './auth.decorators.js';
 import { parseAuthorizationHeader } from './authorization-header.js';
-import { can, type Capability } from './policy.js';
+import { secretsEqual } from './constant-time.js';
+import { allows, type AccessRule } from './policy.js';
 
 /**
- * Global guard: every route needs a valid token unless marked @Public(); a route's
- * @RequireCapability is checked here too, so permission failures come before anything else (DRF order).
+ * The global guard, where every route's access rule is applied: @Public() passes, @MetricsScrape()
+ * checks METRICS_TOKEN, anything else needs a valid token and, for @RequireCapability, the capability
+ * (so permission failures come before anything else, DRF's order). A route without a rule is refused
+ * (and RouteAccessAudit stops the app from booting with one).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: AuthTokensService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [context.getHandler(), context.getClass()]);
+    if (!rule) throw new Error(`${context.getClass().name}.${context.getHandler().name} declares no access rule`);
     const request = context.switchToHttp().getRequest<FastifyRequest & AuthenticatedRequest>();
-    const key = parseAuthorizationHeader(request.headers.authorization);
-    const principal = await this.tokens.authenticate(key);
-    request.principal = principal;
-    const capability = this.reflector.getAllAndOverride<Capability | undefined>(REQUIRED_CAPABILITY, targets);
-    if (capability && !can(principal, capability)) throw DomainError.permissionDenied();
-    return true;
+    switch (rule.kind) {
+      case 'public':
+        return true;
+      case 'metrics':
+        this.checkMetricsToken(request.headers.authorization);
+        return true;
+      case 'authenticated':
+      case 'capability': {
+        const principal = await this.tokens.authenticate(parseAuthorizationHeader(request.headers.authorization));
+        request.principal = principal;
+        if (!allows(rule, principal)) throw DomainError.permissionDenied();
+        return true;
+      }
+    }
+  }
+
+  /** METRICS_TOKEN unset: the scrape is public. Set: `Authorization: Bearer <METRICS_TOKEN>`, compared in constant time. */
+  private checkMetricsToken(header: string | undefined): void {
+    const expected = this.config.metricsToken;
+    if (expected === undefined) return;
+    const parts = (header ?? '').trim().split(/\s+/).filter(Boolean);
+    if (parts.length !== 2 || parts[0]!.toLowerCase() !== 'bearer') throw DomainError.notAuthenticated();
+    if (!secretsEqual(parts[1]!, expected)) throw new DomainError(ErrorCode.InvalidToken, 'Invalid token.');
   }
 }

@@ -28,6 +28,8 @@ export enum Capability {
   AccountingRead = 'accounting:read',
   /** See and start accounting runs (staff). */
   AccountingRuns = 'accounting:runs',
+  /** Manage the RADIUS NAS clients and their shared secrets (staff). */
+  NasManage = 'nas:manage',
 }
 
 export const CAPABILITIES: readonly Capability[] = Object.values(Capability);
@@ -71,4 +73,28 @@ export function can(principal: Principal, capability: Capability): boolean {
 /** May the caller act on this user's own records (self) or on anyone's with the capability? */
 export function canActOn(principal: Principal, ownerUserId: number, capability: Capability): boolean {
   return principal.userId === ownerUserId || can(principal, capability);
+}
+
+/**
+ * What a route requires, declared on every route with @Public(), @Authenticated(),
+ * @RequireCapability(…) or @MetricsScrape(). Object-level rules (own record or anyone's with a
+ * capability) are then decided by the service with `canActOn`, on the row it loads.
+ */
+export type AccessRule =
+  | { kind: 'public' }
+  | { kind: 'authenticated' }
+  | { kind: 'capability'; capability: Capability }
+  | { kind: 'metrics' };
+
+/** Route-level decision for an authenticated caller (public and metrics routes never get here). */
+export function allows(rule: AccessRule, principal: Principal): boolean {
+  switch (rule.kind) {
+    case 'public':
+    case 'authenticated':
+      return true;
+    case 'capability':
+      return can(principal, rule.capability);
+    case 'metrics':
+      return false;
+  }
 }

@@ -1,5 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Max, Min, ValidateIf, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsIP, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 
 const toBoolean = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
@@ -107,6 +107,101 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(30 * 86400)
   ACCOUNTING_MAX_EVENT_AGE_SECONDS: number = 86400;
+
+  // ---- Security and observability ----
+  /** Take the client address from X-Forwarded-For (only behind a reverse proxy you run): rate limits are per client IP. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  TRUST_PROXY: boolean = false;
+
+  /** Origins allowed to call the API from a browser, comma-separated, or `*`. Empty: no CORS headers (closed). */
+  @IsString()
+  @Matches(/^(\*|(https?:\/\/[^\s,]+)(\s*,\s*https?:\/\/[^\s,]+)*)?$/, {
+    message: 'must be empty, `*`, or comma-separated http(s) origins',
+  })
+  CORS_ORIGINS: string = '';
+
+  /** Rate-limit window, in seconds, of the three limits below. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  RATE_LIMIT_WINDOW_SECONDS: number = 60;
+
+  /** Failed logins per client IP per window, after which logins from that IP are refused until the window ends (0: no limit). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  LOGIN_RATE_LIMIT_PER_IP: number = 10;
+
+  /** Failed logins per username per window, after which that username is refused until the window ends (0: no limit). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  LOGIN_RATE_LIMIT_PER_USERNAME: number = 5;
+
+  /** Requests with a wrong or expired key (or an inactive user's) per client IP per window; more get 429 (0: no limit). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  AUTH_FAILURE_RATE_LIMIT_PER_IP: number = 30;
+
+  /** Unset: GET /metrics is public (keep it on an internal network). Set: it needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  /** After SIGTERM, exit with status 1 if in-flight requests and an accounting batch have not finished by then. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  SHUTDOWN_TIMEOUT_SECONDS: number = 30;
+
+  // ---- RADIUS (src/radius) ----
+  /** Listen for RADIUS (UDP) Access-Request and Accounting-Request. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  RADIUS_ENABLED: boolean = false;
+
+  /** Address the RADIUS sockets bind to (an IPv4 or IPv6 address). */
+  @IsIP(undefined, { message: 'must be an IPv4 or IPv6 address' })
+  RADIUS_BIND: string = '127.0.0.1';
+
+  /** 0: any free port. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  RADIUS_AUTH_PORT: number = 1812;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  RADIUS_ACCT_PORT: number = 1813;
+
+  /** A request with the same NAS, identifier and authenticator inside this window gets the cached response. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(600)
+  RADIUS_DUPLICATE_WINDOW_SECONDS: number = 30;
+
+  /** Disconnect-Request: wait this long for the first answer; doubled for each retry. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(60000)
+  RADIUS_DISCONNECT_TIMEOUT_MS: number = 2000;
+
+  /** Disconnect-Request: retransmissions after the first attempt before recording a timeout. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  RADIUS_DISCONNECT_RETRIES: number = 3;
 }
 
 export interface AppConfig {
@@ -120,6 +215,21 @@ export interface AppConfig {
   logLevel: EnvironmentVariables['LOG_LEVEL'];
   databasePoolSize: number;
   accounting: AccountingConfig;
+  trustProxy: boolean;
+  /** Empty: CORS is closed. `['*']`: any origin. */
+  corsOrigins: string[];
+  rateLimits: RateLimitConfig;
+  metricsToken: string | undefined;
+  shutdownTimeoutSeconds: number;
+  radius: RadiusConfig;
+}
+
+/** Limits on login and failed authentication; 0 turns one off. */
+export interface RateLimitConfig {
+  windowSeconds: number;
+  loginFailuresPerIp: number;
+  loginFailuresPerUsername: number;
+  authFailuresPerIp: number;
 }
 
 export interface AccountingConfig {
@@ -131,6 +241,17 @@ export interface AccountingConfig {
   maxEventAgeSeconds: number;
 }
 
+export interface RadiusConfig {
+  /** The UDP listeners (the service only; CLI commands never listen). Disconnect-Requests are sent either way. */
+  enabled: boolean;
+  bind: string;
+  authPort: number;
+  acctPort: number;
+  duplicateWindowSeconds: number;
+  disconnectTimeoutMs: number;
+  disconnectRetries: number;
+}
+
 export class ConfigValidationError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
@@ -138,11 +259,13 @@ export class ConfigValidationError extends Error {
   }
 }
 
+const SECRET_VARIABLES = new Set(['METRICS_TOKEN', 'DATABASE_URL']);
+
 /** Validates the environment and returns the typed configuration, or throws naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new EnvironmentVariables());
   const raw: Record<string, string> = {};
-  for (const key of [...known, 'DATABASE_URL', 'PUBLIC_URL', 'ACCOUNTING_STALE_AFTER_SECONDS']) {
+  for (const key of [...known, 'DATABASE_URL', 'PUBLIC_URL', 'ACCOUNTING_STALE_AFTER_SECONDS', 'METRICS_TOKEN']) {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
@@ -150,7 +273,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const errors = validateSync(vars, { whitelist: false });
   if (errors.length > 0) {
     throw new ConfigValidationError(
-      errors.map((error) => `${error.property}=${JSON.stringify(raw[error.property])}: ${Object.values(error.constraints ?? {}).join('; ')}`),
+      errors.map((error) => {
+        // A secret is never echoed, not even a wrong one.
+        const shown = SECRET_VARIABLES.has(error.property) ? '"***"' : JSON.stringify(raw[error.property]);
+        return `${error.property}=${shown}: ${Object.values(error.constraints ?? {}).join('; ')}`;
+      }),
     );
   }
   const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
@@ -171,6 +298,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       staleAfterSeconds: vars.ACCOUNTING_STALE_AFTER_SECONDS ?? 3 * vars.ACCT_INTERIM_INTERVAL_SECONDS,
       batchSize: vars.ACCOUNTING_BATCH_SIZE,
       maxEventAgeSeconds: vars.ACCOUNTING_MAX_EVENT_AGE_SECONDS,
+    },
+    trustProxy: vars.TRUST_PROXY,
+    corsOrigins: vars.CORS_ORIGINS.split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean),
+    rateLimits: {
+      windowSeconds: vars.RATE_LIMIT_WINDOW_SECONDS,
+      loginFailuresPerIp: vars.LOGIN_RATE_LIMIT_PER_IP,
+      loginFailuresPerUsername: vars.LOGIN_RATE_LIMIT_PER_USERNAME,
+      authFailuresPerIp: vars.AUTH_FAILURE_RATE_LIMIT_PER_IP,
+    },
+    metricsToken: vars.METRICS_TOKEN,
+    shutdownTimeoutSeconds: vars.SHUTDOWN_TIMEOUT_SECONDS,
+    radius: {
+      enabled: vars.RADIUS_ENABLED,
+      bind: vars.RADIUS_BIND,
+      authPort: vars.RADIUS_AUTH_PORT,
+      acctPort: vars.RADIUS_ACCT_PORT,
+      duplicateWindowSeconds: vars.RADIUS_DUPLICATE_WINDOW_SECONDS,
+      disconnectTimeoutMs: vars.RADIUS_DISCONNECT_TIMEOUT_MS,
+      disconnectRetries: vars.RADIUS_DISCONNECT_RETRIES,
     },
   };
 }

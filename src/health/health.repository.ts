@@ -19,4 +19,12 @@ export class HealthRepository {
     const pending = await new MigrationExecutor(this.dataSource).getPendingMigrations();
     return pending.map((migration) => migration.name);
   }
+
+  /** When the latest accounting run that finished without error ended (the started_at index finds it). */
+  async lastSuccessfulRunFinishedAt(): Promise<Date | null> {
+    const [row] = await this.dataSource.query<{ finished_at: Date }[]>(
+      `SELECT finished_at FROM accounting_runs WHERE finished_at IS NOT NULL AND error IS NULL ORDER BY started_at DESC LIMIT 1`,
+    );
+    return row ? new Date(row.finished_at) : null;
+  }
 }

@@ -1,4 +1,4 @@
-import { Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable, ServiceUnavailableException, type BeforeApplicationShutdown } from '@nestjs/common';
 import {
   HealthCheckService,
   HealthIndicatorService,
@@ -6,27 +6,48 @@ import {
   type HealthIndicatorFunction,
   type HealthIndicatorResult,
 } from '@nestjs/terminus';
+import { Clock } from '../common/time/clock.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { HealthRepository } from './health.repository.js';
 import type { ReadinessDto } from './dto/health-response.dto.js';
 
 /** How long one readiness check may take before it counts as down. */
 const CHECK_TIMEOUT_MS = 3000;
 
+/** Accounting is overdue when no run has succeeded for this many schedule intervals. */
+export const ACCOUNTING_OVERDUE_INTERVALS = 3;
+
 @Injectable()
-export class HealthService {
+export class HealthService implements BeforeApplicationShutdown {
   /**
-   * Everything "ready" means, run in parallel. A new condition (e.g. the last accounting run is
-   * not overdue) is one more method returning a HealthIndicatorResult, listed here.
+   * Everything "ready" means, run in parallel: the database answers, every migration is applied and,
+   * when the in-process schedule is on, accounting is not overdue.
    */
-  private readonly readinessChecks: HealthIndicatorFunction[] = [() => this.database(), () => this.migrations()];
+  private readonly readinessChecks: HealthIndicatorFunction[];
+  /** When this process started: with no successful run yet, accounting is overdue only this long after boot. */
+  private readonly bootedAt: Date;
+  private shuttingDown = false;
 
   constructor(
     private readonly healthChecks: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     private readonly repository: HealthRepository,
-  ) {}
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.bootedAt = clock.now();
+    this.readinessChecks = [() => this.database(), () => this.migrations()];
+    if (config.accounting.scheduleEnabled) this.readinessChecks.push(() => this.accounting());
+  }
+
+  /** SIGTERM: report not ready at once, so load balancers stop sending traffic while in-flight work finishes. */
+  beforeApplicationShutdown(): void {
+    this.shuttingDown = true;
+  }
 
   async readiness(): Promise<ReadinessDto> {
+    if (this.shuttingDown) return { status: 'shutting_down', checks: {} };
     const result = await this.runChecks();
     return { status: result.status, checks: result.details };
   }
@@ -45,6 +66,26 @@ export class HealthService {
         const pending = await this.repository.pendingMigrationNames();
         if (pending.length > 0) {
           throw new Error(`pending migrations: ${pending.join(', ')} (run \`npm run migration:run\`)`);
+        }
+      })
+      .withTimeout(CHECK_TIMEOUT_MS);
+  }
+
+  /**
+   * The schedule is on, so a run must have succeeded within the last ACCOUNTING_OVERDUE_INTERVALS
+   * intervals (any replica's run counts), or the process must have booted less than that long ago.
+   */
+  private accounting(): PromiseLike<HealthIndicatorResult<'accounting'>> {
+    return this.indicators
+      .check('accounting')
+      .attempt(async () => {
+        const allowedMs = ACCOUNTING_OVERDUE_INTERVALS * this.config.accounting.intervalSeconds * 1000;
+        const now = this.clock.now().getTime();
+        const last = await this.repository.lastSuccessfulRunFinishedAt();
+        const since = last ?? this.bootedAt;
+        if (now - since.getTime() > allowedMs) {
+          const what = last ? `the last successful accounting run finished at ${last.toISOString()}` : 'no accounting run has succeeded since boot';
+          throw new Error(`accounting is overdue: ${what}, more than ${allowedMs / 1000} s ago`);
         }
       })
       .withTimeout(CHECK_TIMEOUT_MS);

@@ -11,7 +11,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
+import { Authenticated, CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
 import { Capability, type Principal } from '../auth/policy.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
@@ -90,6 +90,7 @@ export class UsersController {
   }
 
   @Get(':uuid')
+  @Authenticated()
   @ApiOperation({ operationId: 'users_retrieve', summary: 'Retrieve a user: yourself, or anyone when staff.' })
   @ApiParam(UUID_PARAM)
   @ApiResponse({ status: 200, type: UserResponseDto })
@@ -100,6 +101,7 @@ export class UsersController {
   }
 
   @Patch(':uuid')
+  @Authenticated()
   @ApiOperation({
     operationId: 'users_partial_update',
     summary: 'Update some fields of a user. Staff: any field; yourself: names, email, password and token_lifetime.',
@@ -117,6 +119,7 @@ export class UsersController {
 
   /** Waldur has no full replacement of a user; PATCH instead. */
   @Put(':uuid')
+  @Authenticated()
   @ApiExcludeEndpoint()
   replace(): never {
     throw DomainError.methodNotAllowed('PUT');

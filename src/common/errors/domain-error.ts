@@ -18,6 +18,7 @@ export enum ErrorCode {
   PayloadTooLarge = 'payload_too_large',
   Conflict = 'conflict',
   ServiceUnavailable = 'service_unavailable',
+  Throttled = 'throttled',
 }
 
 /** Field name → messages, as Django REST framework reports validation failures. */
@@ -55,5 +56,18 @@ export class DomainError extends Error {
 
   static methodNotAllowed(method: string): DomainError {
     return new DomainError(ErrorCode.MethodNotAllowed, `Method "${method}" not allowed.`);
+  }
+}
+
+/** Too many attempts: 429 with Retry-After, DRF's Throttled message. */
+export class ThrottledError extends DomainError {
+  /** Whole seconds until a retry can succeed (at least 1). */
+  readonly retryAfterSeconds: number;
+
+  constructor(waitSeconds: number) {
+    const wait = Math.max(1, Math.ceil(waitSeconds));
+    super(ErrorCode.Throttled, `Request was throttled. Expected available in ${wait} second${wait === 1 ? '' : 's'}.`);
+    this.retryAfterSeconds = wait;
+    this.name = 'ThrottledError';
   }
 }

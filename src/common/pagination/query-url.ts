@@ -1,10 +1,18 @@
+import { DomainError } from '../errors/domain-error.js';
+
 /** A query string as Fastify parses it: repeated keys become arrays. */
 export type RawQuery = Record<string, string | string[] | undefined>;
 
-/** Django's QueryDict.get: the last value of a repeated key. */
+/**
+ * Django's QueryDict.get: the last value of a repeated key. A value with a NUL character is a 400
+ * naming the parameter, as Django's form fields answer (PostgreSQL text cannot hold U+0000, so it
+ * would otherwise fail the query with a 500).
+ */
 export function queryValue(query: RawQuery, key: string): string | undefined {
-  const value = query[key];
-  return Array.isArray(value) ? value[value.length - 1] : value;
+  const raw = query[key];
+  const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+  if (value?.includes('\u0000')) throw DomainError.field(key, 'Null characters are not allowed.');
+  return value;
 }
 
 /**

@@ -1,0 +1,124 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, register, type Metric } from 'prom-client';
+
+/**
+ * The service's Prometheus metrics, on prom-client's default (global) registry, which GET /metrics
+ * serves; other modules add theirs to the same registry. Defined once per process: a second app in
+ * the same process (tests) reuses them.
+ */
+function once<T extends Metric>(name: string, create: () => T): T {
+  return (register.getSingleMetric(name) as T | undefined) ?? create();
+}
+
+export function ensureDefaultMetrics(): void {
+  if (!register.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics();
+}
+
+export const httpRequestDuration = once(
+  'http_request_duration_seconds',
+  () =>
+    new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency by route template, method and status code.',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    }),
+);
+
+export const authFailures = once(
+  'timegate_auth_failures_total',
+  () =>
+    new Counter({
+      name: 'timegate_auth_failures_total',
+      help: 'Failed authentications by reason (not_authenticated, invalid_token, token_expired, user_inactive, invalid_credentials).',
+      labelNames: ['reason'] as const,
+    }),
+);
+
+export const rateLimited = once(
+  'timegate_rate_limited_total',
+  () =>
+    new Counter({
+      name: 'timegate_rate_limited_total',
+      help: 'Requests answered 429, by limit (login_ip, login_username, auth_failures_ip).',
+      labelNames: ['limit'] as const,
+    }),
+);
+
+export const accountingRuns = once(
+  'timegate_accounting_runs_total',
+  () =>
+    new Counter({
+      name: 'timegate_accounting_runs_total',
+      help: 'Accounting runs by trigger and outcome (finished, failed, skipped).',
+      labelNames: ['trigger', 'outcome'] as const,
+    }),
+);
+
+export const accountingRunDuration = once(
+  'timegate_accounting_run_duration_seconds',
+  () =>
+    new Histogram({
+      name: 'timegate_accounting_run_duration_seconds',
+      help: 'Wall-clock duration of accounting runs, by trigger and outcome.',
+      labelNames: ['trigger', 'outcome'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    }),
+);
+
+export const accountingRunRows = once(
+  'timegate_accounting_run_rows_total',
+  () =>
+    new Counter({
+      name: 'timegate_accounting_run_rows_total',
+      help: 'Rows changed by accounting runs, by kind (sessions_charged, sessions_stopped, stale_closed, tokens_expired).',
+      labelNames: ['kind'] as const,
+    }),
+);
+
+export const accountingSecondsCharged = once(
+  'timegate_accounting_seconds_charged_total',
+  () => new Counter({ name: 'timegate_accounting_seconds_charged_total', help: 'Net seconds charged by accounting runs.' }),
+);
+
+export const accountingRunErrors = once(
+  'timegate_accounting_run_errors_total',
+  () => new Counter({ name: 'timegate_accounting_run_errors_total', help: 'Accounting runs that failed or were stopped before finishing.' }),
+);
+
+export const tokensExpired = once(
+  'timegate_tokens_expired_total',
+  () => new Counter({ name: 'timegate_tokens_expired_total', help: 'Auth tokens deleted by accounting runs because their lifetime ran out.' }),
+);
+
+export const accountingLastSuccess = once(
+  'timegate_accounting_last_success_timestamp_seconds',
+  () =>
+    new Gauge({
+      name: 'timegate_accounting_last_success_timestamp_seconds',
+      help: 'When the last accounting run this process ran finished without error (Unix time).',
+    }),
+);
+
+/** Where the open-sessions gauge gets its value at scrape time (one COUNT query); set by MetricsService. */
+let openSessionsSource: (() => Promise<number>) | undefined;
+
+export function setOpenSessionsSource(source: (() => Promise<number>) | undefined): void {
+  openSessionsSource = source;
+}
+
+export const openSessions = once(
+  'timegate_accounting_open_sessions',
+  () =>
+    new Gauge({
+      name: 'timegate_accounting_open_sessions',
+      help: 'Accounting sessions currently open (counted at scrape time).',
+      async collect() {
+        if (!openSessionsSource) return;
+        try {
+          this.set(await openSessionsSource());
+        } catch {
+          // The database is unreachable: keep the last value; readiness reports the outage.
+        }
+      },
+    }),
+);

@@ -1,0 +1,316 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { ModulesContainer } from '@nestjs/core';
+import { Role } from '../src/auth/policy.js';
+import { epoch } from './support/accounting.js';
+import { uniqueUsername, type CreatedSubscriber } from './support/factories.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
+
+/**
+ * Every route the running app registers × every kind of caller, with the status each must get.
+ * The list of routes comes from Nest's router metadata (what Fastify is given), so a new route
+ * without a row here fails the first test. Item routes act on a fresh plain subscriber, the
+ * "target"; `user-self` is that subscriber itself, `user-other` another plain subscriber.
+ */
+const CALLERS = ['anonymous', 'user-self', 'user-other', 'moderator', 'admin', 'gateway', 'staff'] as const;
+type Caller = (typeof CALLERS)[number];
+type Statuses = Record<Caller, number>;
+
+interface Cell {
+  caller: CreatedSubscriber | undefined;
+  target: CreatedSubscriber & { password: string };
+  /** An accounting session of the target, by id. */
+  sessionId: () => Promise<string>;
+}
+
+interface RouteCase {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** The route template as registered, e.g. `/api/v1/user_token/:id`. */
+  route: string;
+  url: (cell: Cell) => string | Promise<string>;
+  body?: (cell: Cell) => unknown;
+  expect: Statuses;
+}
+
+/** Public: the same status for everyone. */
+const all = (status: number): Statuses => Object.fromEntries(CALLERS.map((caller) => [caller, status])) as Statuses;
+/** Any valid token: 401 without one. */
+const authenticated = (status: number): Statuses => ({ ...all(status), anonymous: 401 });
+/** A capability only some roles hold: 403 for the others. */
+const only = (status: number, holders: Caller[]): Statuses =>
+  Object.fromEntries(CALLERS.map((caller) => [caller, caller === 'anonymous' ? 401 : holders.includes(caller) ? status : 403])) as Statuses;
+
+const SUBSCRIBER_READERS: Caller[] = ['moderator', 'admin', 'gateway', 'staff'];
+
+const ROUTES: RouteCase[] = [
+  // ---- auth
+  {
+    method: 'POST', route: '/api/auth/login', url: () => '/api/auth/login/',
+    body: ({ target }) => ({ username: target.username, password: target.password }),
+    expect: all(200),
+  },
+  { method: 'POST', route: '/api/auth/logout', url: () => '/api/auth/logout/', expect: authenticated(204) },
+  // ---- auth-tokens (Waldur): the list is staff-only, an item is yours or a token manager's (admin)
+  { method: 'GET', route: '/api/auth-tokens', url: () => '/api/auth-tokens/', expect: only(200, ['staff']) },
+  { method: 'POST', route: '/api/auth-tokens', url: () => '/api/auth-tokens/', expect: only(405, ['staff']) },
+  { method: 'PUT', route: '/api/auth-tokens', url: () => '/api/auth-tokens/', expect: only(405, ['staff']) },
+  { method: 'PATCH', route: '/api/auth-tokens', url: () => '/api/auth-tokens/', expect: only(405, ['staff']) },
+  { method: 'DELETE', route: '/api/auth-tokens', url: () => '/api/auth-tokens/', expect: only(405, ['staff']) },
+  {
+    method: 'GET', route: '/api/auth-tokens/:user_id', url: ({ target }) => `/api/auth-tokens/${target.id}/`,
+    expect: { anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 404, admin: 200, gateway: 404, staff: 200 },
+  },
+  {
+    method: 'DELETE', route: '/api/auth-tokens/:user_id', url: ({ target }) => `/api/auth-tokens/${target.id}/`,
+    expect: { anonymous: 401, 'user-self': 204, 'user-other': 404, moderator: 404, admin: 204, gateway: 404, staff: 204 },
+  },
+  { method: 'POST', route: '/api/auth-tokens/:user_id', url: ({ target }) => `/api/auth-tokens/${target.id}/`, expect: authenticated(405) },
+  { method: 'PUT', route: '/api/auth-tokens/:user_id', url: ({ target }) => `/api/auth-tokens/${target.id}/`, expect: authenticated(405) },
+  { method: 'PATCH', route: '/api/auth-tokens/:user_id', url: ({ target }) => `/api/auth-tokens/${target.id}/`, expect: authenticated(405) },
+  // ---- users (Waldur): staff manage everyone; a user reads and edits their own record
+  { method: 'GET', route: '/api/users', url: () => '/api/users/', expect: only(200, ['staff']) },
+  {
+    method: 'POST', route: '/api/users', url: () => '/api/users/',
+    body: () => ({ username: uniqueUsername('made') }),
+    expect: only(201, ['staff']),
+  },
+  {
+    method: 'GET', route: '/api/users/:uuid', url: ({ target }) => `/api/users/${target.uuid}/`,
+    expect: { anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 404, admin: 404, gateway: 404, staff: 200 },
+  },
+  {
+    method: 'PATCH', route: '/api/users/:uuid', url: ({ target }) => `/api/users/${target.uuid}/`,
+    body: () => ({ first_name: 'Renamed' }),
+    expect: { anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 404, admin: 404, gateway: 404, staff: 200 },
+  },
+  { method: 'PUT', route: '/api/users/:uuid', url: ({ target }) => `/api/users/${target.uuid}/`, expect: authenticated(405) },
+  { method: 'DELETE', route: '/api/users/:uuid', url: ({ target }) => `/api/users/${target.uuid}/`, expect: only(204, ['staff']) },
+  // ---- user_token (subscribers, balances)
+  { method: 'GET', route: '/api/v1/user_token', url: () => '/api/v1/user_token/', expect: only(200, SUBSCRIBER_READERS) },
+  {
+    method: 'POST', route: '/api/v1/user_token', url: () => '/api/v1/user_token/',
+    body: () => ({ username: uniqueUsername('sub'), organization: 'acme_corp', email: 'sub@example.com', role: 'user', balance_seconds: 0 }),
+    expect: only(201, ['admin', 'staff']),
+  },
+  { method: 'PUT', route: '/api/v1/user_token', url: () => '/api/v1/user_token/', expect: authenticated(405) },
+  { method: 'PATCH', route: '/api/v1/user_token', url: () => '/api/v1/user_token/', expect: authenticated(405) },
+  { method: 'DELETE', route: '/api/v1/user_token', url: () => '/api/v1/user_token/', expect: authenticated(405) },
+  {
+    method: 'GET', route: '/api/v1/user_token/:id', url: ({ target }) => `/api/v1/user_token/${target.id}/`,
+    expect: { anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 200, admin: 200, gateway: 200, staff: 200 },
+  },
+  {
+    // A change of organization needs subscribers:write.
+    method: 'PUT', route: '/api/v1/user_token/:id', url: ({ target }) => `/api/v1/user_token/${target.id}/`,
+    body: ({ target }) => ({ username: target.username, organization: 'moved_corp', email: target.email, role: 'user', balance_seconds: 0 }),
+    expect: { anonymous: 401, 'user-self': 403, 'user-other': 404, moderator: 403, admin: 200, gateway: 403, staff: 200 },
+  },
+  {
+    // A top-up needs balances:write.
+    method: 'PATCH', route: '/api/v1/user_token/:id', url: ({ target }) => `/api/v1/user_token/${target.id}/`,
+    body: () => ({ balance_seconds: 7200 }),
+    expect: { anonymous: 401, 'user-self': 403, 'user-other': 404, moderator: 200, admin: 200, gateway: 403, staff: 200 },
+  },
+  {
+    method: 'DELETE', route: '/api/v1/user_token/:id', url: ({ target }) => `/api/v1/user_token/${target.id}/`,
+    expect: { anonymous: 401, 'user-self': 403, 'user-other': 404, moderator: 403, admin: 204, gateway: 403, staff: 204 },
+  },
+  { method: 'POST', route: '/api/v1/user_token/:id', url: ({ target }) => `/api/v1/user_token/${target.id}/`, expect: authenticated(405) },
+  // ---- accounting: gateways post records; everyone sees their own sessions and ledger; runs are staff's
+  {
+    method: 'POST', route: '/api/v1/accounting', url: () => '/api/v1/accounting/',
+    body: ({ target }) => ({ 'Acct-Status-Type': 'Start', 'User-Name': target.username, 'Acct-Session-Id': `m-${target.id}`, 'NAS-Identifier': 'nas-matrix' }),
+    expect: only(200, ['gateway', 'staff']),
+  },
+  { method: 'GET', route: '/api/v1/accounting/sessions', url: () => '/api/v1/accounting/sessions/', expect: authenticated(200) },
+  {
+    method: 'GET', route: '/api/v1/accounting/sessions/:id', url: async ({ sessionId }) => `/api/v1/accounting/sessions/${await sessionId()}/`,
+    expect: { anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 200, admin: 200, gateway: 404, staff: 200 },
+  },
+  { method: 'GET', route: '/api/v1/accounting/ledger', url: () => '/api/v1/accounting/ledger/', expect: authenticated(200) },
+  { method: 'GET', route: '/api/v1/accounting/runs', url: () => '/api/v1/accounting/runs/', expect: only(200, ['staff']) },
+  {
+    method: 'POST', route: '/api/v1/accounting/runs', url: () => '/api/v1/accounting/runs/',
+    body: () => ({ dry_run: true }),
+    expect: only(200, ['staff']),
+  },
+  {
+    method: 'POST', route: '/api/v1/authorize', url: () => '/api/v1/authorize/',
+    body: ({ target }) => ({ username: target.username }),
+    expect: only(200, ['gateway', 'staff']),
+  },
+  // The captive-portal poll authenticates inside its one query: the caller's own balance.
+  { method: 'GET', route: '/api/v1/balance', url: () => '/api/v1/balance/', expect: authenticated(200) },
+  // ---- RADIUS NAS clients (staff). Staff pass authorization and meet validation (400) or a missing id (404).
+  { method: 'GET', route: '/api/v1/nas', url: () => '/api/v1/nas/', expect: only(200, ['staff']) },
+  { method: 'POST', route: '/api/v1/nas', url: () => '/api/v1/nas/', body: () => ({}), expect: only(400, ['staff']) },
+  { method: 'GET', route: '/api/v1/nas/:id', url: () => '/api/v1/nas/999999999/', expect: only(404, ['staff']) },
+  { method: 'PUT', route: '/api/v1/nas/:id', url: () => '/api/v1/nas/999999999/', body: () => ({}), expect: only(400, ['staff']) },
+  { method: 'PATCH', route: '/api/v1/nas/:id', url: () => '/api/v1/nas/999999999/', body: () => ({}), expect: only(404, ['staff']) },
+  { method: 'DELETE', route: '/api/v1/nas/:id', url: () => '/api/v1/nas/999999999/', expect: only(404, ['staff']) },
+  // ---- operations: public
+  { method: 'GET', route: '/health/live', url: () => '/health/live', expect: all(200) },
+  { method: 'GET', route: '/health/ready', url: () => '/health/ready', expect: all(200) },
+  { method: 'GET', route: '/metrics', url: () => '/metrics', expect: all(200) },
+];
+
+/** Method + route template of every handler Nest registered with Fastify. */
+function registeredRoutes(t: TestApp): string[] {
+  const routes: string[] = [];
+  for (const module of t.app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as { prototype: Record<string, unknown> } | undefined;
+      if (!controller) continue;
+      const bases = [Reflect.getMetadata(PATH_METADATA, controller) as string | string[]].flat();
+      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+        const handler = controller.prototype[name];
+        if (name === 'constructor' || typeof handler !== 'function') continue;
+        const paths = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        if (paths === undefined || method === undefined) continue;
+        for (const base of bases) {
+          for (const path of [paths].flat()) {
+            const full = `/${[base, path].map((part) => part.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+            routes.push(`${RequestMethod[method]} ${full}`);
+          }
+        }
+      }
+    }
+  }
+  return routes.sort();
+}
+
+describe('role matrix: every route × every kind of caller', () => {
+  let t: TestApp;
+  let gatewayToken: string;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    gatewayToken = (await t.factories.subscriber({ role: Role.Gateway })).token;
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('covers exactly the routes the app registers (a new route needs a row here)', () => {
+    const tested = ROUTES.map((route) => `${route.method} ${route.route}`).sort();
+    expect(new Set(tested).size).toBe(tested.length);
+    expect(tested).toEqual(registeredRoutes(t));
+  });
+
+  it('covers every operation of the OpenAPI document', async () => {
+    const schema = await t.api().get('/api/schema/').expect(200);
+    const documented = Object.entries(schema.body.paths as Record<string, Record<string, unknown>>).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    );
+    const tested = new Set(ROUTES.map((route) => `${route.method} ${route.route}`));
+    expect(documented.filter((operation) => !tested.has(operation))).toEqual([]);
+  });
+
+  async function makeCaller(kind: Caller, target: CreatedSubscriber): Promise<CreatedSubscriber | undefined> {
+    switch (kind) {
+      case 'anonymous':
+        return undefined;
+      case 'user-self':
+        return target;
+      case 'user-other':
+        return t.factories.subscriber({ role: Role.User });
+      case 'moderator':
+        return t.factories.subscriber({ role: Role.Moderator });
+      case 'admin':
+        return t.factories.subscriber({ role: Role.Admin });
+      case 'gateway':
+        return t.factories.subscriber({ role: Role.Gateway });
+      case 'staff':
+        return t.factories.staff();
+    }
+  }
+
+  const cells = ROUTES.flatMap((route) => CALLERS.map((caller) => [`${route.method} ${route.route}`, caller, route.expect[caller], route] as const));
+
+  it.each(cells)('%s as %s → %i', async (_, callerKind, expected, route) => {
+    const needsPassword = route.route === '/api/auth/login';
+    const password = 'matrix-password-1';
+    const target = {
+      ...(await t.factories.subscriber({ role: Role.User, balanceSeconds: 3600, ...(needsPassword ? { password } : {}) })),
+      password,
+    };
+    const caller = await makeCaller(callerKind, target);
+    const sessionId = async () => {
+      const started = await t.api()
+        .post('/api/v1/accounting/')
+        .set('Authorization', `Bearer ${gatewayToken}`)
+        .send({ 'Acct-Status-Type': 'Start', 'User-Name': target.username, 'Acct-Session-Id': `s-${target.id}`, 'NAS-Identifier': 'nas-matrix', 'Event-Timestamp': epoch(t.clock.now()) })
+        .expect(200);
+      const [row] = await t.dataSource.query('SELECT id FROM accounting_sessions WHERE acct_unique_id = $1', [started.body.acct_unique_id]);
+      return String(row.id);
+    };
+    const cell: Cell = { caller, target, sessionId };
+    const request = t.api()[route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](await route.url(cell));
+    if (caller) request.set('Authorization', `Token ${caller.token}`);
+    const body = route.body?.(cell);
+    const response = body === undefined ? await request : await request.send(body as object);
+    if (response.status !== expected) {
+      throw new Error(`${route.method} ${route.route} as ${callerKind}: expected ${expected}, got ${response.status} ${JSON.stringify(response.body)}`);
+    }
+    if (expected === 401) expect(response.headers['www-authenticate']).toBeDefined();
+    if (expected === 403) expect(response.body).toEqual({ detail: 'You do not have permission to perform this action.' });
+  });
+});
+
+describe('privilege escalation attempts fail with 403 and change nothing', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** Everything about an account that an escalation could change. */
+  async function snapshot(userId: number) {
+    const [row] = await t.dataSource.query(
+      `SELECT u.username, u.is_staff, u.is_active, u.token_lifetime, u.password_hash, u.updated_at,
+              p.role, p.permissions, p.balance_seconds, p.organization, p.updated_at AS profile_updated_at
+         FROM users u JOIN aaa_profiles p ON p.user_id = u.id WHERE u.id = $1`,
+      [userId],
+    );
+    const [ledger] = await t.dataSource.query('SELECT count(*)::int AS n FROM balance_ledger WHERE user_id = $1', [userId]);
+    return { ...row, ledger: ledger.n };
+  }
+
+  const cases: [string, Role, 'user_token' | 'users', Record<string, unknown>][] = [
+    ['a subscriber making itself admin', Role.User, 'user_token', { role: 'admin' }],
+    ['a subscriber topping up its own balance', Role.User, 'user_token', { balance_seconds: 999999 }],
+    ['a subscriber granting itself balances:write', Role.User, 'user_token', { permissions: ['balances:write'] }],
+    ['a subscriber replacing its password through user_token', Role.User, 'user_token', { password: 'new-password-1' }],
+    ['a subscriber making itself staff', Role.User, 'users', { is_staff: true }],
+    ['a subscriber renaming itself', Role.User, 'users', { username: uniqueUsername('renamed') }],
+    ['a subscriber re-activating itself', Role.User, 'users', { is_active: true, is_staff: true }],
+    ['a moderator making itself admin', Role.Moderator, 'user_token', { role: 'admin' }],
+    ['a moderator granting itself subscribers:write', Role.Moderator, 'user_token', { permissions: ['subscribers:write'] }],
+    ['a gateway topping up its own balance', Role.Gateway, 'user_token', { balance_seconds: 999999 }],
+    ['an admin making itself staff', Role.Admin, 'users', { is_staff: true }],
+    ['an admin granting itself users:manage', Role.Admin, 'user_token', { permissions: ['users:manage'] }],
+  ];
+
+  it.each(cases)('%s', async (_, role, api, body) => {
+    const self = await t.factories.subscriber({ role, balanceSeconds: 60 });
+    const before = await snapshot(self.id);
+    const url = api === 'user_token' ? `/api/v1/user_token/${self.id}/` : `/api/users/${self.uuid}/`;
+    const response = await t.api().patch(url).set('Authorization', `Token ${self.token}`).send(body).expect(403);
+    expect(response.body).toEqual({ detail: 'You do not have permission to perform this action.' });
+    expect(await snapshot(self.id)).toEqual(before);
+  });
+
+  it('an admin cannot change a staff account (balance, role) and a moderator cannot delete anyone', async () => {
+    const admin = await t.factories.subscriber({ role: Role.Admin });
+    const moderator = await t.factories.subscriber({ role: Role.Moderator });
+    const staff = await t.factories.staff({ balanceSeconds: 10 });
+    const before = await snapshot(staff.id);
+    await t.api().patch(`/api/v1/user_token/${staff.id}/`).set('Authorization', `Token ${admin.token}`).send({ balance_seconds: 5 }).expect(403);
+    await t.api().patch(`/api/v1/user_token/${staff.id}/`).set('Authorization', `Token ${admin.token}`).send({ role: 'user' }).expect(403);
+    await t.api().delete(`/api/v1/user_token/${staff.id}/`).set('Authorization', `Token ${moderator.token}`).expect(403);
+    expect(await snapshot(staff.id)).toEqual(before);
+  });
+});
