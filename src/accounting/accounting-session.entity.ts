@@ -14,6 +14,7 @@ export enum SessionStatus {
  */
 @Entity('accounting_sessions')
 @Check('CHK_accounting_sessions_status', `"status" IN ('open', 'closed')`)
+@Check('CHK_accounting_sessions_disconnect_status', `"disconnect_status" IN ('pending', 'ack', 'nak', 'timeout', 'no_nas')`)
 @Check('CHK_accounting_sessions_overage', '"overage_seconds" >= 0 AND "overage_seconds" <= GREATEST("charged_seconds", 0)')
 @Index('IDX_accounting_sessions_open_user', ['userId'], { where: `"status" = 'open'` })
 @Index('IDX_accounting_sessions_open_last_update', ['lastUpdateAt'], { where: `"status" = 'open'` })
@@ -99,4 +100,19 @@ export class AccountingSessionEntity {
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;
+
+  /** RFC 5176 Disconnect-Request sent when the balance ran out: pending, ack, nak, timeout, or no_nas (no NAS client to send it to). */
+  @Column({ name: 'disconnect_status', type: 'varchar', length: 16, nullable: true })
+  disconnectStatus!: string | null;
+
+  @Column({ name: 'disconnect_attempts', type: 'integer', default: 0 })
+  disconnectAttempts!: number;
+
+  /** When the NAS answered (or the last attempt timed out). */
+  @Column({ name: 'disconnect_at', type: 'timestamptz', nullable: true })
+  disconnectAt!: Date | null;
+
+  /** Disconnect-NAK's Error-Cause, or why nothing could be sent. */
+  @Column({ name: 'disconnect_error', type: 'varchar', length: 64, nullable: true })
+  disconnectError!: string | null;
 }

@@ -32,6 +32,6 @@ import { SessionsRepository } from './sessions.repository.js';
     LedgerRepository,
     SessionsRepository,
   ],
-  exports: [AccountingEvents, AccountingRunService, AccountingQueryService, AccountingRunsRepository, BalanceService, BalanceRepository],
+  exports: [AccountingEvents, AccountingIngestService, AuthorizeService, AccountingRunService, AccountingQueryService, AccountingRunsRepository, BalanceService, BalanceRepository],
 })
 export class AccountingModule {}

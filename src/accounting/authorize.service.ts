@@ -77,6 +77,16 @@ export class AuthorizeService {
   }
 
   /**
+   * RADIUS PAP (Access-Request): the one secret a subscriber types may be their password or a live
+   * token (a captive portal's voucher). The same decision as `authorize`, tried as a password first.
+   */
+  async authorizePap(username: string, secret: string): Promise<AuthorizeResultDto> {
+    const byPassword = await this.authorize({ username, password: secret });
+    if (byPassword.reason !== 'invalid_credentials' || !isWellFormedTokenKey(secret)) return byPassword;
+    return this.authorize({ username, token: secret });
+  }
+
+  /**
    * The captive-portal poll for the calling token: one read-only query (credential and balance
    * together), no write — not even the token's last-use stamp.
    */

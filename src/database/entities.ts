@@ -3,7 +3,8 @@ import { AccountingSessionEntity } from '../accounting/accounting-session.entity
 import { BalanceLedgerEntity } from '../accounting/balance-ledger.entity.js';
 import { AaaProfileEntity } from '../aaa-profiles/aaa-profile.entity.js';
 import { AuthTokenEntity } from '../auth-tokens/auth-token.entity.js';
+import { NasClientEntity } from '../radius/nas-client.entity.js';
 import { UserEntity } from '../users/user.entity.js';
 
 /** Every entity, listed once for the service, the CLI and the migration data source. */
-export const ENTITIES = [UserEntity, AaaProfileEntity, AuthTokenEntity, AccountingSessionEntity, BalanceLedgerEntity, AccountingRunEntity];
+export const ENTITIES = [UserEntity, AaaProfileEntity, AuthTokenEntity, AccountingSessionEntity, BalanceLedgerEntity, AccountingRunEntity, NasClientEntity];

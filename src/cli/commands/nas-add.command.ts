@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto';
+import { NasClientsService } from '../../radius/nas-clients.service.js';
+import { defineCommand, UsageError } from '../command.js';
+
+/** Lets a gateway speak RADIUS to the service (the same as POST /api/v1/nas/). */
+export const nasAdd = defineCommand({
+  name: 'nas:add',
+  description: 'Add a RADIUS NAS client (gateway): its address or network and its shared secret',
+  options: {
+    name: { type: 'string', placeholder: 'name', required: true, description: 'A unique label (matched to NAS-Identifier for sessions without NAS-IP-Address)' },
+    ip: { type: 'string', placeholder: 'address|cidr', required: true, description: 'Where its packets come from: an address (192.0.2.10) or a network (192.0.2.0/24)' },
+    secret: { type: 'string', placeholder: 'secret', description: 'The shared secret (default: a new random one, printed once)' },
+    'coa-port': { type: 'string', placeholder: 'port', description: 'Its CoA/Disconnect port (default 3799)' },
+  },
+  async run(ctx, args) {
+    const coaPort = args['coa-port'] === undefined ? undefined : Number(args['coa-port']);
+    if (coaPort !== undefined && !/^\d{1,5}$/.test(args['coa-port']!)) throw new UsageError('--coa-port must be a port number from 1 to 65535');
+    const secret = args.secret ?? randomBytes(18).toString('base64url');
+    const client = await ctx.app.get(NasClientsService).add({ name: args.name, ip_address: args.ip, secret, ...(coaPort !== undefined ? { coa_port: coaPort } : {}) });
+    ctx.print(`nas: ${client.name} (id ${client.id}) ${client.ip_address}, CoA port ${client.coa_port}`);
+    if (args.secret === undefined) ctx.print(`secret: ${secret}`);
+    ctx.log(args.secret === undefined ? 'Configure this secret on the NAS; it is not shown again.' : 'Configure the same secret on the NAS.');
+  },
+});

@@ -1,0 +1,102 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { isIP } from 'node:net';
+import { AccountingEvents } from '../accounting/accounting-events.js';
+import { Clock } from '../common/time/clock.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { DisconnectOutcome, DisconnectTarget } from './disconnect-client.js';
+import type { Attribute } from './radius-codec.js';
+import { radiusMetrics } from './radius-metrics.js';
+import { RadiusSessionsRepository, type DisconnectRow } from './radius-sessions.repository.js';
+
+/** Disconnect-Requests in flight at once (each on its own socket). */
+const CONCURRENCY = 32;
+
+export type DisconnectSender = (target: DisconnectTarget, policy: { timeoutMs: number; retries: number }) => Promise<DisconnectOutcome>;
+export const DISCONNECT_SENDER = Symbol('DISCONNECT_SENDER');
+
+/** The attributes that identify the session to the NAS (RFC 5176 §3). */
+export function disconnectAttributes(row: DisconnectRow, now: Date): Attribute[] {
+  const attributes: Attribute[] = [['Acct-Session-Id', row.acctSessionId], ['User-Name', row.username]];
+  if (row.callingStationId) attributes.push(['Calling-Station-Id', row.callingStationId]);
+  if (row.nasIpAddress && isIP(row.nasIpAddress) === 4) attributes.push(['NAS-IP-Address', row.nasIpAddress]);
+  if (row.nasIdentifier) attributes.push(['NAS-Identifier', row.nasIdentifier]);
+  attributes.push(['Event-Timestamp', now]);
+  return attributes;
+}
+
+/**
+ * When accounting stops sessions because their subscriber's balance reached 0 (and has committed
+ * it), tells each session's NAS to cut it off with a Disconnect-Request to its CoA port, and records
+ * the answer (ack / nak with its Error-Cause / timeout, or no_nas) on the session. Runs in the
+ * background: the accounting run is never held up by a slow NAS. Sessions of NASes that are not in
+ * the NAS table are recorded as no_nas. Works in CLI commands too (accounting:run).
+ */
+@Injectable()
+export class DisconnectService implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger('RadiusDisconnect');
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly events: AccountingEvents,
+    private readonly sessions: RadiusSessionsRepository,
+    @Inject(DISCONNECT_SENDER) private readonly sender: DisconnectSender,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.events.onSessionsExhausted((sessionIds) => this.disconnect(sessionIds));
+  }
+
+  /** Starts disconnecting the sessions and returns at once. */
+  disconnect(sessionIds: string[]): void {
+    const work = this.disconnectNow(sessionIds).catch((error: unknown) => {
+      radiusMetrics.disconnects.inc({ result: 'error' });
+      this.logger.error(`Disconnect-Requests for sessions ${sessionIds.join(', ')} failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  /** Resolves once every Disconnect-Request started so far has its outcome recorded. */
+  async whenIdle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled(this.inFlight);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.whenIdle();
+  }
+
+  async disconnectNow(sessionIds: string[]): Promise<void> {
+    const rows = await this.sessions.claimForDisconnect(sessionIds);
+    const orphans = rows.filter((row) => row.targetAddress === null || row.secret === null || row.coaPort === null);
+    if (orphans.length > 0) {
+      await this.sessions.record(orphans.map((row) => row.id), 'no_nas', 0, this.clock.now(), 'no NAS client for this session');
+      radiusMetrics.disconnects.inc({ result: 'no_nas' }, orphans.length);
+      this.logger.warn(`No NAS client to send a Disconnect-Request to for session(s) ${orphans.map((row) => row.id).join(', ')}`);
+    }
+    const queue = rows.filter((row) => !orphans.includes(row));
+    const worker = async () => {
+      for (let row = queue.shift(); row !== undefined; row = queue.shift()) await this.disconnectOne(row);
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+  }
+
+  private async disconnectOne(row: DisconnectRow): Promise<void> {
+    const target: DisconnectTarget = {
+      address: row.targetAddress!,
+      port: row.coaPort!,
+      secret: row.secret!,
+      attributes: disconnectAttributes(row, this.clock.now()),
+    };
+    const policy = { timeoutMs: this.config.radius.disconnectTimeoutMs, retries: this.config.radius.disconnectRetries };
+    const outcome = await this.sender(target, policy);
+    const error = outcome.result === 'nak' ? outcome.errorCause : outcome.result === 'timeout' ? `no answer from ${target.address}:${target.port}` : null;
+    await this.sessions.record([row.id], outcome.result, outcome.attempts, this.clock.now(), error);
+    radiusMetrics.disconnects.inc({ result: outcome.result });
+    const line = `Disconnect-Request for session ${row.id} (${row.username}, Acct-Session-Id ${row.acctSessionId}) to ${target.address}:${target.port}: ${outcome.result} after ${outcome.attempts} attempt(s)${error ? ` (${error})` : ''}`;
+    if (outcome.result === 'ack') this.logger.log(line);
+    else this.logger.warn(line);
+  }
+}

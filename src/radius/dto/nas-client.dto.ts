@@ -1,0 +1,74 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ValidateIf } from 'class-validator';
+import { SatisfiesRule } from '../../common/validation/field-rule.js';
+import { NAS_COA_PORT_DEFAULT } from '../nas-client.entity.js';
+import { coaPortRule, NAS_NAME_MAX_LENGTH, NAS_SECRET_MAX_LENGTH, nasAddressRule, nasNameRule, nasSecretRule } from '../nas-client-rules.js';
+
+const whenPresent = () => ValidateIf((_: object, value: unknown) => value !== undefined);
+const trimString = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+
+/** `POST /api/v1/nas/`. Unknown fields are rejected. */
+export class CreateNasClientDto {
+  @ApiProperty({ maxLength: NAS_NAME_MAX_LENGTH, example: 'hotspot-lobby', description: 'A unique label. Sessions with no NAS-IP-Address are matched to the client whose name is their NAS-Identifier.' })
+  @Transform(trimString)
+  @SatisfiesRule(nasNameRule)
+  name!: string;
+
+  @ApiProperty({ example: '192.0.2.10', description: 'The address RADIUS packets come from, or a network (CIDR, e.g. `192.0.2.0/24`); the most specific match wins.' })
+  @Transform(trimString)
+  @SatisfiesRule(nasAddressRule)
+  ip_address!: string;
+
+  @ApiProperty({ maxLength: NAS_SECRET_MAX_LENGTH, writeOnly: true, example: 'a-long-random-shared-secret', description: 'The RADIUS shared secret. Write-only: never shown in responses.' })
+  @SatisfiesRule(nasSecretRule)
+  secret!: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 65535, default: NAS_COA_PORT_DEFAULT, description: 'The NAS\'s CoA/Disconnect port (RFC 5176).' })
+  @whenPresent()
+  @SatisfiesRule(coaPortRule)
+  coa_port?: number;
+}
+
+/** `PUT /api/v1/nas/{id}/`: every field again; an omitted `coa_port` is reset to 3799, an omitted `secret` is kept. */
+export class ReplaceNasClientDto {
+  @ApiProperty({ maxLength: NAS_NAME_MAX_LENGTH, example: 'hotspot-lobby' })
+  @Transform(trimString)
+  @SatisfiesRule(nasNameRule)
+  name!: string;
+
+  @ApiProperty({ example: '192.0.2.10' })
+  @Transform(trimString)
+  @SatisfiesRule(nasAddressRule)
+  ip_address!: string;
+
+  @ApiPropertyOptional({ maxLength: NAS_SECRET_MAX_LENGTH, writeOnly: true, description: 'Changed only when given.' })
+  @whenPresent()
+  @SatisfiesRule(nasSecretRule)
+  secret?: string;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 65535, default: NAS_COA_PORT_DEFAULT })
+  @whenPresent()
+  @SatisfiesRule(coaPortRule)
+  coa_port?: number;
+}
+
+/** `PATCH /api/v1/nas/{id}/`: any subset of the fields. */
+export class PatchNasClientDto extends PartialType(CreateNasClientDto, { skipNullProperties: false }) {}
+
+/** A NAS client as the API shows it (never its secret). */
+export class NasClientDto {
+  @ApiProperty({ type: 'integer', example: 1 }) id!: number;
+  @ApiProperty({ example: 'hotspot-lobby' }) name!: string;
+  @ApiProperty({ example: '192.0.2.10', description: 'A single address, or a network in CIDR notation.' }) ip_address!: string;
+  @ApiProperty({ type: 'integer', example: NAS_COA_PORT_DEFAULT }) coa_port!: number;
+  @ApiProperty({ format: 'date-time', example: '2026-11-25T03:00:00Z' }) created_at!: string;
+  @ApiProperty({ format: 'date-time', example: '2026-11-25T03:00:00Z' }) updated_at!: string;
+}
+
+export class NasClientListDto {
+  @ApiProperty({ type: 'integer', example: 1 }) count!: number;
+  @ApiProperty({ type: String, format: 'uri', nullable: true, example: null }) next!: string | null;
+  @ApiProperty({ type: String, format: 'uri', nullable: true, example: null }) previous!: string | null;
+  @ApiProperty({ type: [NasClientDto] }) results!: NasClientDto[];
+}

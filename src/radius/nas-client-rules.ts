@@ -1,0 +1,58 @@
+import type { FieldErrors } from '../common/errors/domain-error.js';
+import type { FieldRule } from '../common/validation/field-rule.js';
+import { NAS_ADDRESS_MESSAGE, parseNasNetwork } from './nas-address.js';
+
+/** The NAS client fields' rules, shared by /api/v1/nas/ and the nas:* CLI commands. */
+export const NAS_NAME_MAX_LENGTH = 64;
+export const NAS_SECRET_MAX_LENGTH = 128;
+export const NAS_NAME_TAKEN = 'A NAS client with this name already exists.';
+export const NAS_ADDRESS_TAKEN = 'A NAS client with this ip_address already exists.';
+
+const NOT_A_STRING = 'Not a valid string.';
+const BLANK = 'This field may not be blank.';
+const tooLong = (max: number) => `Ensure this field has no more than ${max} characters.`;
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) if (text.charCodeAt(i) < 0x20 || text.charCodeAt(i) === 0x7f) return true;
+  return false;
+}
+
+function printable(max: number): FieldRule {
+  return (value) => {
+    if (typeof value !== 'string') return NOT_A_STRING;
+    if (value.trim() === '') return BLANK;
+    if (value.length > max) return tooLong(max);
+    if (hasControlCharacter(value)) return 'Must not contain control characters.';
+    return undefined;
+  };
+}
+
+/** A label; sessions whose NAS sent no NAS-IP-Address are matched to the client whose name is their NAS-Identifier. */
+export const nasNameRule: FieldRule = printable(NAS_NAME_MAX_LENGTH);
+
+export const nasSecretRule: FieldRule = printable(NAS_SECRET_MAX_LENGTH);
+
+export const nasAddressRule: FieldRule = (value) => {
+  if (typeof value !== 'string') return NOT_A_STRING;
+  if (value.trim() === '') return BLANK;
+  return parseNasNetwork(value) ? undefined : NAS_ADDRESS_MESSAGE;
+};
+
+export const coaPortRule: FieldRule = (value) => {
+  if (typeof value !== 'number' || !Number.isInteger(value)) return 'A valid integer is required.';
+  if (value < 1) return 'Ensure this value is greater than or equal to 1.';
+  if (value > 65535) return 'Ensure this value is less than or equal to 65535.';
+  return undefined;
+};
+
+/** Applies the rules to the fields present (the CLI's path; the API's DTOs apply the same rules). */
+export function checkNasFields(fields: Partial<Record<'name' | 'ip_address' | 'secret' | 'coa_port', unknown>>): FieldErrors {
+  const rules: Record<string, FieldRule> = { name: nasNameRule, ip_address: nasAddressRule, secret: nasSecretRule, coa_port: coaPortRule };
+  const errors: FieldErrors = {};
+  for (const [field, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    const message = rules[field]?.(value);
+    if (message) errors[field] = [message];
+  }
+  return errors;
+}

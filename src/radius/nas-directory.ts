@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { NasNetworkMatcher } from './nas-address.js';
+import { NasClientsRepository } from './nas-clients.repository.js';
+
+/** What the RADIUS listeners need to know about a NAS client. */
+export interface NasPeer {
+  id: number;
+  name: string;
+  /** `cidr` text, e.g. `192.0.2.10/32`. */
+  network: string;
+  secret: string;
+  coaPort: number;
+}
+
+/** How long a loaded copy of the NAS table is used before it is read again (other replicas' changes). */
+export const NAS_DIRECTORY_TTL_MS = 5000;
+
+/**
+ * The NAS table in memory, so a packet costs no query to authenticate its source: reloaded every
+ * few seconds, and at once after this process changes it.
+ */
+@Injectable()
+export class NasDirectory {
+  private matcher = new NasNetworkMatcher<NasPeer>();
+  private loadedAt = Number.NEGATIVE_INFINITY;
+  private generation = 0;
+  private loading: Promise<void> | undefined;
+
+  constructor(private readonly repository: NasClientsRepository) {}
+
+  invalidate(): void {
+    this.generation += 1;
+    this.loadedAt = Number.NEGATIVE_INFINITY;
+  }
+
+  /** The NAS client whose network holds `address` (the most specific one), if any. */
+  async lookup(address: string): Promise<NasPeer | undefined> {
+    if (performance.now() - this.loadedAt > NAS_DIRECTORY_TTL_MS) await this.reload();
+    return this.matcher.match(address);
+  }
+
+  private reload(): Promise<void> {
+    this.loading ??= this.load().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async load(): Promise<void> {
+    const generation = this.generation;
+    const startedAt = performance.now();
+    const matcher = new NasNetworkMatcher<NasPeer>();
+    for (const client of await this.repository.findAll()) {
+      matcher.add(client.ipAddress, { id: client.id, name: client.name, network: client.ipAddress, secret: client.secret, coaPort: client.coaPort });
+    }
+    this.matcher = matcher;
+    if (generation === this.generation) this.loadedAt = startedAt;
+  }
+}

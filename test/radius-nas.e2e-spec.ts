@@ -1,0 +1,151 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { Role } from '../src/auth/policy.js';
+import { RadiusServer } from '../src/radius/radius-server.js';
+import type { CreatedSubscriber } from './support/factories.js';
+import { radiusPorts, radiusTestConfig } from './support/radius.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
+
+const CLI_MAIN = path.resolve(process.env.TIMEGATE_CLI_MAIN ?? 'dist/src/cli/main.js');
+
+let sequence = 0;
+const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(sequence += 1)}`;
+
+/** /api/v1/nas/ (staff): DRF-style CRUD of the RADIUS NAS clients; the secret is write-only. And the nas:* CLI commands. */
+describe('NAS clients (/api/v1/nas/ and nas:* commands)', () => {
+  let t: TestApp;
+  let staff: CreatedSubscriber;
+  let admin: CreatedSubscriber;
+
+  beforeAll(async () => {
+    t = await createTestApp(radiusTestConfig());
+    staff = await t.factories.staff();
+    admin = await t.factories.subscriber({ role: Role.Admin });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const as = (user: CreatedSubscriber) => ({ Authorization: `Token ${user.token}` });
+  const create = (body: Record<string, unknown>, user = staff) => t.api().post('/api/v1/nas/').set(as(user)).send(body);
+
+  it('creates, lists, retrieves, updates and deletes, never showing the secret', async () => {
+    const name = uniqueName('lobby');
+    const created = await create({ name, ip_address: '192.0.2.10', secret: 's3cret-one' });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ id: expect.any(Number), name, ip_address: '192.0.2.10', coa_port: 3799, created_at: '2030-01-01T00:00:00Z', updated_at: '2030-01-01T00:00:00Z' });
+    const id = created.body.id as number;
+
+    const list = await t.api().get('/api/v1/nas/?limit=1000').set(as(staff));
+    expect(list.status).toBe(200);
+    expect(list.body).toMatchObject({ next: null, previous: null });
+    expect(list.body.results).toContainEqual(created.body);
+
+    expect((await t.api().get(`/api/v1/nas/${id}/`).set(as(staff))).body).toEqual(created.body);
+
+    t.clock.advanceSeconds(60);
+    const patched = await t.api().patch(`/api/v1/nas/${id}/`).set(as(staff)).send({ ip_address: '192.0.2.0/24', coa_port: 1700, secret: 'rotated' });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ ip_address: '192.0.2.0/24', coa_port: 1700, updated_at: '2030-01-01T00:01:00Z' });
+    const rows: { secret: string }[] = await t.dataSource.query('SELECT secret FROM nas_clients WHERE id = $1', [id]);
+    expect(rows[0]!.secret).toBe('rotated');
+
+    const replaced = await t.api().put(`/api/v1/nas/${id}/`).set(as(staff)).send({ name: `${name}-b`, ip_address: '2001:db8::1' });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ name: `${name}-b`, ip_address: '2001:db8::1', coa_port: 3799 });
+    expect((await t.dataSource.query('SELECT secret FROM nas_clients WHERE id = $1', [id]))[0].secret).toBe('rotated');
+
+    for (const body of [created.body, list.body, patched.body, replaced.body]) expect(JSON.stringify(body)).not.toMatch(/secret|s3cret|rotated/);
+
+    expect((await t.api().delete(`/api/v1/nas/${id}/`).set(as(staff))).status).toBe(204);
+    expect((await t.api().get(`/api/v1/nas/${id}/`).set(as(staff))).status).toBe(404);
+    expect((await t.api().delete(`/api/v1/nas/${id}/`).set(as(staff))).status).toBe(404);
+    expect((await t.api().get('/api/v1/nas/abc/').set(as(staff))).status).toBe(404);
+  });
+
+  it('paginates with limit and offset', async () => {
+    for (let i = 0; i < 3; i += 1) expect((await create({ name: uniqueName('page'), ip_address: `198.51.100.${10 + i}`, secret: 'x' })).status).toBe(201);
+    const page = await t.api().get('/api/v1/nas/?limit=2&offset=1').set(as(staff));
+    expect(page.status).toBe(200);
+    expect(page.body.results).toHaveLength(2);
+    expect(page.body.previous).toBe('http://testserver/api/v1/nas/?limit=2');
+  });
+
+  it('answers invalid input with a field map and writes nothing', async () => {
+    const name = uniqueName('bad');
+    const cases: [Record<string, unknown>, Record<string, string[]>][] = [
+      [{}, { name: ['This field is required.'], ip_address: ['This field is required.'], secret: ['This field is required.'] }],
+      [{ name, ip_address: 'gateway.example', secret: 'x' }, { ip_address: ['Enter a valid IPv4 or IPv6 address, or a network in CIDR notation (e.g. 192.0.2.0/24).'] }],
+      [{ name, ip_address: '10.0.0.0/33', secret: 'x' }, { ip_address: ['Enter a valid IPv4 or IPv6 address, or a network in CIDR notation (e.g. 192.0.2.0/24).'] }],
+      [{ name, ip_address: '10.0.0.1/8', secret: 'x' }, { ip_address: ['Host bits are set to the right of the prefix: give the network address (e.g. 192.0.2.0/24).'] }],
+      [{ name, ip_address: '10.0.0.1', secret: '' }, { secret: ['This field may not be blank.'] }],
+      [{ name, ip_address: '10.0.0.1', secret: 'x', coa_port: 70000 }, { coa_port: ['Ensure this value is less than or equal to 65535.'] }],
+      [{ name, ip_address: '10.0.0.1', secret: 'x', coa_port: '3799' }, { coa_port: ['A valid integer is required.'] }],
+      [{ name, ip_address: '10.0.0.1', secret: 'x', shared: true }, { shared: ['Unknown field.'] }],
+    ];
+    for (const [body, errors] of cases) {
+      const response = await create(body);
+      expect({ body, status: response.status, errors: response.body }).toEqual({ body, status: 400, errors });
+    }
+    expect(await t.dataSource.query('SELECT 1 FROM nas_clients WHERE name = $1', [name])).toEqual([]);
+
+    const taken = uniqueName('taken');
+    expect((await create({ name: taken, ip_address: '203.0.113.7', secret: 'x' })).status).toBe(201);
+    expect((await create({ name: taken, ip_address: '203.0.113.8', secret: 'x' })).body).toEqual({ name: ['A NAS client with this name already exists.'] });
+    expect((await create({ name: uniqueName('other'), ip_address: '203.0.113.7', secret: 'x' })).body).toEqual({ ip_address: ['A NAS client with this ip_address already exists.'] });
+  });
+
+  it('is for staff only', async () => {
+    expect((await t.api().get('/api/v1/nas/').set(as(admin))).status).toBe(403);
+    expect((await create({ name: uniqueName('x'), ip_address: '10.9.9.9', secret: 'x' }, admin)).status).toBe(403);
+    expect((await t.api().get('/api/v1/nas/')).status).toBe(401);
+  });
+
+  it('does not listen unless RADIUS_ENABLED=true', async () => {
+    const off = await createTestApp({}, { databaseUrl: t.databaseUrl, clock: t.clock });
+    try {
+      expect(off.app.get(RadiusServer).port('auth')).toBeUndefined();
+      expect(radiusPorts(t).auth).toBeGreaterThan(0);
+    } finally {
+      await off.close();
+    }
+  });
+
+  it('nas:add, nas:list and nas:remove (the CLI never opens the RADIUS ports)', async () => {
+    const ports = radiusPorts(t);
+    const env = { DATABASE_URL: t.databaseUrl, LOG_LEVEL: 'warn', RADIUS_ENABLED: 'true', RADIUS_AUTH_PORT: String(ports.auth), RADIUS_ACCT_PORT: String(ports.acct) };
+    const cli = (...args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+        delete childEnv.NODE_OPTIONS;
+        const child = spawn(process.execPath, [CLI_MAIN, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const name = uniqueName('cli');
+    const added = await cli('nas:add', '--name', name, '--ip', '192.0.2.128/25');
+    expect(added.stderr).not.toMatch(/EADDRINUSE/);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(new RegExp(`^nas: ${name} \\(id \\d+\\) 192\\.0\\.2\\.128/25, CoA port 3799\\nsecret: \\S{24}\\n$`));
+    const secret = /secret: (\S+)/.exec(added.stdout)![1];
+    expect((await t.dataSource.query('SELECT secret FROM nas_clients WHERE name = $1', [name]))[0].secret).toBe(secret);
+
+    const bad = await cli('nas:add', '--name', uniqueName('cli'), '--ip', 'nowhere', '--secret', 'x');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('ip_address: Enter a valid IPv4 or IPv6 address');
+
+    const list = await cli('nas:list');
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`\\n\\d+\\s+${name}\\s+192\\.0\\.2\\.128/25\\s+3799\\s`));
+    expect(list.stdout).not.toContain(secret);
+
+    const removed = await cli('nas:remove', '--name', name);
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toMatch(new RegExp(`^removed: ${name} \\(id \\d+\\)`));
+    expect(await t.dataSource.query('SELECT 1 FROM nas_clients WHERE name = $1', [name])).toEqual([]);
+  }, 120_000);
+});
