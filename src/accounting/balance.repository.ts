@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { TokenCredential } from '../auth-tokens/token-credential.js';
+import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
 import { remainingBalanceSql, unchargedSecondsSql } from './balance-sql.js';
 
 /** The poll: the caller's credential and balance figures in one round trip. */
@@ -10,6 +11,22 @@ export interface BalancePollRow extends TokenCredential {
   uncharged: string;
   openSessions: string;
 }
+
+/** The poll's one query, prepared by name: planning it cost more than running it. `$1` key hash, `$2` now. */
+const POLL_ROW: NamedStatement = {
+  name: 'balance_poll_row',
+  text: `SELECT t.user_id AS "userId", u.uuid AS "uuid", u.username AS "username", u.is_active AS "isActive",
+                u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime", p.role AS "role",
+                p.permissions AS "permissions", t.last_used_at AS "lastUsedAt",
+                p.balance_seconds AS "storedBalance", o.uncharged AS "uncharged", o.open_sessions AS "openSessions"
+           FROM auth_tokens t
+           JOIN users u ON u.id = t.user_id
+           JOIN aaa_profiles p ON p.user_id = t.user_id
+           CROSS JOIN LATERAL (
+             SELECT COALESCE(SUM(${unchargedSecondsSql('s', '$2::timestamptz')}), 0) AS uncharged, count(*) AS open_sessions
+               FROM accounting_sessions s WHERE s.user_id = t.user_id AND s.status = 'open') o
+          WHERE t.key_hash = $1`,
+};
 
 @Injectable()
 export class BalanceRepository {
@@ -39,20 +56,7 @@ export class BalanceRepository {
 
   /** Read-only: one indexed lookup by key hash plus an aggregate over the subscriber's open sessions. */
   async findPollRow(keyHash: string, now: Date): Promise<BalancePollRow | undefined> {
-    const rows: BalancePollRow[] = await this.dataSource.query(
-      `SELECT t.user_id AS "userId", u.uuid AS "uuid", u.username AS "username", u.is_active AS "isActive",
-              u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime", p.role AS "role",
-              p.permissions AS "permissions", t.last_used_at AS "lastUsedAt",
-              p.balance_seconds AS "storedBalance", o.uncharged AS "uncharged", o.open_sessions AS "openSessions"
-         FROM auth_tokens t
-         JOIN users u ON u.id = t.user_id
-         JOIN aaa_profiles p ON p.user_id = t.user_id
-         CROSS JOIN LATERAL (
-           SELECT COALESCE(SUM(${unchargedSecondsSql('s', '$2::timestamptz')}), 0) AS uncharged, count(*) AS open_sessions
-             FROM accounting_sessions s WHERE s.user_id = t.user_id AND s.status = 'open') o
-        WHERE t.key_hash = $1`,
-      [keyHash, now],
-    );
+    const rows = await queryNamed<BalancePollRow>(this.dataSource, POLL_ROW, [keyHash, now]);
     return rows[0];
   }
 }

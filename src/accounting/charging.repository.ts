@@ -38,14 +38,16 @@ export class ChargingRepository {
 
   /**
    * Next batch of subscribers with open sessions after `afterUserId`, locked, in order. Returns the
-   * locked user ids (empty when done). Keyset pagination on the partial index of open sessions.
+   * locked user ids (empty when done). Keyset pagination on the partial index of open sessions; the
+   * ids go in as an array so the profiles are fetched by primary key (an `IN (subquery)` here was
+   * planned as a hash join over a sequential scan of every profile, per batch: quadratic in a run).
    */
   async lockNextUsersWithOpenSessions(manager: EntityManager, afterUserId: number, limit: number): Promise<number[]> {
     const rows: { user_id: number }[] = await manager.query(
       `SELECT p.user_id FROM aaa_profiles p
-        WHERE p.user_id IN (SELECT DISTINCT s.user_id FROM accounting_sessions s
-                             WHERE s.status = 'open' AND s.user_id > $1
-                             ORDER BY s.user_id LIMIT $2)
+        WHERE p.user_id = ANY(ARRAY(SELECT DISTINCT s.user_id FROM accounting_sessions s
+                                     WHERE s.status = 'open' AND s.user_id > $1
+                                     ORDER BY s.user_id LIMIT $2))
         ORDER BY p.user_id FOR UPDATE OF p`,
       [afterUserId, limit],
     );
@@ -60,8 +62,11 @@ export class ChargingRepository {
    */
   async charge(manager: EntityManager, userIds: number[], scope: ChargeScope, now: Date): Promise<ChargeResult> {
     if (userIds.length === 0) return { sessions: 0, seconds: 0 };
-    const filter = 'openOnly' in scope ? `s.status = 'open'` : 's.id = ANY($3::bigint[])';
+    // The range bounds let PostgreSQL range-scan the open-sessions index (a long `= ANY` list alone is
+    // planned as a scan of the whole table); `= ANY` keeps it to exactly the locked subscribers.
+    const filter = 'openOnly' in scope ? `s.status = 'open' AND s.user_id BETWEEN $3 AND $4` : 's.id = ANY($3::bigint[])';
     const params: unknown[] = [userIds, now];
+    if ('openOnly' in scope) params.push(Math.min(...userIds), Math.max(...userIds));
     if (!('openOnly' in scope)) {
       if (scope.sessionIds.length === 0) return { sessions: 0, seconds: 0 };
       params.push(scope.sessionIds);
@@ -124,11 +129,12 @@ export class ChargingRepository {
           SET status = 'closed', stopped_at = $2, last_update_at = GREATEST(s.last_update_at, $2),
               session_time = GREATEST(0, floor(extract(epoch FROM ($2::timestamptz - s.started_at))))::bigint,
               terminate_cause = 'Session-Timeout'
-         FROM aaa_profiles p
-        WHERE p.user_id = s.user_id AND s.user_id = ANY($1::int[]) AND s.status = 'open'
-          AND p.balance_seconds = 0 AND s.last_update_at >= $3
+        WHERE s.status = 'open' AND s.last_update_at >= $3
+          AND s.user_id = ANY(ARRAY(SELECT p.user_id FROM aaa_profiles p
+                                     WHERE p.user_id BETWEEN $4 AND $5 AND p.user_id = ANY($1::int[])
+                                       AND p.balance_seconds = 0))
        RETURNING s.id::text AS id, s.user_id AS "userId"`,
-      [userIds, now, staleBefore],
+      [userIds, now, staleBefore, Math.min(...userIds), Math.max(...userIds)],
     );
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
 import { remainingBalanceSql } from './balance-sql.js';
 import type { AccountingRecord } from './radius-attributes.js';
 
@@ -75,13 +76,40 @@ function insertParams(event: SessionEvent, userId: number | null, startedAt: Dat
 const INSERT_COLUMNS = `(acct_unique_id, acct_session_id, user_id, username, nas_identifier, nas_ip_address, nas_port_id,
   calling_station_id, called_station_id, framed_ip_address, started_at, last_update_at, session_time, input_octets, output_octets`;
 
+const USER_ID_BY_USERNAME: NamedStatement = { name: 'sessions_user_id_by_username', text: 'SELECT id FROM users WHERE username = $1' };
+
+/** Start and Interim-Update arrive for every session every few minutes: prepared by name (planned once per connection). */
+const INSERT_START: NamedStatement = {
+  name: 'sessions_insert_start',
+  text: `INSERT INTO accounting_sessions ${INSERT_COLUMNS}, status)
+         VALUES ($1, $2, $3, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, 'open')
+         ON CONFLICT (acct_unique_id) DO NOTHING RETURNING id`,
+};
+
+const UPSERT_INTERIM: NamedStatement = {
+  name: 'sessions_upsert_interim',
+  text: `INSERT INTO accounting_sessions AS s ${INSERT_COLUMNS}, status)
+         VALUES ($1, $2, $3, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, 'open')
+         ON CONFLICT (acct_unique_id) DO UPDATE SET
+           last_update_at = GREATEST(s.last_update_at, EXCLUDED.last_update_at),
+           session_time = GREATEST(s.session_time, EXCLUDED.session_time),
+           input_octets = GREATEST(s.input_octets, EXCLUDED.input_octets),
+           output_octets = GREATEST(s.output_octets, EXCLUDED.output_octets),
+           framed_ip_address = COALESCE(EXCLUDED.framed_ip_address, s.framed_ip_address)
+         WHERE s.status = 'open'
+         RETURNING (xmax = 0) AS inserted`,
+};
+
 /** Sessions as the NAS reports them. Charging columns are never written here (see ChargingRepository). */
 @Injectable()
 export class SessionsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async findUserIdByUsername(username: string, manager: EntityManager = this.dataSource.manager): Promise<number | null> {
-    const rows: { id: number }[] = await manager.query('SELECT id FROM users WHERE username = $1', [username]);
+  /** Outside a transaction (every Start and Interim-Update) it runs as a named prepared statement. */
+  async findUserIdByUsername(username: string, manager?: EntityManager): Promise<number | null> {
+    const rows: { id: number }[] = manager
+      ? await manager.query(USER_ID_BY_USERNAME.text, [username])
+      : await queryNamed(this.dataSource, USER_ID_BY_USERNAME, [username]);
     return rows[0]?.id ?? null;
   }
 
@@ -95,12 +123,7 @@ export class SessionsRepository {
 
   /** Start: opens the session; a retransmitted Start (or one after Stop) changes nothing. */
   async insertStart(event: SessionEvent, userId: number | null): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `INSERT INTO accounting_sessions ${INSERT_COLUMNS}, status)
-       VALUES ($1, $2, $3, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, 'open')
-       ON CONFLICT (acct_unique_id) DO NOTHING RETURNING id`,
-      insertParams(event, userId, event.at),
-    );
+    const rows = await queryNamed(this.dataSource, INSERT_START, insertParams(event, userId, event.at));
     return rows.length > 0;
   }
 
@@ -110,19 +133,7 @@ export class SessionsRepository {
    */
   async upsertInterim(event: SessionEvent, userId: number | null): Promise<'created' | 'updated' | 'ignored'> {
     const startedAt = new Date(event.at.getTime() - (event.record.sessionTime ?? 0) * 1000);
-    const rows: { inserted: boolean }[] = await this.dataSource.query(
-      `INSERT INTO accounting_sessions AS s ${INSERT_COLUMNS}, status)
-       VALUES ($1, $2, $3, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, 'open')
-       ON CONFLICT (acct_unique_id) DO UPDATE SET
-         last_update_at = GREATEST(s.last_update_at, EXCLUDED.last_update_at),
-         session_time = GREATEST(s.session_time, EXCLUDED.session_time),
-         input_octets = GREATEST(s.input_octets, EXCLUDED.input_octets),
-         output_octets = GREATEST(s.output_octets, EXCLUDED.output_octets),
-         framed_ip_address = COALESCE(EXCLUDED.framed_ip_address, s.framed_ip_address)
-       WHERE s.status = 'open'
-       RETURNING (xmax = 0) AS inserted`,
-      insertParams(event, userId, startedAt),
-    );
+    const rows = await queryNamed<{ inserted: boolean }>(this.dataSource, UPSERT_INTERIM, insertParams(event, userId, startedAt));
     if (rows.length === 0) return 'ignored';
     return rows[0]!.inserted ? 'created' : 'updated';
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
 import type { TokenCredential } from './token-credential.js';
 
 /** An auth-tokens listing row: the token joined with its user. */
@@ -24,30 +25,35 @@ const TOKEN_WITH_USER_COLUMNS = `
 /** Live: never expires, or used within its lifetime. `$1` is now. */
 const LIVE_TOKEN = `(u.token_lifetime IS NULL OR t.last_used_at + make_interval(secs => u.token_lifetime) > $1)`;
 
+/** Every authenticated request runs these two, so they are prepared by name (planned once per connection). */
+const CREDENTIAL_BY_KEY_HASH: NamedStatement = {
+  name: 'auth_credential_by_key_hash',
+  text: `SELECT t.user_id AS "userId", u.uuid AS "uuid", u.username AS "username", u.is_active AS "isActive",
+                u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime", p.role AS "role",
+                p.permissions AS "permissions", t.last_used_at AS "lastUsedAt"
+           FROM auth_tokens t
+           JOIN users u ON u.id = t.user_id
+           JOIN aaa_profiles p ON p.user_id = t.user_id
+          WHERE t.key_hash = $1`,
+};
+
+const TOUCH: NamedStatement = {
+  name: 'auth_token_touch',
+  text: 'UPDATE auth_tokens SET last_used_at = $3 WHERE user_id = $1 AND key_hash = $2 AND last_used_at < $4',
+};
+
 @Injectable()
 export class AuthTokensRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async findCredentialByKeyHash(keyHash: string): Promise<TokenCredential | undefined> {
-    const rows: TokenCredential[] = await this.dataSource.query(
-      `SELECT t.user_id AS "userId", u.uuid AS "uuid", u.username AS "username", u.is_active AS "isActive",
-              u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime", p.role AS "role",
-              p.permissions AS "permissions", t.last_used_at AS "lastUsedAt"
-         FROM auth_tokens t
-         JOIN users u ON u.id = t.user_id
-         JOIN aaa_profiles p ON p.user_id = t.user_id
-        WHERE t.key_hash = $1`,
-      [keyHash],
-    );
+    const rows = await queryNamed<TokenCredential>(this.dataSource, CREDENTIAL_BY_KEY_HASH, [keyHash]);
     return rows[0];
   }
 
   /** Refreshes the last-use stamp unless another request (or replica) already did since `staleBefore`. */
   async touch(userId: number, keyHash: string, now: Date, staleBefore: Date): Promise<void> {
-    await this.dataSource.query(
-      'UPDATE auth_tokens SET last_used_at = $3 WHERE user_id = $1 AND key_hash = $2 AND last_used_at < $4',
-      [userId, keyHash, now, staleBefore],
-    );
+    await queryNamed(this.dataSource, TOUCH, [userId, keyHash, now, staleBefore]);
   }
 
   /** Creates the user's token or replaces its key (the old key stops working at once). */

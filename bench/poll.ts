@@ -1,0 +1,112 @@
+import type { AutocannonRequest } from 'autocannon';
+import { createBenchDatabase, withClient, type BenchServer } from './support/database.js';
+import { measureLoad, type LoadResult } from './support/load.js';
+import { startBaseline, startService, type ServerProcess } from './support/processes.js';
+import { fmt, log, table, verdict } from './support/report.js';
+import { benchKey, seedOpenSessions, seedUsers } from './support/seed.js';
+
+const SUBSCRIBERS = 100_000;
+/** Subscribers with an open session, so the poll's balance read sums real sessions for some callers. */
+const WITH_OPEN_SESSION = 30_000;
+const CONNECTIONS = 50;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+export interface ScenarioResult {
+  ratios: string;
+  ok: boolean;
+}
+
+/** Each request: a random subscriber's token (and, for user_token, that subscriber's own id). */
+function randomSubscriberRequest(path: (id: number) => string, keys: string[]): AutocannonRequest {
+  return {
+    method: 'GET',
+    setupRequest: (request) => {
+      const id = 1 + Math.floor(Math.random() * SUBSCRIBERS);
+      return { ...request, path: path(id), headers: { authorization: `Token ${keys[id]!}` } };
+    },
+  };
+}
+
+export function loadRows(results: LoadResult[]): (string | number)[][] {
+  return results.map((r) => [
+    r.label, fmt.int(r.requestsPerSecond), fmt.ms(r.p50), fmt.ms(r.p99), r.failed,
+    `${fmt.cores(r.cpu.loadgen)} / ${fmt.cores(r.cpu.server)} / ${fmt.cores(r.cpu.postgres)} / ${fmt.cores(r.cpu.idle)}`,
+  ]);
+}
+
+export const LOAD_HEADERS = ['run', 'req/s', 'p50', 'p99', 'failed', 'CPU cores: loadgen / server / postgres / idle'];
+
+/** Same answer from both servers for the same caller (expires_at aside, which moves with the clock). */
+async function assertSameAnswer(service: ServerProcess, baseline: ServerProcess, path: string, key: string): Promise<void> {
+  const read = async (server: ServerProcess) => {
+    const response = await fetch(`${server.url}${path}`, { headers: { authorization: `Token ${key}` } });
+    const body = (await response.json()) as Record<string, unknown>;
+    return JSON.stringify({ status: response.status, ...body, expires_at: typeof body.expires_at });
+  };
+  const [a, b] = [await read(service), await read(baseline)];
+  if (a !== b) throw new Error(`service and baseline disagree on ${path}:\n  service:  ${a}\n  baseline: ${b}`);
+}
+
+export async function benchPoll(server: BenchServer): Promise<ScenarioResult> {
+  log(`\n## bench:poll: ${SUBSCRIBERS.toLocaleString('en-US')} subscribers, ${CONNECTIONS} connections, ${SECONDS} s per run, a random subscriber's token per request`);
+  const db = await createBenchDatabase(server, 'poll');
+  const started: ServerProcess[] = [];
+  try {
+    const seedStart = performance.now();
+    await withClient(db.url, async (client) => {
+      await seedUsers(client, { first: 1, last: SUBSCRIBERS, role: 'user', balanceSeconds: 36_000 });
+      await seedOpenSessions(client, 1, WITH_OPEN_SESSION);
+      await client.query('VACUUM ANALYZE');
+    });
+    log(`seeded in ${fmt.seconds((performance.now() - seedStart) / 1000)}`);
+    const keys = Array.from({ length: SUBSCRIBERS + 1 }, (_, id) => benchKey(id));
+    const service = await startService(db.url);
+    started.push(service);
+    const baseline = await startBaseline(db.url);
+    started.push(baseline);
+    await assertSameAnswer(service, baseline, '/api/v1/balance/', keys[1]!);
+    await assertSameAnswer(service, baseline, '/api/v1/user_token/1/?balance=true', keys[1]!);
+
+    const scenarios = [
+      { name: 'GET /api/v1/balance/', path: () => '/api/v1/balance/' },
+      { name: 'GET /api/v1/user_token/{id}/?balance=true', path: (id: number) => `/api/v1/user_token/${id}/?balance=true` },
+    ];
+    const results: LoadResult[] = [];
+    const ratioParts: string[] = [];
+    let ok = true;
+    await withClient(db.url, async (monitor) => {
+      for (const scenario of scenarios) {
+        const pair: LoadResult[] = [];
+        for (const target of [service, baseline]) {
+          // Steady state: every token was used just now, so the sliding-lifetime touch (an UPDATE at most
+          // once a minute per token) does not fire in the measured window, for either server.
+          await monitor.query('UPDATE auth_tokens SET last_used_at = now()');
+          await monitor.query('VACUUM ANALYZE auth_tokens');
+          const result = await measureLoad({
+            label: `${scenario.name} · ${target.name}`,
+            url: target.url,
+            connections: CONNECTIONS,
+            seconds: SECONDS,
+            request: randomSubscriberRequest(scenario.path, keys),
+            serverPid: target.pid,
+            monitor: { client: monitor, database: db.name },
+          });
+          pair.push(result);
+          results.push(result);
+        }
+        const [svc, raw] = pair as [LoadResult, LoadResult];
+        const rps = svc.requestsPerSecond / raw.requestsPerSecond;
+        const p99 = svc.p99 / Math.max(raw.p99, 1);
+        ok &&= rps >= 0.8 && p99 <= 2 && svc.failed === 0;
+        ratioParts.push(`${scenario.name.split(' ')[1]} req/s ${fmt.ratio(rps)} (${verdict(rps, '≥', 0.8)}) p99 ${fmt.ratio(p99)} (${verdict(p99, '≤', 2)})`);
+      }
+    });
+    log(table(LOAD_HEADERS, loadRows(results)));
+    const ratios = `poll ratios service/baseline: ${ratioParts.join('; ')}`;
+    log(ratios);
+    return { ratios, ok };
+  } finally {
+    for (const process of started.reverse()) await process.stop();
+    await db.drop();
+  }
+}
