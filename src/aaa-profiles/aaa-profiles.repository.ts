@@ -1,4 +1,5 @@
 import { remainingBalanceSql } from '../accounting/balance-sql.js';
+import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -58,6 +59,17 @@ const SUBSCRIBER_COLUMNS = `
 
 const SUBSCRIBERS = 'users u JOIN aaa_profiles p ON p.user_id = u.id';
 
+const FIND_BY_ID: NamedStatement = {
+  name: 'user_token_find_by_id',
+  text: `SELECT ${SUBSCRIBER_COLUMNS} FROM ${SUBSCRIBERS} WHERE u.id = $1`,
+};
+
+const FIND_BY_ID_WITH_BALANCE: NamedStatement = {
+  name: 'user_token_find_by_id_with_balance',
+  text: `SELECT ${SUBSCRIBER_COLUMNS}, ${remainingBalanceSql('p', '$2::timestamptz')} AS "balanceSeconds"
+           FROM ${SUBSCRIBERS} WHERE u.id = $1`,
+};
+
 /**
  * A subscriber's remaining balance at `now`, exact to the second: the balance rule's one SQL
  * definition (stored balance − uncharged time of open sessions), over `p` (aaa_profiles).
@@ -106,13 +118,11 @@ export class AaaProfilesRepository {
   }
 
   /** `balanceAt` adds the remaining balance at that instant. */
+  /** A named prepared statement: captive portals poll `GET /{id}/?balance=true`, planning it each time cost more than running it. */
   async findById(id: number, balanceAt?: Date): Promise<SubscriberRecord | undefined> {
-    const params = new SqlParams();
-    const balance = balanceAt ? `, ${remainingBalanceAt(params, balanceAt)} AS "balanceSeconds"` : '';
-    const rows: SubscriberRecord[] = await this.dataSource.query(
-      `SELECT ${SUBSCRIBER_COLUMNS}${balance} FROM ${SUBSCRIBERS} WHERE u.id = ${params.add(id)}`,
-      params.values,
-    );
+    const rows = balanceAt
+      ? await queryNamed<SubscriberRecord>(this.dataSource, FIND_BY_ID_WITH_BALANCE, [id, balanceAt])
+      : await queryNamed<SubscriberRecord>(this.dataSource, FIND_BY_ID, [id]);
     return rows[0] && withNumericBalance(rows[0]);
   }
 
