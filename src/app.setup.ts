@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import helmet from '@fastify/helmet';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { withTrailingSlashes } from './common/http/openapi.js';
 import { errorCodes, type FastifyInstance } from 'fastify';
 import { AuthThrottle } from './auth/auth-throttle.js';
 import type { AppConfig } from './config/app-config.js';
@@ -88,7 +89,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   app.useGlobalFilters(new HttpExceptionFilter((code, request) => throttle.onAuthFailure(code, request)));
   app.useGlobalPipes(new DrfValidationPipe());
 
-  const document = SwaggerModule.createDocument(
+  const document = withTrailingSlashes(SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('timegate AAA API')
@@ -101,9 +102,9 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
       .setVersion('1')
       .addServer(config.publicUrl)
       .addApiKey({ type: 'apiKey', in: 'header', name: 'Authorization', description: 'Token <key>' }, 'tokenAuth')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Bearer <key>' }, 'bearerAuth')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque 40-hex key', description: 'Bearer <key>' }, 'bearerAuth')
       .build(),
-  );
+  ));
   SwaggerModule.setup('api/docs', app, document, {
     jsonDocumentUrl: 'api/schema',
     yamlDocumentUrl: 'api/schema.yaml',

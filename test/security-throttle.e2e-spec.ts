@@ -134,7 +134,7 @@ describe('rate limits on login and failed authentication', () => {
 
     it('documents 429 on the login operation', async () => {
       const schema = await t.api().get('/api/schema/').expect(200);
-      expect(schema.body.paths['/api/auth/login'].post.responses['429']).toBeDefined();
+      expect(schema.body.paths['/api/auth/login/'].post.responses['429']).toBeDefined();
     });
   });
 });

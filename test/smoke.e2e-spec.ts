@@ -12,6 +12,14 @@ describe('service smoke', () => {
   it('serves the OpenAPI schema without credentials', async () => {
     const response = await t.api().get('/api/schema/').expect(200);
     expect(response.body.openapi).toMatch(/^3\./);
+    // The seed APIs' paths exactly, with DRF's trailing slash, so generated clients call the right URLs.
+    expect(Object.keys(response.body.paths)).toEqual(
+      expect.arrayContaining(['/api/auth-tokens/', '/api/auth-tokens/{user_id}/', '/api/v1/user_token/', '/api/v1/user_token/{id}/']),
+    );
+    expect(response.body.components.securitySchemes).toMatchObject({
+      tokenAuth: { type: 'apiKey', in: 'header', name: 'Authorization' },
+      bearerAuth: { type: 'http', scheme: 'bearer' },
+    });
   });
 
   it('answers an unknown route with a DRF 404', async () => {

@@ -273,8 +273,8 @@ describe('user_token API: list and retrieve', () => {
   describe('OpenAPI', () => {
     it('documents every operation with ids, security, parameters and response types', async () => {
       const schema = (await t.api().get('/api/schema/').expect(200)).body;
-      const collection = schema.paths['/api/v1/user_token'];
-      const item = schema.paths['/api/v1/user_token/{id}'];
+      const collection = schema.paths['/api/v1/user_token/'];
+      const item = schema.paths['/api/v1/user_token/{id}/'];
       expect(collection.get.operationId).toBe('user_token_list');
       expect(collection.post.operationId).toBe('user_token_create');
       expect(item.get.operationId).toBe('user_token_retrieve');

@@ -15,7 +15,7 @@ export class HealthController {
 
   @Get('live')
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Liveness: the process is up and serving HTTP (touches nothing else).' })
+  @ApiOperation({ operationId: 'health_live', summary: 'Liveness: the process is up and serving HTTP (touches nothing else).' })
   @ApiOkResponse({ type: LivenessDto })
   live(): LivenessDto {
     return { status: 'ok' };
@@ -23,7 +23,7 @@ export class HealthController {
 
   @Get('ready')
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Readiness: the database answers and has every migration applied.' })
+  @ApiOperation({ operationId: 'health_ready', summary: 'Readiness: the database answers and has every migration applied.' })
   @ApiOkResponse({ type: ReadinessDto, description: 'Every check is up.' })
   @ApiServiceUnavailableResponse({ type: ReadinessDto, description: 'At least one check is down (see `checks`).' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessDto> {

@@ -48,14 +48,20 @@ export function requestIdFor(header: string | string[] | undefined): string {
   return value !== undefined && REQUEST_ID.test(value) ? value : randomUUID();
 }
 
-/** Paths probed every few seconds: not logged per request (their metrics still count them). */
+/**
+ * Paths probed every few seconds: not logged per request (their metrics still count them). The
+ * captive-portal balance poll is one: thousands of gateways call it every 5-60 s per client, and
+ * the request-logging middleware alone halved its throughput (bench:poll).
+ */
 const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
+const POLL_ROUTES = [{ path: 'api/v1/balance', method: RequestMethod.GET }];
 
 /** nestjs-pino: one line per request with its id, route and status; app logs during a request carry `request_id`. */
 export function loggerParams(config: AppConfig): Params {
   return {
     // Every path (path-to-regexp v8 wildcard; nestjs-pino's default `{/*splat}` does not reach Fastify's middie routes here).
     forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+    exclude: POLL_ROUTES,
     pinoHttp: {
       logger: createRootLogger(config.logLevel),
       // Fastify made the id (X-Request-Id or a UUID); @fastify/middie hands it over on the raw request.
