@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import helmet from '@fastify/helmet';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { withTrailingSlashes } from './common/http/openapi.js';
+import { staticSecurityHeaders } from './common/http/security-headers.js';
 import { errorCodes, type FastifyInstance } from 'fastify';
 import { AuthThrottle } from './auth/auth-throttle.js';
 import type { AppConfig } from './config/app-config.js';
@@ -55,7 +55,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     );
     done();
   });
-  void app.register(helmet, {
+  const securityHeaders = staticSecurityHeaders({
     frameguard: { action: 'deny' },
     contentSecurityPolicy: {
       // Swagger UI (/api/docs/) loads its scripts from 'self' and uses inline <style> and data: images.
@@ -74,6 +74,10 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
         upgradeInsecureRequests: null,
       },
     },
+  });
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    void reply.headers(securityHeaders);
+    done();
   });
   if (config.corsOrigins.length > 0) {
     app.enableCors({
