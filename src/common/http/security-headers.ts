@@ -24,6 +24,7 @@ export function staticSecurityHeaders(options: HelmetOptions): Readonly<Record<s
   helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => {
     failure = error;
   });
-  if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+  if (failure instanceof Error) throw failure;
+  if (failure) throw new Error('helmet rejected the security header options');
   return Object.freeze(headers);
 }
