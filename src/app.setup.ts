@@ -55,7 +55,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     );
     done();
   });
-  const securityHeaders = staticSecurityHeaders({
+  const documentHeaders = staticSecurityHeaders({
     frameguard: { action: 'deny' },
     contentSecurityPolicy: {
       // Swagger UI (/api/docs/) loads its scripts from 'self' and uses inline <style> and data: images.
@@ -75,8 +75,20 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
       },
     },
   });
-  fastify.addHook('onRequest', (_request, reply, done) => {
-    void reply.headers(securityHeaders);
+  // JSON responses get OWASP's REST set: nothing may load or frame them, and the headers that only
+  // matter for HTML documents are left to the documents (/api/docs/). Fewer bytes on the hot poll.
+  const apiHeaders = staticSecurityHeaders({
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    frameguard: { action: 'deny' },
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
+  });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.headers(request.url.startsWith('/api/docs') ? documentHeaders : apiHeaders);
     done();
   });
   if (config.corsOrigins.length > 0) {
