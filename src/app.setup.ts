@@ -3,7 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { withTrailingSlashes } from './common/http/openapi.js';
 import { staticSecurityHeaders } from './common/http/security-headers.js';
-import { errorCodes, type FastifyInstance } from 'fastify';
+import { errorCodes, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AuthThrottle } from './auth/auth-throttle.js';
 import type { AppConfig } from './config/app-config.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
@@ -23,6 +23,11 @@ export function createFastifyAdapter(options: { trustProxy?: boolean } = {}): Fa
     trustProxy: options.trustProxy ?? false,
     // The request id: the client's X-Request-Id when it is a sane token, else a new UUID.
     genReqId: (request: IncomingMessage) => requestIdFor(request.headers['x-request-id']),
+    // Errors Fastify raises while routing (an undecodable path), before any Nest filter: DRF's shape too.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const detail = error.code === 'FST_ERR_BAD_URL' ? 'Malformed URL: the path is not valid percent-encoding.' : 'Bad request.';
+      void reply.code(400).send({ detail });
+    },
   });
 }
 

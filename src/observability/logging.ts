@@ -50,11 +50,15 @@ export function requestIdFor(header: string | string[] | undefined): string {
 
 /**
  * Paths probed every few seconds: not logged per request (their metrics still count them). The
- * captive-portal balance poll is one: thousands of gateways call it every 5-60 s per client, and
- * the request-logging middleware alone halved its throughput (bench:poll).
+ * captive-portal balance polls are too: thousands of gateways call them every 5-60 s per client, and
+ * the request-logging middleware alone cost a fifth of their throughput (bench:poll).
  */
 const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
-const POLL_ROUTES = [{ path: 'api/v1/balance', method: RequestMethod.GET }];
+const POLL_ROUTES = [
+  { path: 'api/v1/balance', method: RequestMethod.GET },
+  // The seed API's own poll: GET /api/v1/user_token/{id}/?balance=true. Writes to it are still logged.
+  { path: 'api/v1/user_token/:id', method: RequestMethod.GET },
+];
 
 /** nestjs-pino: one line per request with its id, route and status; app logs during a request carry `request_id`. */
 export function loggerParams(config: AppConfig): Params {
