@@ -48,13 +48,11 @@ export class AccountingIngestService {
     const event: SessionEvent = { uniqueId: acctUniqueId(record), record, at };
     switch (record.statusType) {
       case AcctStatusType.Start: {
-        const userId = await this.sessions.findUserIdByUsername(record.userName);
-        const created = await this.sessions.insertStart(event, userId);
+        const created = await this.sessions.insertStart(event);
         return { action: created ? 'started' : 'duplicate', acctUniqueId: event.uniqueId };
       }
       case AcctStatusType.InterimUpdate: {
-        const userId = await this.sessions.findUserIdByUsername(record.userName);
-        return { action: await this.sessions.upsertInterim(event, userId), acctUniqueId: event.uniqueId };
+        return { action: await this.sessions.upsertInterim(event), acctUniqueId: event.uniqueId };
       }
       case AcctStatusType.Stop:
         return { action: await this.stop(event, now), acctUniqueId: event.uniqueId };

@@ -64,10 +64,11 @@ const SESSION_COLUMNS = `s.id::text AS id, s.acct_unique_id AS "acctUniqueId", s
   s.overage_seconds::text AS "overageSeconds", s.status AS "status", s.terminate_cause AS "terminateCause"`;
 
 /** Values for the insert columns shared by Start, Interim-Update and Stop. `$11` is the start time. */
-function insertParams(event: SessionEvent, userId: number | null, startedAt: Date): unknown[] {
+/** `user` is the subscriber's id, or its User-Name for statements that look the id up themselves. */
+function insertParams(event: SessionEvent, user: number | string | null, startedAt: Date): unknown[] {
   const r = event.record;
   return [
-    event.uniqueId, r.acctSessionId, userId, r.userName, r.nasIdentifier, r.nasIpAddress, r.nasPortId,
+    event.uniqueId, r.acctSessionId, user, r.userName, r.nasIdentifier, r.nasIpAddress, r.nasPortId,
     r.callingStationId, r.calledStationId, r.framedIpAddress, startedAt, event.at, r.sessionTime ?? 0,
     r.inputOctets ?? '0', r.outputOctets ?? '0',
   ];
@@ -76,20 +77,22 @@ function insertParams(event: SessionEvent, userId: number | null, startedAt: Dat
 const INSERT_COLUMNS = `(acct_unique_id, acct_session_id, user_id, username, nas_identifier, nas_ip_address, nas_port_id,
   calling_station_id, called_station_id, framed_ip_address, started_at, last_update_at, session_time, input_octets, output_octets`;
 
-const USER_ID_BY_USERNAME: NamedStatement = { name: 'sessions_user_id_by_username', text: 'SELECT id FROM users WHERE username = $1' };
 
 /** Start and Interim-Update arrive for every session every few minutes: prepared by name (planned once per connection). */
+/** `$3` is the User-Name: the subscriber is looked up in the same statement (one round trip per record). */
+const USER_BY_NAME = '(SELECT id FROM users WHERE username = $3)';
+
 const INSERT_START: NamedStatement = {
   name: 'sessions_insert_start',
   text: `INSERT INTO accounting_sessions ${INSERT_COLUMNS}, status)
-         VALUES ($1, $2, $3, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, 'open')
+         VALUES ($1, $2, ${USER_BY_NAME}, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, 'open')
          ON CONFLICT (acct_unique_id) DO NOTHING RETURNING id`,
 };
 
 const UPSERT_INTERIM: NamedStatement = {
   name: 'sessions_upsert_interim',
   text: `INSERT INTO accounting_sessions AS s ${INSERT_COLUMNS}, status)
-         VALUES ($1, $2, $3, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, 'open')
+         VALUES ($1, $2, ${USER_BY_NAME}, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, 'open')
          ON CONFLICT (acct_unique_id) DO UPDATE SET
            last_update_at = GREATEST(s.last_update_at, EXCLUDED.last_update_at),
            session_time = GREATEST(s.session_time, EXCLUDED.session_time),
@@ -105,11 +108,8 @@ const UPSERT_INTERIM: NamedStatement = {
 export class SessionsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** Outside a transaction (every Start and Interim-Update) it runs as a named prepared statement. */
-  async findUserIdByUsername(username: string, manager?: EntityManager): Promise<number | null> {
-    const rows: { id: number }[] = manager
-      ? await manager.query(USER_ID_BY_USERNAME.text, [username])
-      : await queryNamed(this.dataSource, USER_ID_BY_USERNAME, [username]);
+  async findUserIdByUsername(username: string, manager: EntityManager = this.dataSource.manager): Promise<number | null> {
+    const rows: { id: number }[] = await manager.query('SELECT id FROM users WHERE username = $1', [username]);
     return rows[0]?.id ?? null;
   }
 
@@ -122,8 +122,8 @@ export class SessionsRepository {
   }
 
   /** Start: opens the session; a retransmitted Start (or one after Stop) changes nothing. */
-  async insertStart(event: SessionEvent, userId: number | null): Promise<boolean> {
-    const rows = await queryNamed(this.dataSource, INSERT_START, insertParams(event, userId, event.at));
+  async insertStart(event: SessionEvent): Promise<boolean> {
+    const rows = await queryNamed(this.dataSource, INSERT_START, insertParams(event, event.record.userName, event.at));
     return rows.length > 0;
   }
 
@@ -131,9 +131,9 @@ export class SessionsRepository {
    * Interim-Update: refreshes an open session (figures only ever grow, so reordered updates are harmless),
    * or creates it when its Start was lost. Never reopens a closed session. Returns what happened.
    */
-  async upsertInterim(event: SessionEvent, userId: number | null): Promise<'created' | 'updated' | 'ignored'> {
+  async upsertInterim(event: SessionEvent): Promise<'created' | 'updated' | 'ignored'> {
     const startedAt = new Date(event.at.getTime() - (event.record.sessionTime ?? 0) * 1000);
-    const rows = await queryNamed<{ inserted: boolean }>(this.dataSource, UPSERT_INTERIM, insertParams(event, userId, startedAt));
+    const rows = await queryNamed<{ inserted: boolean }>(this.dataSource, UPSERT_INTERIM, insertParams(event, event.record.userName, startedAt));
     if (rows.length === 0) return 'ignored';
     return rows[0]!.inserted ? 'created' : 'updated';
   }
