@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { runAccounting } from './support/accounting.js';
+import { runCli, type CliResult } from './support/cli.js';
 import { uniqueUsername } from './support/factories.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
@@ -10,29 +9,17 @@ import { createTestApp, type TestApp } from './support/test-app.js';
  * the real clock, so the data is written relative to PostgreSQL's now() and each exact count is
  * either independent of the second the command runs or compared with what the database shows.
  */
-const CLI_MAIN = path.resolve(process.env.TIMEGATE_CLI_MAIN ?? 'dist/src/cli/main.js');
 /** Each command boots the application (~1–2 s, far more on a busy machine): room for several per test. */
 const CLI_TIMEOUT = 120_000;
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function runCli(databaseUrl: string, args: string[]): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, ACCOUNTING_SCHEDULE_ENABLED: 'false' };
-  delete env.NODE_OPTIONS; // Jest's --experimental-vm-modules is not for the child
-  for (const name of ['ACCOUNTING_STALE_AFTER_SECONDS', 'ACCT_INTERIM_INTERVAL_SECONDS', 'ACCOUNTING_BATCH_SIZE']) delete env[name];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** The CLI on this test database, with the accounting settings at their defaults and no schedule. */
+function runCliOn(databaseUrl: string, args: string[]): Promise<CliResult> {
+  return runCli(args, { DATABASE_URL: databaseUrl, ACCOUNTING_SCHEDULE_ENABLED: 'false' }, [
+    'ACCOUNTING_STALE_AFTER_SECONDS',
+    'ACCT_INTERIM_INTERVAL_SECONDS',
+    'ACCOUNTING_BATCH_SIZE',
+  ]);
 }
 
 /** The STEP/COUNT table of accounting:run as a map. */
@@ -58,7 +45,7 @@ describe('CLI: accounting and balance commands (compiled, as a child process)', 
     await t?.close();
   });
 
-  const cli = (...args: string[]) => runCli(t.databaseUrl, args);
+  const cli = (...args: string[]) => runCliOn(t.databaseUrl, args);
 
   /** A database of its own, so a run's counts are exactly this test's. */
   async function freshDatabase(): Promise<TestApp> {
@@ -110,12 +97,12 @@ describe('CLI: accounting and balance commands (compiled, as a child process)', 
       try {
         const { stale, broke, expiring, staleId, brokeId } = await scenario(db);
         const settings = ['schedule: off (ACCOUNTING_SCHEDULE_ENABLED=false): run accounting:run from cron', 'stale after: 900 s without an update'];
-        const empty = await runCli(db.databaseUrl, ['accounting:status']);
+        const empty = await runCliOn(db.databaseUrl, ['accounting:status']);
         expect(empty).toMatchObject({ code: 0, stdout: [...settings, 'open sessions: 2', 'no accounting run yet', ''].join('\n') });
 
         // --dry-run: the counts of a run now, and not one row changed.
         const before = await state(db);
-        const dry = await runCli(db.databaseUrl, ['accounting:run', '--dry-run']);
+        const dry = await runCliOn(db.databaseUrl, ['accounting:run', '--dry-run']);
         expect(dry.code).toBe(0);
         expect(dry.stdout).toMatch(/^dry run at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z: a run now would do this \(nothing was changed\)\n/);
         const wouldDo = runTable(dry.stdout);
@@ -125,7 +112,7 @@ describe('CLI: accounting and balance commands (compiled, as a child process)', 
 
         // The run.
         const chargedBefore = await charged(db);
-        const result = await runCli(db.databaseUrl, ['accounting:run']);
+        const result = await runCliOn(db.databaseUrl, ['accounting:run']);
         expect(result.code).toBe(0);
         const [run] = await db.dataSource.query('SELECT * FROM accounting_runs');
         expect(result.stdout).toMatch(new RegExp(`^run ${run.id} finished in \\d+\\.\\d{2} s\\n`));
@@ -158,8 +145,8 @@ describe('CLI: accounting and balance commands (compiled, as a child process)', 
         for (let i = 0; i < 2; i += 1) expect((await runAccounting(db)).status).toBe('finished');
         const ids: string[] = (await db.dataSource.query('SELECT id::text AS id FROM accounting_runs ORDER BY id DESC')).map((r: { id: string }) => r.id);
         const [status, limited] = await Promise.all([
-          runCli(db.databaseUrl, ['accounting:status']),
-          runCli(db.databaseUrl, ['accounting:status', '--limit', '1']),
+          runCliOn(db.databaseUrl, ['accounting:status']),
+          runCliOn(db.databaseUrl, ['accounting:status', '--limit', '1']),
         ]);
         expect(status.code).toBe(0);
         const lines = status.stdout.trimEnd().split('\n');
@@ -232,7 +219,7 @@ describe('CLI: accounting and balance commands (compiled, as a child process)', 
         ['balance:add', ['--seconds', '5'], 'balance:add: missing required option --username'],
       ] as const;
       // An unreachable database: the usage is checked before anything starts.
-      const results = await Promise.all(cases.map(([command, args]) => runCli('postgres://postgres@127.0.0.1:1/nothing', [command, ...args])));
+      const results = await Promise.all(cases.map(([command, args]) => runCliOn('postgres://postgres@127.0.0.1:1/nothing', [command, ...args])));
       cases.forEach(([command, , message], index) => {
         expect(results[index]).toEqual({
           code: 2,

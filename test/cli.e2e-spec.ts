@@ -1,37 +1,17 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import { USERNAME_MESSAGE } from '../src/users/user-rules.js';
 import { uniqueUsername } from './support/factories.js';
+import { runCli, type CliResult } from './support/cli.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
 /**
  * The compiled CLI, run as a real child process. `npm test` builds dist/ first (pretest); set
  * TIMEGATE_CLI_MAIN to test a build elsewhere (e.g. `tsc -p tsconfig.build.json --outDir /tmp/x`).
  */
-const CLI_MAIN = path.resolve(process.env.TIMEGATE_CLI_MAIN ?? 'dist/src/cli/main.js');
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 const CREATED = /^user: (\S+) \(id (\d+), (created|existing)\)\ntoken: ([0-9a-f]{40})\n$/;
 
-function runCli(args: string[], envOverrides: NodeJS.ProcessEnv): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...envOverrides };
-  delete env.NODE_OPTIONS; // Jest's --experimental-vm-modules is not for the child
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('CLI (compiled, as a child process)', () => {
   let t: TestApp;

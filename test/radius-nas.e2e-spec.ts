@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { Role } from '../src/auth/policy.js';
 import { RadiusServer } from '../src/radius/radius-server.js';
 import type { CreatedSubscriber } from './support/factories.js';
+import { runCli } from './support/cli.js';
 import { radiusPorts, radiusTestConfig } from './support/radius.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
-const CLI_MAIN = path.resolve(process.env.TIMEGATE_CLI_MAIN ?? 'dist/src/cli/main.js');
 
 let sequence = 0;
 const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(sequence += 1)}`;
@@ -114,18 +112,7 @@ describe('NAS clients (/api/v1/nas/ and nas:* commands)', () => {
   it('nas:add, nas:list and nas:remove (the CLI never opens the RADIUS ports)', async () => {
     const ports = radiusPorts(t);
     const env = { DATABASE_URL: t.databaseUrl, LOG_LEVEL: 'warn', RADIUS_ENABLED: 'true', RADIUS_AUTH_PORT: String(ports.auth), RADIUS_ACCT_PORT: String(ports.acct) };
-    const cli = (...args: string[]) =>
-      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-        delete childEnv.NODE_OPTIONS;
-        const child = spawn(process.execPath, [CLI_MAIN, ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-      });
+    const cli = (...args: string[]) => runCli(args, env);
     const name = uniqueName('cli');
     const added = await cli('nas:add', '--name', name, '--ip', '192.0.2.128/25');
     expect(added.stderr).not.toMatch(/EADDRINUSE/);
