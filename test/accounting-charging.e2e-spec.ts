@@ -296,6 +296,43 @@ describe('accounting: charged seconds equal session time', () => {
     await expectCharged('run killed in step 3; next run refunds the stale one (0 s) and the live one stops at 1020 s', user, 3600, [1020, 0]);
   });
 
+  it('a batch that fails at commit leaves nothing in the run record or the balances', async () => {
+    const user = await subscriber(3600);
+    const live = sessionIdentity(user.username);
+    const stale = sessionIdentity(user.username);
+    await gateway.start(live);
+    await gateway.start(stale);
+    t.clock.advanceSeconds(1000);
+    await gateway.interim(live, 1000);
+    // The stale-closing batch does all its work, then its COMMIT fails (a deferred constraint trigger).
+    await t.dataSource.query(`
+      CREATE FUNCTION fail_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.terminate_cause = 'Lost-Service' THEN RAISE EXCEPTION 'injected failure at commit'; END IF; RETURN NEW; END $$;
+      CREATE CONSTRAINT TRIGGER fail_at_commit AFTER UPDATE ON accounting_sessions
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_at_commit();`);
+    let failed: Awaited<ReturnType<typeof runAccounting>>;
+    try {
+      failed = await runAccounting(t);
+    } finally {
+      await t.dataSource.query('DROP TRIGGER fail_at_commit ON accounting_sessions; DROP FUNCTION fail_at_commit();');
+    }
+    expect(failed.status).toBe('failed');
+    if (failed.status !== 'failed') return;
+    expect(failed.run.error).toContain('injected failure at commit');
+    // Only step 1 committed: two sessions charged to 1000 s. The stale close was rolled back and is not counted.
+    expect(failed.run.staleClosed).toBe(0);
+    const [row] = await t.dataSource.query('SELECT stale_closed, sessions_charged, seconds_charged FROM accounting_runs WHERE id = $1', [failed.run.id]);
+    expect(row).toMatchObject({ stale_closed: 0 });
+    expect(Number(row.seconds_charged)).toBeGreaterThanOrEqual(2000);
+    expect((await sessionsOf(t, user.username)).map((s) => [s.status, s.charged])).toEqual([['open', 1000], ['open', 1000]]);
+    const next = await runAccounting(t);
+    expect(next.status).toBe('finished');
+    if (next.status === 'finished') expect(next.run.staleClosed).toBeGreaterThanOrEqual(1);
+    t.clock.advanceSeconds(20);
+    await gateway.stop(live, 1020);
+    await expectCharged('a batch failing at COMMIT: nothing of it counted; next run completes it', user, 3600, [1020, 0]);
+  });
+
   it('tokens past their lifetime are gone after a run; live ones are untouched', async () => {
     const expiring = await t.factories.subscriber({ tokenLifetime: 60 });
     const forever = await t.factories.subscriber({ tokenLifetime: null });

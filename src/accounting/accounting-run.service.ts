@@ -162,51 +162,53 @@ export class AccountingRunService implements BeforeApplicationShutdown {
     const { batchSize, staleAfterSeconds } = this.config.accounting;
     const staleBefore = new Date(now.getTime() - staleAfterSeconds * 1000);
 
+    // Each batch returns what it changed; it is added to the run's counts only after its commit, so a
+    // batch that rolls back leaves no trace in the run's history or metrics.
+    const add = (delta: Partial<RunCounts>) => {
+      for (const [key, value] of Object.entries(delta) as [keyof RunCounts, number][]) counts[key] += value;
+    };
+
     // 1 + 2: charge every open session up to now; stop the sessions of subscribers left with 0.
     for (let after = 0; ; ) {
-      let stoppedIds: string[] = [];
-      const users = await batch(async (m) => {
+      const done = await batch(async (m) => {
         const locked = await this.charging.lockNextUsersWithOpenSessions(m, after, batchSize);
-        if (locked.length === 0) return locked;
+        if (locked.length === 0) return undefined;
         const charged = await this.charging.charge(m, locked, { openOnly: true }, now);
         const stopped = await this.charging.closeExhausted(m, locked, now, staleBefore);
-        stoppedIds = stopped.map((session) => session.id);
+        const stoppedIds = stopped.map((session) => session.id);
         const final = await this.charging.charge(m, locked, { sessionIds: stoppedIds }, now);
         await this.charging.recordSessionCharges(m, stoppedIds, now);
-        counts.sessionsCharged += charged.sessions + final.sessions;
-        counts.secondsCharged += charged.seconds + final.seconds;
-        counts.sessionsStopped += stopped.length;
-        return locked;
+        const delta = { sessionsCharged: charged.sessions + final.sessions, secondsCharged: charged.seconds + final.seconds, sessionsStopped: stopped.length };
+        return { lastUserId: locked[locked.length - 1]!, stoppedIds, delta };
       });
-      if (users.length === 0) break;
+      if (!done) break;
+      add(done.delta);
       // Committed: now the NAS may be told to cut these sessions off.
-      if (options.notify) await this.events.sessionsExhausted(stoppedIds);
-      after = users[users.length - 1]!;
+      if (options.notify) await this.events.sessionsExhausted(done.stoppedIds);
+      after = done.lastUserId;
     }
 
     // 3: close stale sessions, charged only up to their last update (refunding what was charged past it).
     for (;;) {
-      const found = await batch(async (m) => {
+      const done = await batch(async (m) => {
         const stale = await this.charging.findStale(m, staleBefore, batchSize);
-        if (stale.length === 0) return 0;
+        if (stale.length === 0) return { found: 0, delta: {} };
         const userIds = [...new Set(stale.flatMap((session) => (session.userId === null ? [] : [session.userId])))];
         await this.charging.lockProfiles(m, userIds);
         const closed = await this.charging.closeStale(m, stale.map((session) => session.id), staleBefore);
         const closedIds = closed.map((session) => session.id);
         const charged = await this.charging.charge(m, userIds, { sessionIds: closedIds }, now);
         await this.charging.recordSessionCharges(m, closedIds, now);
-        counts.staleClosed += closed.length;
-        counts.sessionsCharged += charged.sessions;
-        counts.secondsCharged += charged.seconds;
-        return stale.length;
+        return { found: stale.length, delta: { staleClosed: closed.length, sessionsCharged: charged.sessions, secondsCharged: charged.seconds } };
       });
-      if (found < batchSize) break;
+      add(done.delta);
+      if (done.found < batchSize) break;
     }
 
     // 4: expire tokens past their lifetime (Waldur never cleans them up).
     for (;;) {
       const deleted = await batch((m) => this.charging.deleteExpiredTokens(m, now, batchSize));
-      counts.tokensExpired += deleted;
+      add({ tokensExpired: deleted });
       if (deleted < batchSize) break;
     }
   }
