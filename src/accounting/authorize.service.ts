@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { timingSafeEqual } from 'node:crypto';
 import { assertCredentialUsable } from '../auth-tokens/token-credential.js';
 import { isTokenExpired } from '../auth-tokens/token-expiry.js';
 import { hashTokenKey, isWellFormedTokenKey } from '../auth-tokens/token-key.js';
 import { parseAuthorizationHeader } from '../auth/authorization-header.js';
+import { secretsEqual } from '../auth/constant-time.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { isoUtc } from '../common/http/iso-date.js';
 import { Clock } from '../common/time/clock.js';
@@ -23,11 +23,6 @@ const REJECT_MESSAGES: Record<RejectReason, string> = {
   token_expired: 'Token has expired.',
   no_balance: 'No time left on this account.',
 };
-
-function sameHash(a: string, b: string | null): boolean {
-  if (b === null || a.length !== b.length) return false;
-  return timingSafeEqual(Buffer.from(a), Buffer.from(b));
-}
 
 /**
  * What a gateway asks before and during a session: may this subscriber start one now
@@ -62,7 +57,7 @@ export class AuthorizeService {
       return reject('invalid_credentials');
     }
     if (request.token !== undefined) {
-      if (!isWellFormedTokenKey(request.token) || !sameHash(hashTokenKey(request.token), subscriber.tokenKeyHash)) {
+      if (!isWellFormedTokenKey(request.token) || subscriber.tokenKeyHash === null || !secretsEqual(hashTokenKey(request.token), subscriber.tokenKeyHash)) {
         return reject('invalid_credentials');
       }
       if (isTokenExpired(subscriber.tokenLastUsedAt!, subscriber.tokenLifetime, now)) return reject('token_expired');
