@@ -8,7 +8,8 @@ import {
   usernameRule as checkUsername,
 } from '../users/user-field-rules.js';
 import { checkBalanceSeconds, checkOrganization, checkPermissions, checkRole } from './dto/field-rules.js';
-import { parseBalanceFlag, parseSubscriberId } from './query-params.js';
+import { parsePathId } from '../common/http/path-id.js';
+import { parseBalanceFlag } from './query-params.js';
 
 function thrownBy(work: () => unknown): unknown {
   try {
@@ -87,10 +88,10 @@ describe('user_token query and path parameters', () => {
   });
 
   it('id: a positive int4 written in plain digits', () => {
-    expect(parseSubscriberId('15')).toBe(15);
-    expect(parseSubscriberId('2147483647')).toBe(2147483647);
+    expect(parsePathId('15')).toBe(15);
+    expect(parsePathId('2147483647')).toBe(2147483647);
     for (const raw of [undefined, '', '0', '-1', '1.5', '1e3', ' 1', 'abc', '2147483648', '99999999999']) {
-      expect(parseSubscriberId(raw)).toBeUndefined();
+      expect(parsePathId(raw)).toBeUndefined();
     }
   });
 });

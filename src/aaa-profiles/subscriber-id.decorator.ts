@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
-import { parseSubscriberId } from './query-params.js';
+import { parsePathId } from '../common/http/path-id.js';
 
 /**
  * The `{id}` path parameter as a user id. Not an integer, or outside PostgreSQL's int4 range:
@@ -8,7 +8,7 @@ import { parseSubscriberId } from './query-params.js';
  */
 export const SubscriberId = createParamDecorator((_: unknown, context: ExecutionContext): number => {
   const params = context.switchToHttp().getRequest<{ params?: Record<string, string | undefined> }>().params ?? {};
-  const id = parseSubscriberId(params.id);
+  const id = parsePathId(params.id);
   if (id === undefined) throw DomainError.notFound();
   return id;
 });

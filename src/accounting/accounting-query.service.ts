@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Capability, can, type Principal } from '../auth/policy.js';
 import { DomainError } from '../common/errors/domain-error.js';
+import { parsePathId } from '../common/http/path-id.js';
 import { limitOffsetPage, parseLimitOffset, type LimitOffsetPage } from '../common/pagination/limit-offset.js';
 import { queryValue, type RawQuery } from '../common/pagination/query-url.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -46,8 +47,9 @@ export class AccountingQueryService {
   }
 
   async getSession(principal: Principal, rawId: string): Promise<SessionDto> {
-    if (!/^\d{1,18}$/.test(rawId)) throw DomainError.notFound();
-    const row = await this.sessions.findById(rawId);
+    const id = parsePathId(rawId, Number.MAX_SAFE_INTEGER);
+    if (id === undefined) throw DomainError.notFound();
+    const row = await this.sessions.findById(String(id));
     if (!row || (row.userId !== principal.userId && !can(principal, Capability.AccountingRead))) throw DomainError.notFound();
     return toSessionDto(row);
   }

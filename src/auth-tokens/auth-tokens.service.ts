@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { Capability, can, canActOn, type Principal } from '../auth/policy.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { isoUtc } from '../common/http/iso-date.js';
+import { parsePathId } from '../common/http/path-id.js';
 import { pageNumberHeaders, parsePageRequest, resolvePage } from '../common/pagination/page-number.js';
 import type { RawQuery } from '../common/pagination/query-url.js';
 import { Clock } from '../common/time/clock.js';
@@ -14,7 +15,7 @@ import type { AuthTokenDto } from './dto/auth-token.dto.js';
 import { assertCredentialUsable, principalFrom } from './token-credential.js';
 import { touchIntervalSeconds } from './token-expiry.js';
 import { generateTokenKey, hashTokenKey, isWellFormedTokenKey } from './token-key.js';
-import { parseUserIdParam } from './user-id-param.js';
+
 
 export const AUTH_TOKENS_PATH = '/api/auth-tokens/';
 
@@ -82,7 +83,7 @@ export class AuthTokensService {
    * Invisible, expired, missing and malformed ids all answer the same 404, so ids do not leak.
    */
   async retrieve(principal: Principal, rawUserId: string): Promise<AuthTokenDto> {
-    const userId = parseUserIdParam(rawUserId);
+    const userId = parsePathId(rawUserId);
     if (userId === undefined || !this.mayRead(principal, userId)) throw DomainError.notFound();
     const row = await this.tokens.findLiveByUserId(userId, this.clock.now());
     if (!row) throw DomainError.notFound();
@@ -91,7 +92,7 @@ export class AuthTokensService {
 
   /** Revokes a live token: the caller's own, or anyone's with TokensManage. The account is untouched. */
   async destroy(principal: Principal, rawUserId: string): Promise<void> {
-    const userId = parseUserIdParam(rawUserId);
+    const userId = parsePathId(rawUserId);
     if (userId === undefined || !canActOn(principal, userId, Capability.TokensManage)) throw DomainError.notFound();
     const deleted = await this.tokens.deleteLiveByUserId(userId, this.clock.now());
     if (!deleted) throw DomainError.notFound();

@@ -1,3 +1,4 @@
+import { parsePathId } from '../common/http/path-id.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
 import { limitOffsetPage, parseLimitOffset, type LimitOffsetPage } from '../common/pagination/limit-offset.js';
@@ -14,13 +15,11 @@ import { NasDirectory } from './nas-directory.js';
 
 export const NAS_PATH = '/api/v1/nas/';
 
-/** Largest PostgreSQL integer: nas_clients.id is int4. */
-const INT4_MAX = 2_147_483_647;
-
 /** A NAS id from the path; anything else is a 404 (as DRF's get_object_or_404). */
 export function parseNasId(raw: string): number {
-  if (!/^\d{1,10}$/.test(raw) || Number(raw) < 1 || Number(raw) > INT4_MAX) throw DomainError.notFound();
-  return Number(raw);
+  const id = parsePathId(raw);
+  if (id === undefined) throw DomainError.notFound();
+  return id;
 }
 
 /** The RADIUS NAS clients (/api/v1/nas/ and the nas:* commands). Every change is seen by the listeners at once. */

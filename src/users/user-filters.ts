@@ -1,16 +1,6 @@
 import { DomainError, type FieldErrors } from '../common/errors/domain-error.js';
-import { queryValue, type RawQuery } from '../common/pagination/query-url.js';
+import { parseQueryBoolean, queryValue, type RawQuery } from '../common/pagination/query-url.js';
 import type { UserFilters } from './users.repository.js';
-
-const TRUE_VALUES = new Set(['true', '1']);
-const FALSE_VALUES = new Set(['false', '0']);
-
-function parseBoolean(raw: string): boolean | undefined {
-  const value = raw.trim().toLowerCase();
-  if (TRUE_VALUES.has(value)) return true;
-  if (FALSE_VALUES.has(value)) return false;
-  return undefined;
-}
 
 /**
  * The `/api/users/` list filters: exact `username`, and `is_active` / `is_staff` as true or false
@@ -25,7 +15,7 @@ export function parseUserFilters(query: RawQuery): UserFilters {
   for (const [param, key] of [['is_active', 'isActive'], ['is_staff', 'isStaff']] as const) {
     const raw = queryValue(query, param);
     if (raw === undefined || raw.trim() === '') continue;
-    const value = parseBoolean(raw);
+    const value = parseQueryBoolean(raw);
     if (value === undefined) errors[param] = ['Must be a valid boolean.'];
     else filters[key] = value;
   }

@@ -42,3 +42,11 @@ export function parsePositiveInt(raw: string | undefined, options: { strict: boo
   if (!Number.isSafeInteger(value) || (options.strict && value === 0)) return undefined;
   return options.cutoff === undefined ? value : Math.min(value, options.cutoff);
 }
+
+/** A boolean query parameter as django-filter reads one: true/false/1/0 in any case; undefined for anything else. */
+export function parseQueryBoolean(raw: string): boolean | undefined {
+  const value = raw.trim().toLowerCase();
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  return undefined;
+}
