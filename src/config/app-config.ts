@@ -202,6 +202,29 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(10)
   RADIUS_DISCONNECT_RETRIES: number = 3;
+
+  /** RADIUS packets in progress at once, all NAS clients together; more are dropped (counted as overloaded). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  RADIUS_MAX_IN_FLIGHT: number = 1024;
+
+  /** Requests of one NAS client being processed at once; more are dropped (counted as overloaded). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  RADIUS_MAX_IN_FLIGHT_PER_CLIENT: number = 256;
+
+  /**
+   * Encrypts the NAS clients' RADIUS secrets at rest (AES-256-GCM, key derived from it). Unset: secrets
+   * are stored as given, and the service refuses to start if encrypted ones exist.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters' })
+  SECRETS_KEY?: string;
 }
 
 export interface AppConfig {
@@ -222,6 +245,8 @@ export interface AppConfig {
   metricsToken: string | undefined;
   shutdownTimeoutSeconds: number;
   radius: RadiusConfig;
+  /** SECRETS_KEY: encrypts NAS secrets at rest when set. */
+  secretsKey: string | undefined;
 }
 
 /** Limits on login and failed authentication; 0 turns one off. */
@@ -250,6 +275,8 @@ export interface RadiusConfig {
   duplicateWindowSeconds: number;
   disconnectTimeoutMs: number;
   disconnectRetries: number;
+  maxInFlight: number;
+  maxInFlightPerClient: number;
 }
 
 export class ConfigValidationError extends Error {
@@ -259,13 +286,13 @@ export class ConfigValidationError extends Error {
   }
 }
 
-const SECRET_VARIABLES = new Set(['METRICS_TOKEN', 'DATABASE_URL']);
+const SECRET_VARIABLES = new Set(['METRICS_TOKEN', 'DATABASE_URL', 'SECRETS_KEY']);
 
 /** Validates the environment and returns the typed configuration, or throws naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new EnvironmentVariables());
   const raw: Record<string, string> = {};
-  for (const key of [...known, 'DATABASE_URL', 'PUBLIC_URL', 'ACCOUNTING_STALE_AFTER_SECONDS', 'METRICS_TOKEN']) {
+  for (const key of [...known, 'DATABASE_URL', 'PUBLIC_URL', 'ACCOUNTING_STALE_AFTER_SECONDS', 'METRICS_TOKEN', 'SECRETS_KEY']) {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
@@ -317,6 +344,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       duplicateWindowSeconds: vars.RADIUS_DUPLICATE_WINDOW_SECONDS,
       disconnectTimeoutMs: vars.RADIUS_DISCONNECT_TIMEOUT_MS,
       disconnectRetries: vars.RADIUS_DISCONNECT_RETRIES,
+      maxInFlight: vars.RADIUS_MAX_IN_FLIGHT,
+      maxInFlightPerClient: vars.RADIUS_MAX_IN_FLIGHT_PER_CLIENT,
     },
+    secretsKey: vars.SECRETS_KEY,
   };
 }

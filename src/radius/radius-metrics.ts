@@ -10,6 +10,8 @@ function counter<L extends string>(name: string, help: string, labelNames: reado
 export type DropReason =
   | 'unknown_client'
   | 'bad_authenticator'
+  | 'missing_message_authenticator'
+  | 'overloaded'
   | 'malformed'
   | 'unexpected_code'
   | 'invalid_attributes'
@@ -20,7 +22,7 @@ export const radiusMetrics = {
   received: counter('radius_packets_received_total', 'RADIUS packets received, by listener (auth, acct).', ['listener'] as const),
   dropped: counter(
     'radius_packets_dropped_total',
-    'RADIUS packets dropped without an answer: unknown_client, bad_authenticator, malformed, unexpected_code, invalid_attributes, internal_error.',
+    'RADIUS packets dropped without an answer: unknown_client, bad_authenticator, missing_message_authenticator, overloaded, malformed, unexpected_code, invalid_attributes, internal_error.',
     ['reason'] as const,
   ),
   duplicates: counter('radius_duplicate_requests_total', 'Retransmitted RADIUS requests answered from the duplicate cache.', ['listener'] as const),

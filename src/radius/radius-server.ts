@@ -19,8 +19,11 @@ const DROP_LOG_INTERVAL_MS = 60_000;
 
 /**
  * The RADIUS UDP listeners (RFC 2865 authentication, RFC 2866 accounting), on when RADIUS_ENABLED=true.
- * Each packet: its source must be a NAS client and it must be signed with that client's secret
- * (else it is dropped, logged and counted); a retransmit gets the cached answer; otherwise it goes
+ * Each packet: beyond RADIUS_MAX_IN_FLIGHT packets in progress it is dropped at once; its source must
+ * be a NAS client and it must be signed with that client's secret (with a Message-Authenticator on an
+ * Access-Request when the client requires one), else it is dropped, logged and counted before any
+ * work (no password check); a retransmit gets the cached answer; beyond
+ * RADIUS_MAX_IN_FLIGHT_PER_CLIENT requests of its NAS in progress it is dropped; otherwise it goes
  * to RadiusRequestsService. Only the service listens: CLI commands (no HTTP server) never do.
  */
 @Injectable()
@@ -28,6 +31,8 @@ export class RadiusServer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Radius');
   private readonly sockets = new Map<Listener, Socket>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Requests being processed (not yet answered), per NAS client id. */
+  private readonly processing = new Map<number, number>();
   private readonly duplicates: DuplicateCache;
   private readonly dropLogged = new Map<string, number>();
 
@@ -72,6 +77,11 @@ export class RadiusServer implements OnApplicationBootstrap, OnModuleDestroy {
     });
     socket.on('error', (error) => this.logger.error(`RADIUS ${listener} socket: ${error.message}`));
     socket.on('message', (message, remote) => {
+      radiusMetrics.received.inc({ listener });
+      if (this.inFlight.size >= this.config.radius.maxInFlight) {
+        this.drop('overloaded', remote, `${this.inFlight.size} packets in progress (RADIUS_MAX_IN_FLIGHT)`);
+        return;
+      }
       const work = this.handle(listener, socket, message, remote).catch((error: unknown) => {
         radiusMetrics.dropped.inc({ reason: 'internal_error' });
         this.logger.error(`RADIUS ${listener} packet from ${remote.address}:${remote.port} failed: ${error instanceof Error ? error.stack : String(error)}`);
@@ -83,10 +93,9 @@ export class RadiusServer implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async handle(listener: Listener, socket: Socket, message: Buffer, remote: RemoteInfo): Promise<void> {
-    radiusMetrics.received.inc({ listener });
     const nas = await this.directory.lookup(remote.address);
     if (!nas) return this.drop('unknown_client', remote, 'not a NAS client (add it with POST /api/v1/nas/ or `nas:add`)');
-    const decoded = decodeRequest(message, nas.secret);
+    const decoded = decodeRequest(message, nas.secret, { requireMessageAuthenticator: nas.requireMessageAuthenticator });
     if (!decoded.ok) return this.drop(decoded.reason, remote, `NAS "${nas.name}": ${decoded.message}`);
     const request = decoded.request;
     if (request.code !== EXPECTED_CODE[listener]) return this.drop('unexpected_code', remote, `NAS "${nas.name}": ${request.code} on the ${listener} port`);
@@ -99,10 +108,21 @@ export class RadiusServer implements OnApplicationBootstrap, OnModuleDestroy {
       if (answer) this.send(socket, answer, remote);
       return;
     }
-    const response = this.process(listener, request, nas);
+    const busy = this.processing.get(nas.id) ?? 0;
+    if (busy >= this.config.radius.maxInFlightPerClient) {
+      return this.drop('overloaded', remote, `NAS "${nas.name}": ${busy} requests in progress (RADIUS_MAX_IN_FLIGHT_PER_CLIENT)`);
+    }
+    this.processing.set(nas.id, busy + 1);
+    const response = this.process(listener, request, nas).finally(() => this.release(nas.id));
     this.duplicates.remember(key, response);
     const answer = await response;
     if (answer) this.send(socket, answer, remote);
+  }
+
+  private release(nasId: number): void {
+    const busy = (this.processing.get(nasId) ?? 1) - 1;
+    if (busy > 0) this.processing.set(nasId, busy);
+    else this.processing.delete(nasId);
   }
 
   private process(listener: Listener, request: RadiusRequest, nas: NasPeer): Promise<Buffer | undefined> {
