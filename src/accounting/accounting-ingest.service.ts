@@ -6,7 +6,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ChargingRepository } from './charging.repository.js';
 import { AcctStatusType, acctUniqueId, eventTime, parseAccountingRequest, type AccountingRecord } from './radius-attributes.js';
-import { SessionsRepository, type SessionEvent } from './sessions.repository.js';
+import { SessionsRepository, type RecordSource, type SessionEvent } from './sessions.repository.js';
 
 export type IngestAction = 'started' | 'updated' | 'created' | 'stopped' | 'duplicate' | 'ignored' | 'nas_reboot';
 
@@ -35,17 +35,19 @@ export class AccountingIngestService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async ingest(body: unknown): Promise<IngestResult> {
-    return this.apply(parseAccountingRequest(body));
+  /** POST /api/v1/accounting/ by the gateway account `gatewayUserId`. */
+  async ingest(body: unknown, gatewayUserId: number): Promise<IngestResult> {
+    return this.apply(parseAccountingRequest(body), { gatewayUserId });
   }
 
-  async apply(record: AccountingRecord): Promise<IngestResult> {
+  /** `source` binds a new session to the NAS client that reported it (see RecordSource). */
+  async apply(record: AccountingRecord, source: RecordSource): Promise<IngestResult> {
     const now = this.clock.now();
     const at = eventTime(record, now, this.config.accounting.maxEventAgeSeconds);
     if (record.statusType === AcctStatusType.AccountingOn || record.statusType === AcctStatusType.AccountingOff) {
       return { action: 'nas_reboot', sessionsClosed: await this.closeNasSessions(record, at, now) };
     }
-    const event: SessionEvent = { uniqueId: acctUniqueId(record), record, at };
+    const event: SessionEvent = { uniqueId: acctUniqueId(record), record, at, source };
     switch (record.statusType) {
       case AcctStatusType.Start: {
         const created = await this.sessions.insertStart(event);

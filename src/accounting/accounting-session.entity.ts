@@ -1,5 +1,6 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintToNumber } from '../database/transformers.js';
+import { NasClientEntity } from '../radius/nas-client.entity.js';
 import { UserEntity } from '../users/user.entity.js';
 
 export enum SessionStatus {
@@ -21,6 +22,7 @@ export enum SessionStatus {
 @Index('IDX_accounting_sessions_open_nas_identifier', ['nasIdentifier'], { where: `"status" = 'open'` })
 @Index('IDX_accounting_sessions_open_nas_ip', ['nasIpAddress'], { where: `"status" = 'open'` })
 @Index('IDX_accounting_sessions_user_started', ['userId', 'startedAt'])
+@Index('IDX_accounting_sessions_nas_client', ['nasClientId'])
 export class AccountingSessionEntity {
   @PrimaryGeneratedColumn('increment', { name: 'id', type: 'bigint' })
   id!: string;
@@ -115,4 +117,15 @@ export class AccountingSessionEntity {
   /** Disconnect-NAK's Error-Cause, or why nothing could be sent. */
   @Column({ name: 'disconnect_error', type: 'varchar', length: 64, nullable: true })
   disconnectError!: string | null;
+
+  /**
+   * The NAS client that reported the session (the RADIUS packet's source, or the one linked to the
+   * gateway account posting HTTP accounting); Disconnect-Requests go only there. Null: none.
+   */
+  @Column({ name: 'nas_client_id', type: 'integer', nullable: true })
+  nasClientId!: number | null;
+
+  @ManyToOne(() => NasClientEntity, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'nas_client_id', foreignKeyConstraintName: 'FK_accounting_sessions_nas_client_id' })
+  nasClient?: NasClientEntity | null;
 }

@@ -77,8 +77,8 @@ export class AccountingController {
   @ApiOkResponse({ type: AccountingResultDto })
   @ApiResponse({ status: 400, description: 'Invalid attributes, e.g. `{"Acct-Session-Time": ["A valid integer from 0 to 4294967295 is required."]}`' })
   @ApiResponse({ status: 403, type: ErrorDetailDto })
-  async ingest(@Body() body: unknown): Promise<AccountingResultDto> {
-    const result = await this.ingestService.ingest(body);
+  async ingest(@CurrentPrincipal() principal: Principal, @Body() body: unknown): Promise<AccountingResultDto> {
+    const result = await this.ingestService.ingest(body, principal.userId);
     return {
       result: result.action,
       ...(result.acctUniqueId !== undefined ? { acct_unique_id: result.acctUniqueId } : {}),

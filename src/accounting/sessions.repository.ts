@@ -5,11 +5,19 @@ import { queryNamed, type NamedStatement } from '../database/data-source-options
 import { remainingBalanceSql } from './balance-sql.js';
 import type { AccountingRecord } from './radius-attributes.js';
 
-/** A record ready to write: its unique id and when the event happened. */
+/**
+ * Who reported a record, which binds a new session to a NAS client (Disconnect-Requests go only
+ * there): the NAS client a RADIUS packet came from, or the gateway account posting HTTP accounting
+ * (its linked NAS client, if any).
+ */
+export type RecordSource = { nasClientId: number | null } | { gatewayUserId: number };
+
+/** A record ready to write: its unique id, when the event happened and who reported it. */
 export interface SessionEvent {
   uniqueId: string;
   record: AccountingRecord;
   at: Date;
+  source: RecordSource;
 }
 
 export interface SessionRow {
@@ -63,7 +71,7 @@ const SESSION_COLUMNS = `s.id::text AS id, s.acct_unique_id AS "acctUniqueId", s
   s.output_octets::text AS "outputOctets", s.charged_seconds::text AS "chargedSeconds",
   s.overage_seconds::text AS "overageSeconds", s.status AS "status", s.terminate_cause AS "terminateCause"`;
 
-/** Values for the insert columns shared by Start, Interim-Update and Stop. `$11` is the start time. */
+/** Values for the insert columns shared by Start, Interim-Update and Stop. `$11` is the start time; `$16`/`$17` the source (NAS_CLIENT). */
 /** `user` is the subscriber's id, or its User-Name for statements that look the id up themselves. */
 function insertParams(event: SessionEvent, user: number | string | null, startedAt: Date): unknown[] {
   const r = event.record;
@@ -71,11 +79,15 @@ function insertParams(event: SessionEvent, user: number | string | null, started
     event.uniqueId, r.acctSessionId, user, r.userName, r.nasIdentifier, r.nasIpAddress, r.nasPortId,
     r.callingStationId, r.calledStationId, r.framedIpAddress, startedAt, event.at, r.sessionTime ?? 0,
     r.inputOctets ?? '0', r.outputOctets ?? '0',
+    'nasClientId' in event.source ? event.source.nasClientId : null, 'gatewayUserId' in event.source ? event.source.gatewayUserId : null,
   ];
 }
 
 const INSERT_COLUMNS = `(acct_unique_id, acct_session_id, user_id, username, nas_identifier, nas_ip_address, nas_port_id,
-  calling_station_id, called_station_id, framed_ip_address, started_at, last_update_at, session_time, input_octets, output_octets`;
+  calling_station_id, called_station_id, framed_ip_address, started_at, last_update_at, session_time, input_octets, output_octets, nas_client_id`;
+
+/** The NAS client a new session is bound to: the packet's ($16), else the one linked to the posting gateway account ($17). Never changed afterwards. */
+const NAS_CLIENT = 'COALESCE($16::integer, (SELECT n.id FROM nas_clients n WHERE n.gateway_user_id = $17::integer))';
 
 
 /** Start and Interim-Update arrive for every session every few minutes: prepared by name (planned once per connection). */
@@ -85,14 +97,14 @@ const USER_BY_NAME = '(SELECT id FROM users WHERE username = $3)';
 const INSERT_START: NamedStatement = {
   name: 'sessions_insert_start',
   text: `INSERT INTO accounting_sessions ${INSERT_COLUMNS}, status)
-         VALUES ($1, $2, ${USER_BY_NAME}, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, 'open')
+         VALUES ($1, $2, ${USER_BY_NAME}, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, ${NAS_CLIENT}, 'open')
          ON CONFLICT (acct_unique_id) DO NOTHING RETURNING id`,
 };
 
 const UPSERT_INTERIM: NamedStatement = {
   name: 'sessions_upsert_interim',
   text: `INSERT INTO accounting_sessions AS s ${INSERT_COLUMNS}, status)
-         VALUES ($1, $2, ${USER_BY_NAME}, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, 'open')
+         VALUES ($1, $2, ${USER_BY_NAME}, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, ${NAS_CLIENT}, 'open')
          ON CONFLICT (acct_unique_id) DO UPDATE SET
            last_update_at = GREATEST(s.last_update_at, EXCLUDED.last_update_at),
            session_time = GREATEST(s.session_time, EXCLUDED.session_time),
@@ -148,12 +160,12 @@ export class SessionsRepository {
     const params = [...insertParams(event, userId, startedAt), event.record.terminateCause, event.record.sessionTime];
     const rows: { id: string; inserted: boolean }[] = await manager.query(
       `INSERT INTO accounting_sessions AS s ${INSERT_COLUMNS}, status, stopped_at, terminate_cause, stop_received)
-       VALUES ($1, $2, $3, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, 'closed', $12, $16, true)
+       VALUES ($1, $2, $3, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, ${NAS_CLIENT}, 'closed', $12, $18, true)
        ON CONFLICT (acct_unique_id) DO UPDATE SET
          status = 'closed',
          stopped_at = GREATEST(s.started_at, EXCLUDED.stopped_at),
          last_update_at = GREATEST(s.last_update_at, EXCLUDED.last_update_at),
-         session_time = COALESCE($17::bigint, GREATEST(0, floor(extract(epoch FROM (EXCLUDED.stopped_at - s.started_at))))::bigint),
+         session_time = COALESCE($19::bigint, GREATEST(0, floor(extract(epoch FROM (EXCLUDED.stopped_at - s.started_at))))::bigint),
          input_octets = GREATEST(s.input_octets, EXCLUDED.input_octets),
          output_octets = GREATEST(s.output_octets, EXCLUDED.output_octets),
          framed_ip_address = COALESCE(EXCLUDED.framed_ip_address, s.framed_ip_address),

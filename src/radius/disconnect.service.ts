@@ -6,6 +6,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { DisconnectOutcome, DisconnectTarget } from './disconnect-client.js';
 import type { Attribute } from './radius-codec.js';
+import { NasSecretCipher } from './nas-secret-cipher.js';
 import { radiusMetrics } from './radius-metrics.js';
 import { RadiusSessionsRepository, type DisconnectRow } from './radius-sessions.repository.js';
 
@@ -29,8 +30,9 @@ export function disconnectAttributes(row: DisconnectRow, now: Date): Attribute[]
  * When accounting stops sessions because their subscriber's balance reached 0 (and has committed
  * it), tells each session's NAS to cut it off with a Disconnect-Request to its CoA port, and records
  * the answer (ack / nak with its Error-Cause / timeout, or no_nas) on the session. Runs in the
- * background: the accounting run is never held up by a slow NAS. Sessions of NASes that are not in
- * the NAS table are recorded as no_nas. Works in CLI commands too (accounting:run).
+ * background: the accounting run is never held up by a slow NAS. A Disconnect-Request goes only to
+ * the NAS client the session is bound to (the one that reported it); sessions bound to none are
+ * recorded as no_nas. Works in CLI commands too (accounting:run).
  */
 @Injectable()
 export class DisconnectService implements OnModuleInit, BeforeApplicationShutdown {
@@ -41,6 +43,7 @@ export class DisconnectService implements OnModuleInit, BeforeApplicationShutdow
     private readonly events: AccountingEvents,
     private readonly sessions: RadiusSessionsRepository,
     @Inject(DISCONNECT_SENDER) private readonly sender: DisconnectSender,
+    private readonly cipher: NasSecretCipher,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -72,7 +75,7 @@ export class DisconnectService implements OnModuleInit, BeforeApplicationShutdow
     const rows = await this.sessions.claimForDisconnect(sessionIds);
     const orphans = rows.filter((row) => row.targetAddress === null || row.secret === null || row.coaPort === null);
     if (orphans.length > 0) {
-      await this.sessions.record(orphans.map((row) => row.id), 'no_nas', 0, this.clock.now(), 'no NAS client for this session');
+      await this.sessions.record(orphans.map((row) => row.id), 'no_nas', 0, this.clock.now(), 'session bound to no NAS client');
       radiusMetrics.disconnects.inc({ result: 'no_nas' }, orphans.length);
       this.logger.warn(`No NAS client to send a Disconnect-Request to for session(s) ${orphans.map((row) => row.id).join(', ')}`);
     }
@@ -87,7 +90,7 @@ export class DisconnectService implements OnModuleInit, BeforeApplicationShutdow
     const target: DisconnectTarget = {
       address: row.targetAddress!,
       port: row.coaPort!,
-      secret: row.secret!,
+      secret: this.cipher.reveal(row.secret!),
       attributes: disconnectAttributes(row, this.clock.now()),
     };
     const policy = { timeoutMs: this.config.radius.disconnectTimeoutMs, retries: this.config.radius.disconnectRetries };

@@ -5,6 +5,10 @@ import { NAS_ADDRESS_MESSAGE, parseNasNetwork } from './nas-address.js';
 /** The NAS client fields' rules, shared by /api/v1/nas/ and the nas:* CLI commands. */
 export const NAS_NAME_MAX_LENGTH = 64;
 export const NAS_SECRET_MAX_LENGTH = 128;
+/** RFC 6614 / FreeRADIUS advice: a shared secret of at least 16 characters (`nas:add` generates 32). */
+export const NAS_SECRET_MIN_LENGTH = 16;
+export const NAS_GATEWAY_NOT_FOUND = 'No active gateway account (role "gateway") with this id.';
+export const NAS_GATEWAY_TAKEN = 'This gateway account is already linked to another NAS client.';
 export const NAS_NAME_TAKEN = 'A NAS client with this name already exists.';
 export const NAS_ADDRESS_TAKEN = 'A NAS client with this ip_address already exists.';
 
@@ -30,12 +34,25 @@ function printable(max: number): FieldRule {
 /** A label; sessions whose NAS sent no NAS-IP-Address are matched to the client whose name is their NAS-Identifier. */
 export const nasNameRule: FieldRule = printable(NAS_NAME_MAX_LENGTH);
 
-export const nasSecretRule: FieldRule = printable(NAS_SECRET_MAX_LENGTH);
+const printableSecret = printable(NAS_SECRET_MAX_LENGTH);
+export const nasSecretRule: FieldRule = (value) =>
+  printableSecret(value) ?? ((value as string).length < NAS_SECRET_MIN_LENGTH ? `Ensure this field has at least ${NAS_SECRET_MIN_LENGTH} characters.` : undefined);
 
 export const nasAddressRule: FieldRule = (value) => {
   if (typeof value !== 'string') return NOT_A_STRING;
   if (value.trim() === '') return BLANK;
-  return parseNasNetwork(value) ? undefined : NAS_ADDRESS_MESSAGE;
+  const network = parseNasNetwork(value);
+  if (!network) return NAS_ADDRESS_MESSAGE;
+  return network.prefix === 0 ? 'A network of every address (prefix length 0) is not allowed: give the NAS\'s address or its network.' : undefined;
+};
+
+export const requireMessageAuthenticatorRule: FieldRule = (value) => (typeof value === 'boolean' ? undefined : 'Must be a valid boolean.');
+
+/** `gateway_user_id`: a user id, or null for no link (whether it is a gateway account is checked by the service). */
+export const gatewayUserIdRule: FieldRule = (value) => {
+  if (value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value)) return 'A valid integer is required.';
+  return value < 1 || value > 2147483647 ? 'Invalid pk - object does not exist.' : undefined;
 };
 
 export const coaPortRule: FieldRule = (value) => {
@@ -46,8 +63,17 @@ export const coaPortRule: FieldRule = (value) => {
 };
 
 /** Applies the rules to the fields present (the CLI's path; the API's DTOs apply the same rules). */
-export function checkNasFields(fields: Partial<Record<'name' | 'ip_address' | 'secret' | 'coa_port', unknown>>): FieldErrors {
-  const rules: Record<string, FieldRule> = { name: nasNameRule, ip_address: nasAddressRule, secret: nasSecretRule, coa_port: coaPortRule };
+export function checkNasFields(
+  fields: Partial<Record<'name' | 'ip_address' | 'secret' | 'coa_port' | 'require_message_authenticator' | 'gateway_user_id', unknown>>,
+): FieldErrors {
+  const rules: Record<string, FieldRule> = {
+    name: nasNameRule,
+    ip_address: nasAddressRule,
+    secret: nasSecretRule,
+    coa_port: coaPortRule,
+    require_message_authenticator: requireMessageAuthenticatorRule,
+    gateway_user_id: gatewayUserIdRule,
+  };
   const errors: FieldErrors = {};
   for (const [field, value] of Object.entries(fields)) {
     if (value === undefined) continue;

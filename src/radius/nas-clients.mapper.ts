@@ -10,6 +10,8 @@ export function toNasClientDto(entity: NasClientEntity): NasClientDto {
     name: entity.name,
     ip_address: formatNasNetwork(entity.ipAddress),
     coa_port: entity.coaPort,
+    require_message_authenticator: entity.requireMessageAuthenticator,
+    gateway_user_id: entity.gatewayUserId,
     created_at: isoUtc(entity.createdAt),
     updated_at: isoUtc(entity.updatedAt),
   };

@@ -3,9 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { FieldErrors } from '../common/errors/domain-error.js';
 import { NasClientEntity } from './nas-client.entity.js';
-import { NAS_ADDRESS_TAKEN, NAS_NAME_TAKEN } from './nas-client-rules.js';
+import { NAS_ADDRESS_TAKEN, NAS_GATEWAY_TAKEN, NAS_NAME_TAKEN } from './nas-client-rules.js';
 
-export type NasClientValues = Pick<NasClientEntity, 'name' | 'ipAddress' | 'secret' | 'coaPort'>;
+export type NasClientValues = Pick<NasClientEntity, 'name' | 'ipAddress' | 'secret' | 'coaPort' | 'requireMessageAuthenticator' | 'gatewayUserId'>;
 
 /** A write refused by the database, as the field errors the API reports (undefined: not ours to explain). */
 export function nasWriteError(error: unknown): FieldErrors | undefined {
@@ -14,6 +14,7 @@ export function nasWriteError(error: unknown): FieldErrors | undefined {
   const constraint = raw?.driverError?.constraint ?? raw?.constraint;
   if (code === '23505' && constraint === 'UQ_nas_clients_name') return { name: [NAS_NAME_TAKEN] };
   if (code === '23505' && constraint === 'UQ_nas_clients_ip_address') return { ip_address: [NAS_ADDRESS_TAKEN] };
+  if (code === '23505' && constraint === 'UQ_nas_clients_gateway_user_id') return { gateway_user_id: [NAS_GATEWAY_TAKEN] };
   // invalid_text_representation on the cidr column: an address with host bits set to the right of the prefix.
   if (code === '22P02') return { ip_address: ['Host bits are set to the right of the prefix: give the network address (e.g. 192.0.2.0/24).'] };
   return undefined;
@@ -52,6 +53,25 @@ export class NasClientsRepository {
   async update(id: number, changes: Partial<NasClientValues>, now: Date): Promise<NasClientEntity | null> {
     await this.repo.update({ id }, { ...changes, updatedAt: now });
     return this.findById(id);
+  }
+
+  /** Whether `userId` is an active account with the gateway role (the accounts that post HTTP accounting). */
+  async isGatewayAccount(userId: number): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM users u JOIN aaa_profiles p ON p.user_id = u.id WHERE u.id = $1 AND u.is_active AND p.role = 'gateway'`,
+      [userId],
+    );
+    return rows.length > 0;
+  }
+
+  async findUserIdByUsername(username: string): Promise<number | undefined> {
+    const rows: { id: number }[] = await this.dataSource.query('SELECT id FROM users WHERE username = $1', [username]);
+    return rows[0]?.id;
+  }
+
+  /** Replaces a stored secret only if it is still `current` (another replica may have done it first). */
+  async replaceSecret(id: number, current: string, replacement: string): Promise<void> {
+    await this.repo.update({ id, secret: current }, { secret: replacement });
   }
 
   async delete(id: number): Promise<boolean> {

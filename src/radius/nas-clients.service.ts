@@ -1,5 +1,5 @@
 import { parsePathId } from '../common/http/path-id.js';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DomainError } from '../common/errors/domain-error.js';
 import { limitOffsetPage, parseLimitOffset, type LimitOffsetPage } from '../common/pagination/limit-offset.js';
 import type { RawQuery } from '../common/pagination/query-url.js';
@@ -8,10 +8,11 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { CreateNasClientDto, NasClientDto, PatchNasClientDto, ReplaceNasClientDto } from './dto/nas-client.dto.js';
 import { NAS_COA_PORT_DEFAULT, type NasClientEntity } from './nas-client.entity.js';
-import { checkNasFields } from './nas-client-rules.js';
+import { checkNasFields, NAS_GATEWAY_NOT_FOUND } from './nas-client-rules.js';
 import { toNasClientDto } from './nas-clients.mapper.js';
 import { nasWriteError, NasClientsRepository, type NasClientValues } from './nas-clients.repository.js';
 import { NasDirectory } from './nas-directory.js';
+import { isSealed, NasSecretCipher, SecretsKeyError } from './nas-secret-cipher.js';
 
 export const NAS_PATH = '/api/v1/nas/';
 
@@ -22,15 +23,53 @@ export function parseNasId(raw: string): number {
   return id;
 }
 
-/** The RADIUS NAS clients (/api/v1/nas/ and the nas:* commands). Every change is seen by the listeners at once. */
+/** The API's and CLI's fields of a new NAS client. */
+export interface NewNasClient {
+  name: string;
+  ip_address: string;
+  secret: string;
+  coa_port?: number;
+  require_message_authenticator?: boolean;
+  gateway_user_id?: number | null;
+}
+
+/**
+ * The RADIUS NAS clients (/api/v1/nas/ and the nas:* commands). Every change is seen by the listeners
+ * at once. Secrets are sealed with SECRETS_KEY when it is set (NasSecretCipher).
+ */
 @Injectable()
-export class NasClientsService {
+export class NasClientsService implements OnModuleInit {
+  private readonly logger = new Logger('NasClients');
+
   constructor(
     private readonly repository: NasClientsRepository,
     private readonly directory: NasDirectory,
+    private readonly cipher: NasSecretCipher,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /**
+   * At start: refuses to run when secrets are sealed and SECRETS_KEY is unset or another key (RADIUS
+   * could not sign a packet); with a key, seals the secrets still stored in plaintext.
+   */
+  async onModuleInit(): Promise<void> {
+    const clients = await this.repository.findAll();
+    const sealed = clients.filter((client) => isSealed(client.secret));
+    if (sealed.length > 0 && !this.cipher.enabled) {
+      throw new SecretsKeyError(
+        `${sealed.length} NAS client secret(s) are encrypted and SECRETS_KEY is not set: start with the SECRETS_KEY they were encrypted with.`,
+      );
+    }
+    for (const client of sealed) this.cipher.reveal(client.secret);
+    if (!this.cipher.enabled) return;
+    const plain = clients.filter((client) => !isSealed(client.secret));
+    for (const client of plain) await this.repository.replaceSecret(client.id, client.secret, this.cipher.protect(client.secret));
+    if (plain.length > 0) {
+      this.directory.invalidate();
+      this.logger.log(`Encrypted ${plain.length} NAS client secret(s) with SECRETS_KEY.`);
+    }
+  }
 
   async list(query: RawQuery): Promise<LimitOffsetPage<NasClientDto>> {
     const page = parseLimitOffset(query);
@@ -48,35 +87,66 @@ export class NasClientsService {
   }
 
   async create(dto: CreateNasClientDto): Promise<NasClientDto> {
-    const values: NasClientValues = { name: dto.name, ipAddress: dto.ip_address, secret: dto.secret, coaPort: dto.coa_port ?? NAS_COA_PORT_DEFAULT };
+    await this.checkGateway(dto.gateway_user_id);
+    const values: NasClientValues = {
+      name: dto.name,
+      ipAddress: dto.ip_address,
+      secret: this.cipher.protect(dto.secret),
+      coaPort: dto.coa_port ?? NAS_COA_PORT_DEFAULT,
+      requireMessageAuthenticator: dto.require_message_authenticator ?? true,
+      gatewayUserId: dto.gateway_user_id ?? null,
+    };
     return this.write(() => this.repository.insert(values, this.clock.now()));
   }
 
-  /** The CLI's `nas:add`: the same rules as the API, checked here because no DTO pipe runs. */
-  async add(fields: { name: string; ip_address: string; secret: string; coa_port?: number }): Promise<NasClientDto> {
-    const errors = checkNasFields(fields);
+  /** The CLI's `nas:add`: the same rules as the API, checked here because no DTO pipe runs. `gateway` is a username. */
+  async add(fields: Omit<NewNasClient, 'gateway_user_id'> & { gateway?: string }): Promise<NasClientDto> {
+    const { gateway, ...rest } = fields;
+    const errors = checkNasFields(rest);
     if (Object.keys(errors).length > 0) throw DomainError.validation(errors);
-    return this.create({ ...fields, name: fields.name.trim(), ip_address: fields.ip_address.trim() });
+    let gatewayUserId: number | undefined;
+    if (gateway !== undefined) {
+      gatewayUserId = await this.repository.findUserIdByUsername(gateway);
+      if (gatewayUserId === undefined) throw DomainError.validation({ gateway: [`No user named "${gateway}".`] });
+    }
+    return this.create({ ...rest, name: rest.name.trim(), ip_address: rest.ip_address.trim(), gateway_user_id: gatewayUserId });
   }
 
   async replace(id: number, dto: ReplaceNasClientDto): Promise<NasClientDto> {
     await this.get(id);
+    await this.checkGateway(dto.gateway_user_id);
     return this.write(() => this.update(id, {
       name: dto.name,
       ipAddress: dto.ip_address,
       coaPort: dto.coa_port ?? NAS_COA_PORT_DEFAULT,
-      ...(dto.secret !== undefined ? { secret: dto.secret } : {}),
+      ...this.optionalChanges(dto),
     }));
   }
 
   async patch(id: number, dto: PatchNasClientDto): Promise<NasClientDto> {
     await this.get(id);
+    await this.checkGateway(dto.gateway_user_id);
     return this.write(() => this.update(id, {
       ...(dto.name !== undefined ? { name: dto.name } : {}),
       ...(dto.ip_address !== undefined ? { ipAddress: dto.ip_address } : {}),
-      ...(dto.secret !== undefined ? { secret: dto.secret } : {}),
       ...(dto.coa_port !== undefined ? { coaPort: dto.coa_port } : {}),
+      ...this.optionalChanges(dto),
     }));
+  }
+
+  /** The fields a PUT keeps when omitted, as a PATCH does. */
+  private optionalChanges(dto: Pick<PatchNasClientDto, 'secret' | 'require_message_authenticator' | 'gateway_user_id'>): Partial<NasClientValues> {
+    return {
+      ...(dto.secret !== undefined ? { secret: this.cipher.protect(dto.secret) } : {}),
+      ...(dto.require_message_authenticator !== undefined ? { requireMessageAuthenticator: dto.require_message_authenticator } : {}),
+      ...(dto.gateway_user_id !== undefined ? { gatewayUserId: dto.gateway_user_id } : {}),
+    };
+  }
+
+  /** A linked account must be an active gateway account: HTTP accounting is posted by those only. */
+  private async checkGateway(userId: number | null | undefined): Promise<void> {
+    if (userId === null || userId === undefined) return;
+    if (!(await this.repository.isGatewayAccount(userId))) throw DomainError.validation({ gateway_user_id: [NAS_GATEWAY_NOT_FOUND] });
   }
 
   async destroy(id: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { NasNetworkMatcher } from './nas-address.js';
 import { NasClientsRepository } from './nas-clients.repository.js';
+import { NasSecretCipher } from './nas-secret-cipher.js';
 
 /** What the RADIUS listeners need to know about a NAS client. */
 export interface NasPeer {
@@ -8,8 +9,10 @@ export interface NasPeer {
   name: string;
   /** `cidr` text, e.g. `192.0.2.10/32`. */
   network: string;
+  /** The shared secret, decrypted. */
   secret: string;
   coaPort: number;
+  requireMessageAuthenticator: boolean;
 }
 
 /** How long a loaded copy of the NAS table is used before it is read again (other replicas' changes). */
@@ -26,7 +29,10 @@ export class NasDirectory {
   private generation = 0;
   private loading: Promise<void> | undefined;
 
-  constructor(private readonly repository: NasClientsRepository) {}
+  constructor(
+    private readonly repository: NasClientsRepository,
+    private readonly cipher: NasSecretCipher,
+  ) {}
 
   invalidate(): void {
     this.generation += 1;
@@ -51,7 +57,14 @@ export class NasDirectory {
     const startedAt = performance.now();
     const matcher = new NasNetworkMatcher<NasPeer>();
     for (const client of await this.repository.findAll()) {
-      matcher.add(client.ipAddress, { id: client.id, name: client.name, network: client.ipAddress, secret: client.secret, coaPort: client.coaPort });
+      matcher.add(client.ipAddress, {
+        id: client.id,
+        name: client.name,
+        network: client.ipAddress,
+        secret: this.cipher.reveal(client.secret),
+        coaPort: client.coaPort,
+        requireMessageAuthenticator: client.requireMessageAuthenticator,
+      });
     }
     this.matcher = matcher;
     if (generation === this.generation) this.loadedAt = startedAt;

@@ -63,7 +63,7 @@ export class RadiusRequestsService {
       this.logger.warn(`Accounting-Request from NAS "${nas.name}" dropped: ${JSON.stringify(error.fieldErrors ?? error.message)}`);
       return undefined;
     }
-    await this.ingest.apply(record);
+    await this.ingest.apply(record, { nasClientId: nas.id });
     return this.respond(request, nas, 'Accounting-Response');
   }
 

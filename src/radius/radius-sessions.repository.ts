@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-/** A session to cut off, with where its Disconnect-Request goes (null when no NAS client matches). */
+/** A session to cut off, with where its Disconnect-Request goes (null when it is bound to no NAS client). */
 export interface DisconnectRow {
   id: string;
   acctSessionId: string;
@@ -10,9 +10,10 @@ export interface DisconnectRow {
   callingStationId: string;
   nasIdentifier: string;
   nasIpAddress: string | null;
-  /** The NAS's address: the session's NAS-IP-Address, or a single-host client named as its NAS-Identifier. */
+  /** The bound NAS client's address (see claimForDisconnect). */
   targetAddress: string | null;
   coaPort: number | null;
+  /** As stored: sealed when SECRETS_KEY is set (NasSecretCipher.reveal). */
   secret: string | null;
 }
 
@@ -24,9 +25,11 @@ export class RadiusSessionsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * The sessions (not yet asked to disconnect) with their NAS client: the most specific network holding
-   * the session's NAS-IP-Address, or, for a session without one, the single-host client named as its
-   * NAS-Identifier. Marks them pending in the same statement.
+   * The sessions (not yet asked to disconnect) with the NAS client they are bound to
+   * (accounting_sessions.nas_client_id: the client that reported them), and nothing else: the
+   * NAS-IP-Address or NAS-Identifier a record carries never chooses where a Disconnect-Request goes.
+   * The target is the client's address; for a client that is a network, the session's NAS-IP-Address
+   * when it lies inside that network, else none. Marks them pending in the same statement.
    */
   async claimForDisconnect(sessionIds: string[]): Promise<DisconnectRow[]> {
     if (sessionIds.length === 0) return [];
@@ -34,19 +37,15 @@ export class RadiusSessionsRepository {
       `WITH claimed AS (
          UPDATE accounting_sessions s SET disconnect_status = 'pending', disconnect_attempts = 0
           WHERE s.id = ANY($1::bigint[]) AND s.disconnect_status IS NULL
-          RETURNING s.id, s.acct_session_id, s.username, s.calling_station_id, s.nas_identifier, s.nas_ip_address)
+          RETURNING s.id, s.acct_session_id, s.username, s.calling_station_id, s.nas_identifier, s.nas_ip_address, s.nas_client_id)
        SELECT c.id::text AS id, c.acct_session_id AS "acctSessionId", c.username AS "username",
               c.calling_station_id AS "callingStationId", c.nas_identifier AS "nasIdentifier",
               host(c.nas_ip_address) AS "nasIpAddress",
-              CASE WHEN n.id IS NULL THEN NULL ELSE host(COALESCE(c.nas_ip_address, n.ip_address)) END AS "targetAddress",
+              CASE WHEN masklen(n.ip_address) = CASE family(n.ip_address) WHEN 4 THEN 32 ELSE 128 END THEN host(n.ip_address)
+                   WHEN c.nas_ip_address <<= n.ip_address THEN host(c.nas_ip_address) END AS "targetAddress",
               n.coa_port AS "coaPort", n.secret AS "secret"
          FROM claimed c
-         LEFT JOIN LATERAL (
-           SELECT n.* FROM nas_clients n
-            WHERE (c.nas_ip_address IS NOT NULL AND c.nas_ip_address <<= n.ip_address)
-               OR (c.nas_ip_address IS NULL AND n.name = c.nas_identifier
-                   AND masklen(n.ip_address) = CASE family(n.ip_address) WHEN 4 THEN 32 ELSE 128 END)
-            ORDER BY masklen(n.ip_address) DESC LIMIT 1) n ON true
+         LEFT JOIN nas_clients n ON n.id = c.nas_client_id
         ORDER BY c.id`,
       [sessionIds],
     );

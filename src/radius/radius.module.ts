@@ -6,6 +6,7 @@ import { NasClientsController } from './nas-clients.controller.js';
 import { NasClientsRepository } from './nas-clients.repository.js';
 import { NasClientsService } from './nas-clients.service.js';
 import { NasDirectory } from './nas-directory.js';
+import { NasSecretCipher } from './nas-secret-cipher.js';
 import { RadiusRequestsService } from './radius-requests.service.js';
 import { RadiusServer } from './radius-server.js';
 import { RadiusSessionsRepository } from './radius-sessions.repository.js';
@@ -21,6 +22,7 @@ import { RadiusSessionsRepository } from './radius-sessions.repository.js';
     NasClientsRepository,
     NasClientsService,
     NasDirectory,
+    NasSecretCipher,
     RadiusRequestsService,
     RadiusServer,
     RadiusSessionsRepository,

@@ -11,12 +11,28 @@ export const nasAdd = defineCommand({
     ip: { type: 'string', placeholder: 'address|cidr', required: true, description: 'Where its packets come from: an address (192.0.2.10) or a network (192.0.2.0/24)' },
     secret: { type: 'string', placeholder: 'secret', description: 'The shared secret (default: a new random one, printed once)' },
     'coa-port': { type: 'string', placeholder: 'port', description: 'Its CoA/Disconnect port (default 3799)' },
+    'require-message-authenticator': {
+      type: 'string',
+      placeholder: 'true|false',
+      description: 'Drop its Access-Requests without a valid Message-Authenticator (BlastRADIUS; default true)',
+    },
+    gateway: { type: 'string', placeholder: 'username', description: 'The gateway account whose HTTP accounting is this NAS\'s (Disconnect-Requests for those sessions go here)' },
   },
   async run(ctx, args) {
     const coaPort = args['coa-port'] === undefined ? undefined : Number(args['coa-port']);
     if (coaPort !== undefined && !/^\d{1,5}$/.test(args['coa-port']!)) throw new UsageError('--coa-port must be a port number from 1 to 65535');
-    const secret = args.secret ?? randomBytes(18).toString('base64url');
-    const client = await ctx.app.get(NasClientsService).add({ name: args.name, ip_address: args.ip, secret, ...(coaPort !== undefined ? { coa_port: coaPort } : {}) });
+    const requireText = args['require-message-authenticator'];
+    if (requireText !== undefined && requireText !== 'true' && requireText !== 'false') throw new UsageError('--require-message-authenticator must be true or false');
+    // 24 random bytes: 32 characters of base64url.
+    const secret = args.secret ?? randomBytes(24).toString('base64url');
+    const client = await ctx.app.get(NasClientsService).add({
+      name: args.name,
+      ip_address: args.ip,
+      secret,
+      ...(coaPort !== undefined ? { coa_port: coaPort } : {}),
+      ...(requireText !== undefined ? { require_message_authenticator: requireText === 'true' } : {}),
+      ...(args.gateway !== undefined ? { gateway: args.gateway } : {}),
+    });
     ctx.print(`nas: ${client.name} (id ${client.id}) ${client.ip_address}, CoA port ${client.coa_port}`);
     if (args.secret === undefined) ctx.print(`secret: ${secret}`);
     ctx.log(args.secret === undefined ? 'Configure this secret on the NAS; it is not shown again.' : 'Configure the same secret on the NAS.');

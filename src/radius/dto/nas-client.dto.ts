@@ -3,10 +3,34 @@ import { Transform } from 'class-transformer';
 import { ValidateIf } from 'class-validator';
 import { SatisfiesRule } from '../../common/validation/field-rule.js';
 import { NAS_COA_PORT_DEFAULT } from '../nas-client.entity.js';
-import { coaPortRule, NAS_NAME_MAX_LENGTH, NAS_SECRET_MAX_LENGTH, nasAddressRule, nasNameRule, nasSecretRule } from '../nas-client-rules.js';
+import {
+  coaPortRule,
+  gatewayUserIdRule,
+  NAS_NAME_MAX_LENGTH,
+  NAS_SECRET_MAX_LENGTH,
+  NAS_SECRET_MIN_LENGTH,
+  nasAddressRule,
+  nasNameRule,
+  nasSecretRule,
+  requireMessageAuthenticatorRule,
+} from '../nas-client-rules.js';
 
 const whenPresent = () => ValidateIf((_: object, value: unknown) => value !== undefined);
 const trimString = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+
+const REQUIRE_MESSAGE_AUTHENTICATOR = {
+  type: Boolean,
+  description:
+    'Drop Access-Requests without a valid Message-Authenticator (BlastRADIUS, CVE-2024-3596). Turn off only for a NAS that cannot send one.',
+};
+const GATEWAY_USER_ID = {
+  type: 'integer',
+  nullable: true,
+  example: null,
+  description:
+    'The gateway account (role `gateway`) whose POST /api/v1/accounting/ records are this NAS\'s: their sessions are bound to this client, ' +
+    'so Disconnect-Requests for them go here. Null: none (HTTP sessions of that account get no Disconnect-Request).',
+} as const;
 
 /** `POST /api/v1/nas/`. Unknown fields are rejected. */
 export class CreateNasClientDto {
@@ -20,7 +44,7 @@ export class CreateNasClientDto {
   @SatisfiesRule(nasAddressRule)
   ip_address!: string;
 
-  @ApiProperty({ maxLength: NAS_SECRET_MAX_LENGTH, writeOnly: true, example: 'a-long-random-shared-secret', description: 'The RADIUS shared secret. Write-only: never shown in responses.' })
+  @ApiProperty({ minLength: NAS_SECRET_MIN_LENGTH, maxLength: NAS_SECRET_MAX_LENGTH, writeOnly: true, example: 'a-long-random-shared-secret', description: 'The RADIUS shared secret. Write-only: never shown in responses.' })
   @SatisfiesRule(nasSecretRule)
   secret!: string;
 
@@ -28,9 +52,19 @@ export class CreateNasClientDto {
   @whenPresent()
   @SatisfiesRule(coaPortRule)
   coa_port?: number;
+
+  @ApiPropertyOptional({ ...REQUIRE_MESSAGE_AUTHENTICATOR, default: true })
+  @whenPresent()
+  @SatisfiesRule(requireMessageAuthenticatorRule)
+  require_message_authenticator?: boolean;
+
+  @ApiPropertyOptional({ ...GATEWAY_USER_ID, default: null })
+  @whenPresent()
+  @SatisfiesRule(gatewayUserIdRule)
+  gateway_user_id?: number | null;
 }
 
-/** `PUT /api/v1/nas/{id}/`: every field again; an omitted `coa_port` is reset to 3799, an omitted `secret` is kept. */
+/** `PUT /api/v1/nas/{id}/`: every field again; an omitted `coa_port` is reset to 3799; an omitted `secret`, `require_message_authenticator` or `gateway_user_id` is kept. */
 export class ReplaceNasClientDto {
   @ApiProperty({ maxLength: NAS_NAME_MAX_LENGTH, example: 'hotspot-lobby' })
   @Transform(trimString)
@@ -42,7 +76,7 @@ export class ReplaceNasClientDto {
   @SatisfiesRule(nasAddressRule)
   ip_address!: string;
 
-  @ApiPropertyOptional({ maxLength: NAS_SECRET_MAX_LENGTH, writeOnly: true, description: 'Changed only when given.' })
+  @ApiPropertyOptional({ minLength: NAS_SECRET_MIN_LENGTH, maxLength: NAS_SECRET_MAX_LENGTH, writeOnly: true, description: 'Changed only when given.' })
   @whenPresent()
   @SatisfiesRule(nasSecretRule)
   secret?: string;
@@ -51,6 +85,16 @@ export class ReplaceNasClientDto {
   @whenPresent()
   @SatisfiesRule(coaPortRule)
   coa_port?: number;
+
+  @ApiPropertyOptional({ ...REQUIRE_MESSAGE_AUTHENTICATOR, description: `${REQUIRE_MESSAGE_AUTHENTICATOR.description} Kept when omitted.` })
+  @whenPresent()
+  @SatisfiesRule(requireMessageAuthenticatorRule)
+  require_message_authenticator?: boolean;
+
+  @ApiPropertyOptional({ ...GATEWAY_USER_ID, description: `${GATEWAY_USER_ID.description} Kept when omitted.` })
+  @whenPresent()
+  @SatisfiesRule(gatewayUserIdRule)
+  gateway_user_id?: number | null;
 }
 
 /** `PATCH /api/v1/nas/{id}/`: any subset of the fields. */
@@ -62,6 +106,8 @@ export class NasClientDto {
   @ApiProperty({ example: 'hotspot-lobby' }) name!: string;
   @ApiProperty({ example: '192.0.2.10', description: 'A single address, or a network in CIDR notation.' }) ip_address!: string;
   @ApiProperty({ type: 'integer', example: NAS_COA_PORT_DEFAULT }) coa_port!: number;
+  @ApiProperty(REQUIRE_MESSAGE_AUTHENTICATOR) require_message_authenticator!: boolean;
+  @ApiProperty(GATEWAY_USER_ID) gateway_user_id!: number | null;
   @ApiProperty({ format: 'date-time', example: '2026-11-25T03:00:00Z' }) created_at!: string;
   @ApiProperty({ format: 'date-time', example: '2026-11-25T03:00:00Z' }) updated_at!: string;
 }
