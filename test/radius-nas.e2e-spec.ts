@@ -7,6 +7,8 @@ import { createTestApp, type TestApp } from './support/test-app.js';
 
 
 let sequence = 0;
+const LONG = 'a-long-shared-secret-0123';
+const EVERY_ADDRESS = "A network of every address (prefix length 0) is not allowed: give the NAS's address or its network.";
 const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(sequence += 1)}`;
 
 /** /api/v1/nas/ (staff): DRF-style CRUD of the RADIUS NAS clients; the secret is write-only. And the nas:* CLI commands. */
@@ -29,9 +31,18 @@ describe('NAS clients (/api/v1/nas/ and nas:* commands)', () => {
 
   it('creates, lists, retrieves, updates and deletes, never showing the secret', async () => {
     const name = uniqueName('lobby');
-    const created = await create({ name, ip_address: '192.0.2.10', secret: 's3cret-one' });
+    const created = await create({ name, ip_address: '192.0.2.10', secret: 's3cret-one-0123456789' });
     expect(created.status).toBe(201);
-    expect(created.body).toEqual({ id: expect.any(Number), name, ip_address: '192.0.2.10', coa_port: 3799, created_at: '2030-01-01T00:00:00Z', updated_at: '2030-01-01T00:00:00Z' });
+    expect(created.body).toEqual({
+      id: expect.any(Number),
+      name,
+      ip_address: '192.0.2.10',
+      coa_port: 3799,
+      require_message_authenticator: true,
+      gateway_user_id: null,
+      created_at: '2030-01-01T00:00:00Z',
+      updated_at: '2030-01-01T00:00:00Z',
+    });
     const id = created.body.id as number;
 
     const list = await t.api().get('/api/v1/nas/?limit=1000').set(as(staff));
@@ -42,18 +53,18 @@ describe('NAS clients (/api/v1/nas/ and nas:* commands)', () => {
     expect((await t.api().get(`/api/v1/nas/${id}/`).set(as(staff))).body).toEqual(created.body);
 
     t.clock.advanceSeconds(60);
-    const patched = await t.api().patch(`/api/v1/nas/${id}/`).set(as(staff)).send({ ip_address: '192.0.2.0/24', coa_port: 1700, secret: 'rotated' });
+    const patched = await t.api().patch(`/api/v1/nas/${id}/`).set(as(staff)).send({ ip_address: '192.0.2.0/24', coa_port: 1700, secret: 'rotated-secret-0123456789' });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ ip_address: '192.0.2.0/24', coa_port: 1700, updated_at: '2030-01-01T00:01:00Z' });
     const rows: { secret: string }[] = await t.dataSource.query('SELECT secret FROM nas_clients WHERE id = $1', [id]);
-    expect(rows[0]!.secret).toBe('rotated');
+    expect(rows[0]!.secret).toBe('rotated-secret-0123456789');
 
     const replaced = await t.api().put(`/api/v1/nas/${id}/`).set(as(staff)).send({ name: `${name}-b`, ip_address: '2001:db8::1' });
     expect(replaced.status).toBe(200);
     expect(replaced.body).toMatchObject({ name: `${name}-b`, ip_address: '2001:db8::1', coa_port: 3799 });
-    expect((await t.dataSource.query('SELECT secret FROM nas_clients WHERE id = $1', [id]))[0].secret).toBe('rotated');
+    expect((await t.dataSource.query('SELECT secret FROM nas_clients WHERE id = $1', [id]))[0].secret).toBe('rotated-secret-0123456789');
 
-    for (const body of [created.body, list.body, patched.body, replaced.body]) expect(JSON.stringify(body)).not.toMatch(/secret|s3cret|rotated/);
+    for (const body of [created.body, list.body, patched.body, replaced.body]) expect(JSON.stringify(body)).not.toMatch(/secret|s3cret|rotated|enc:v1/);
 
     expect((await t.api().delete(`/api/v1/nas/${id}/`).set(as(staff))).status).toBe(204);
     expect((await t.api().get(`/api/v1/nas/${id}/`).set(as(staff))).status).toBe(404);
@@ -62,7 +73,7 @@ describe('NAS clients (/api/v1/nas/ and nas:* commands)', () => {
   });
 
   it('paginates with limit and offset', async () => {
-    for (let i = 0; i < 3; i += 1) expect((await create({ name: uniqueName('page'), ip_address: `198.51.100.${10 + i}`, secret: 'x' })).status).toBe(201);
+    for (let i = 0; i < 3; i += 1) expect((await create({ name: uniqueName('page'), ip_address: `198.51.100.${10 + i}`, secret: 'paginate-secret-0123' })).status).toBe(201);
     const page = await t.api().get('/api/v1/nas/?limit=2&offset=1').set(as(staff));
     expect(page.status).toBe(200);
     expect(page.body.results).toHaveLength(2);
@@ -73,13 +84,19 @@ describe('NAS clients (/api/v1/nas/ and nas:* commands)', () => {
     const name = uniqueName('bad');
     const cases: [Record<string, unknown>, Record<string, string[]>][] = [
       [{}, { name: ['This field is required.'], ip_address: ['This field is required.'], secret: ['This field is required.'] }],
-      [{ name, ip_address: 'gateway.example', secret: 'x' }, { ip_address: ['Enter a valid IPv4 or IPv6 address, or a network in CIDR notation (e.g. 192.0.2.0/24).'] }],
-      [{ name, ip_address: '10.0.0.0/33', secret: 'x' }, { ip_address: ['Enter a valid IPv4 or IPv6 address, or a network in CIDR notation (e.g. 192.0.2.0/24).'] }],
-      [{ name, ip_address: '10.0.0.1/8', secret: 'x' }, { ip_address: ['Host bits are set to the right of the prefix: give the network address (e.g. 192.0.2.0/24).'] }],
+      [{ name, ip_address: 'gateway.example', secret: LONG }, { ip_address: ['Enter a valid IPv4 or IPv6 address, or a network in CIDR notation (e.g. 192.0.2.0/24).'] }],
+      [{ name, ip_address: '10.0.0.0/33', secret: LONG }, { ip_address: ['Enter a valid IPv4 or IPv6 address, or a network in CIDR notation (e.g. 192.0.2.0/24).'] }],
+      [{ name, ip_address: '10.0.0.1/8', secret: LONG }, { ip_address: ['Host bits are set to the right of the prefix: give the network address (e.g. 192.0.2.0/24).'] }],
       [{ name, ip_address: '10.0.0.1', secret: '' }, { secret: ['This field may not be blank.'] }],
-      [{ name, ip_address: '10.0.0.1', secret: 'x', coa_port: 70000 }, { coa_port: ['Ensure this value is less than or equal to 65535.'] }],
-      [{ name, ip_address: '10.0.0.1', secret: 'x', coa_port: '3799' }, { coa_port: ['A valid integer is required.'] }],
-      [{ name, ip_address: '10.0.0.1', secret: 'x', shared: true }, { shared: ['Unknown field.'] }],
+      [{ name, ip_address: '10.0.0.1', secret: 'fifteen-chars-x' }, { secret: ['Ensure this field has at least 16 characters.'] }],
+      [{ name, ip_address: '0.0.0.0/0', secret: LONG }, { ip_address: [EVERY_ADDRESS] }],
+      [{ name, ip_address: '::/0', secret: LONG }, { ip_address: [EVERY_ADDRESS] }],
+      [{ name, ip_address: '10.0.0.1', secret: LONG, require_message_authenticator: 'yes' }, { require_message_authenticator: ['Must be a valid boolean.'] }],
+      [{ name, ip_address: '10.0.0.1', secret: LONG, gateway_user_id: 'gw' }, { gateway_user_id: ['A valid integer is required.'] }],
+      [{ name, ip_address: '10.0.0.1', secret: LONG, gateway_user_id: admin.id }, { gateway_user_id: ['No active gateway account (role "gateway") with this id.'] }],
+      [{ name, ip_address: '10.0.0.1', secret: LONG, coa_port: 70000 }, { coa_port: ['Ensure this value is less than or equal to 65535.'] }],
+      [{ name, ip_address: '10.0.0.1', secret: LONG, coa_port: '3799' }, { coa_port: ['A valid integer is required.'] }],
+      [{ name, ip_address: '10.0.0.1', secret: LONG, shared: true }, { shared: ['Unknown field.'] }],
     ];
     for (const [body, errors] of cases) {
       const response = await create(body);
@@ -88,14 +105,14 @@ describe('NAS clients (/api/v1/nas/ and nas:* commands)', () => {
     expect(await t.dataSource.query('SELECT 1 FROM nas_clients WHERE name = $1', [name])).toEqual([]);
 
     const taken = uniqueName('taken');
-    expect((await create({ name: taken, ip_address: '203.0.113.7', secret: 'x' })).status).toBe(201);
+    expect((await create({ name: taken, ip_address: '203.0.113.7', secret: 'paginate-secret-0123' })).status).toBe(201);
     expect((await create({ name: taken, ip_address: '203.0.113.8', secret: 'x' })).body).toEqual({ name: ['A NAS client with this name already exists.'] });
     expect((await create({ name: uniqueName('other'), ip_address: '203.0.113.7', secret: 'x' })).body).toEqual({ ip_address: ['A NAS client with this ip_address already exists.'] });
   });
 
   it('is for staff only', async () => {
     expect((await t.api().get('/api/v1/nas/').set(as(admin))).status).toBe(403);
-    expect((await create({ name: uniqueName('x'), ip_address: '10.9.9.9', secret: 'x' }, admin)).status).toBe(403);
+    expect((await create({ name: uniqueName('x'), ip_address: '10.9.9.9', secret: LONG }, admin)).status).toBe(403);
     expect((await t.api().get('/api/v1/nas/')).status).toBe(401);
   });
 
@@ -117,11 +134,12 @@ describe('NAS clients (/api/v1/nas/ and nas:* commands)', () => {
     const added = await cli('nas:add', '--name', name, '--ip', '192.0.2.128/25');
     expect(added.stderr).not.toMatch(/EADDRINUSE/);
     expect(added.code).toBe(0);
-    expect(added.stdout).toMatch(new RegExp(`^nas: ${name} \\(id \\d+\\) 192\\.0\\.2\\.128/25, CoA port 3799\\nsecret: \\S{24}\\n$`));
+    expect(added.stdout).toMatch(new RegExp(`^nas: ${name} \\(id \\d+\\) 192\\.0\\.2\\.128/25, CoA port 3799\\nsecret: \\S{32}\\n$`));
     const secret = /secret: (\S+)/.exec(added.stdout)![1];
     expect((await t.dataSource.query('SELECT secret FROM nas_clients WHERE name = $1', [name]))[0].secret).toBe(secret);
 
     const bad = await cli('nas:add', '--name', uniqueName('cli'), '--ip', 'nowhere', '--secret', 'x');
+    expect(bad.stderr).toContain('secret: Ensure this field has at least 16 characters.');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('ip_address: Enter a valid IPv4 or IPv6 address');
 

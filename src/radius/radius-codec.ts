@@ -76,8 +76,9 @@ export function packetDigest(packet: Buffer, authenticator: Buffer, secret: stri
 
 /**
  * HMAC-MD5 over the packet with `authenticator` in the authenticator field and the Message-Authenticator
- * at `offset` zeroed (RFC 3579 §3.2): the request's own authenticator for an Access-Request, 16 zero
- * octets for Accounting-/Disconnect-/CoA-Request, the request's authenticator for a response.
+ * at `offset` zeroed (RFC 3579 §3.2, RFC 5176 §3.3): the request's own authenticator for an
+ * Access-Request, 16 zero octets for Accounting-/Disconnect-/CoA-Request (see also
+ * responseMessageAuthenticatorBase).
  */
 export function messageAuthenticatorDigest(packet: Buffer, offset: number, authenticator: Buffer, secret: string): Buffer {
   const copy = Buffer.from(packet);
@@ -172,6 +173,16 @@ export function decodeRequest(message: Buffer, secret: string, options: { requir
 const ALWAYS_SIGNED_RESPONSES = new Set(['Access-Accept', 'Access-Reject', 'Access-Challenge']);
 
 /**
+ * The authenticator field under which a response's Message-Authenticator is computed, as FreeRADIUS
+ * signs and checks it (rad_sign / rad_verify): the request's authenticator for Access-Accept/Reject/
+ * Challenge; 16 zero octets for Accounting-Response, Disconnect-ACK/NAK and CoA-ACK/NAK.
+ */
+function responseMessageAuthenticatorBase(code: number, requestAuthenticator: Buffer): Buffer {
+  const accessResponse = code === 2 || code === 3 || code === 11; // Access-Accept, Access-Reject, Access-Challenge
+  return accessResponse ? requestAuthenticator : Buffer.alloc(DIGEST_LENGTH);
+}
+
+/**
  * The response to a verified request: same identifier; a Message-Authenticator FIRST for every
  * Access-Accept/Reject/Challenge (as FreeRADIUS 3.2.5+ against BlastRADIUS) and for any answer to a
  * request that had one; then `attributes`; then the authenticated request's Proxy-State; the
@@ -191,7 +202,8 @@ export function encodeResponse(request: RadiusRequest, code: string, secret: str
   const packet = Buffer.concat([body.subarray(0, HEADER_LENGTH), placeholder, body.subarray(HEADER_LENGTH)]);
   packet.writeUInt16BE(packet.length, 2);
   if (withMessageAuthenticator) {
-    messageAuthenticatorDigest(packet, HEADER_LENGTH, request.authenticatorBytes, secret).copy(packet, HEADER_LENGTH + 2);
+    const base = responseMessageAuthenticatorBase(packet[0]!, request.authenticatorBytes);
+    messageAuthenticatorDigest(packet, HEADER_LENGTH, base, secret).copy(packet, HEADER_LENGTH + 2);
   }
   packetDigest(packet, request.authenticatorBytes, secret).copy(packet, AUTHENTICATOR_START);
   return packet;
@@ -218,7 +230,10 @@ export function decodeResponse(request: Buffer, response: Buffer, secret: string
   if (typeof attributes === 'string') return undefined;
   const messageAuthenticator = findMessageAuthenticator(attributes);
   if (typeof messageAuthenticator === 'string') return undefined;
-  if (messageAuthenticator && !digestsEqual(messageAuthenticatorDigest(packet, messageAuthenticator.offset, requestAuthenticator, secret), messageAuthenticator.value)) return undefined;
+  if (messageAuthenticator) {
+    const base = responseMessageAuthenticatorBase(packet[0]!, requestAuthenticator);
+    if (!digestsEqual(messageAuthenticatorDigest(packet, messageAuthenticator.offset, base, secret), messageAuthenticator.value)) return undefined;
+  }
   try {
     const decoded = radius.decode_without_secret({ packet: Buffer.from(packet) });
     return { code: decoded.code, attributes: decoded.attributes as Record<string, unknown> };
