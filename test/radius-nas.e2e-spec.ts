@@ -1,8 +1,9 @@
+import radius from 'radius';
 import { Role } from '../src/auth/policy.js';
 import { RadiusServer } from '../src/radius/radius-server.js';
 import type { CreatedSubscriber } from './support/factories.js';
 import { runCli } from './support/cli.js';
-import { radiusPorts, radiusTestConfig } from './support/radius.js';
+import { radiusPorts, radiusTestConfig, UdpPeer } from './support/radius.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
 
@@ -105,9 +106,9 @@ describe('NAS clients (/api/v1/nas/ and nas:* commands)', () => {
     expect(await t.dataSource.query('SELECT 1 FROM nas_clients WHERE name = $1', [name])).toEqual([]);
 
     const taken = uniqueName('taken');
-    expect((await create({ name: taken, ip_address: '203.0.113.7', secret: 'paginate-secret-0123' })).status).toBe(201);
-    expect((await create({ name: taken, ip_address: '203.0.113.8', secret: 'x' })).body).toEqual({ name: ['A NAS client with this name already exists.'] });
-    expect((await create({ name: uniqueName('other'), ip_address: '203.0.113.7', secret: 'x' })).body).toEqual({ ip_address: ['A NAS client with this ip_address already exists.'] });
+    expect((await create({ name: taken, ip_address: '203.0.113.7', secret: LONG })).status).toBe(201);
+    expect((await create({ name: taken, ip_address: '203.0.113.8', secret: LONG })).body).toEqual({ name: ['A NAS client with this name already exists.'] });
+    expect((await create({ name: uniqueName('other'), ip_address: '203.0.113.7', secret: LONG })).body).toEqual({ ip_address: ['A NAS client with this ip_address already exists.'] });
   });
 
   it('is for staff only', async () => {
@@ -152,5 +153,75 @@ describe('NAS clients (/api/v1/nas/ and nas:* commands)', () => {
     expect(removed.code).toBe(0);
     expect(removed.stdout).toMatch(new RegExp(`^removed: ${name} \\(id \\d+\\)`));
     expect(await t.dataSource.query('SELECT 1 FROM nas_clients WHERE name = $1', [name])).toEqual([]);
+  }, 120_000);
+
+  it('links a gateway account and sets require_message_authenticator (API and nas:add), one NAS client per gateway', async () => {
+    const gateway = await t.factories.subscriber({ role: Role.Gateway });
+    const created = await create({ name: uniqueName('linked'), ip_address: '198.51.100.200', secret: LONG, require_message_authenticator: false, gateway_user_id: gateway.id });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ require_message_authenticator: false, gateway_user_id: gateway.id });
+    const second = await create({ name: uniqueName('linked'), ip_address: '198.51.100.201', secret: LONG, gateway_user_id: gateway.id });
+    expect({ status: second.status, body: second.body }).toEqual({ status: 400, body: { gateway_user_id: ['This gateway account is already linked to another NAS client.'] } });
+
+    const id = created.body.id as number;
+    const replaced = await t.api().put(`/api/v1/nas/${id}/`).set(as(staff)).send({ name: created.body.name, ip_address: '198.51.100.200' });
+    expect(replaced.body).toMatchObject({ require_message_authenticator: false, gateway_user_id: gateway.id });
+    const patched = await t.api().patch(`/api/v1/nas/${id}/`).set(as(staff)).send({ require_message_authenticator: true, gateway_user_id: null });
+    expect(patched.body).toMatchObject({ require_message_authenticator: true, gateway_user_id: null });
+
+    const env = { DATABASE_URL: t.databaseUrl, LOG_LEVEL: 'warn' };
+    const name = uniqueName('cli-gw');
+    const added = await runCli(['nas:add', '--name', name, '--ip', '198.51.100.202', '--gateway', gateway.username, '--require-message-authenticator', 'false'], env);
+    expect(added.code).toBe(0);
+    const rows = await t.dataSource.query('SELECT gateway_user_id AS "gatewayUserId", require_message_authenticator AS "require" FROM nas_clients WHERE name = $1', [name]);
+    expect(rows).toEqual([{ gatewayUserId: gateway.id, require: false }]);
+    const unknown = await runCli(['nas:add', '--name', uniqueName('cli-gw'), '--ip', '198.51.100.203', '--gateway', 'nobody_by_that_name'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('gateway: No user named "nobody_by_that_name".');
+  }, 120_000);
+
+  it('stores secrets encrypted with SECRETS_KEY, seals older plaintext ones, and will not start without the key', async () => {
+    const key = 'an-operator-chosen-key-of-at-least-32-chars';
+    const keyed = await createTestApp({ ...radiusTestConfig(), secretsKey: key });
+    try {
+      const keyedStaff = await keyed.factories.staff();
+      const secret = 'sealed-shared-secret-0123';
+      const created = await keyed.api().post('/api/v1/nas/').set('Authorization', `Token ${keyedStaff.token}`).send({ name: 'sealed', ip_address: '127.0.0.1', secret });
+      expect(created.status).toBe(201);
+      expect(JSON.stringify(created.body)).not.toContain(secret);
+      const [row] = await keyed.dataSource.query("SELECT secret FROM nas_clients WHERE name = 'sealed'");
+      expect(row.secret).toMatch(/^enc:v1:/);
+      expect(row.secret).not.toContain(secret);
+
+      // The listener signs and verifies with the decrypted secret.
+      const nas = await UdpPeer.bind('127.0.0.1');
+      try {
+        const user = await keyed.factories.subscriber({ balanceSeconds: 60 });
+        const packet = radius.encode({ code: 'Accounting-Request', identifier: 3, secret, attributes: [['Acct-Status-Type', 'Start'], ['User-Name', user.username], ['Acct-Session-Id', 'sealed-1'], ['NAS-Identifier', 'sealed']] });
+        await nas.send(packet, radiusPorts(keyed).acct);
+        await nas.waitFor(1);
+        expect(radius.verify_response({ request: packet, response: nas.received[0]!.message, secret })).toBe(true);
+      } finally {
+        await nas.close();
+      }
+
+      // A plaintext secret from before SECRETS_KEY is sealed when the service starts with the key.
+      await keyed.dataSource.query("INSERT INTO nas_clients (name, ip_address, secret, created_at, updated_at) VALUES ('older', '192.0.2.77', 'older-plain-secret-012', now(), now())");
+      const env = { DATABASE_URL: keyed.databaseUrl, LOG_LEVEL: 'warn' };
+      expect((await runCli(['nas:list'], { ...env, SECRETS_KEY: key })).code).toBe(0);
+      const [older] = await keyed.dataSource.query("SELECT secret FROM nas_clients WHERE name = 'older'");
+      expect(older.secret).toMatch(/^enc:v1:/);
+
+      const missing = await runCli(['nas:list'], env, ['SECRETS_KEY']);
+      expect(missing.code).not.toBe(0);
+      expect(missing.stderr).toContain('2 NAS client secret(s) are encrypted and SECRETS_KEY is not set');
+      const wrong = await runCli(['nas:list'], { ...env, SECRETS_KEY: 'a-different-key-that-is-32-chars-long' });
+      expect(wrong.code).not.toBe(0);
+      expect(wrong.stderr).toContain('cannot be decrypted with SECRETS_KEY');
+      const short = await runCli(['nas:list'], { ...env, SECRETS_KEY: 'too-short' });
+      expect(short.stderr).toContain('SECRETS_KEY="***": must be at least 32 characters');
+    } finally {
+      await keyed.close();
+    }
   }, 120_000);
 });

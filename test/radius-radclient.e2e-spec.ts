@@ -16,6 +16,9 @@ import {
 import { createTestApp, type TestApp } from './support/test-app.js';
 
 const SECRET = 'radius-e2e-secret';
+/** radclient computes it: the NAS client requires one on Access-Requests (the default, against BlastRADIUS). */
+const SIGNED = { 'Message-Authenticator': '0x00' };
+const MESSAGE_AUTHENTICATOR = expect.stringMatching(/^0x[0-9a-f]{32}$/);
 
 /**
  * The RADIUS listeners driven by FreeRADIUS's radclient, as a NAS would: PAP Access-Request,
@@ -51,9 +54,10 @@ describe('RADIUS through radclient', () => {
   describe('Access-Request (PAP)', () => {
     it('accepts with Session-Timeout = the remaining balance, Acct-Interim-Interval and a Reply-Message', async () => {
       const user = await t.factories.subscriber({ balanceSeconds: 3600, password: 'correct horse battery' });
-      const reply = await run('auth', { 'User-Name': user.username, 'User-Password': 'correct horse battery', 'NAS-IP-Address': '127.0.0.1' });
+      const reply = await run('auth', { 'User-Name': user.username, 'User-Password': 'correct horse battery', 'NAS-IP-Address': '127.0.0.1', ...SIGNED });
       expect(reply.reply).toBe('Access-Accept');
       expect(reply.attributes).toEqual({
+        'Message-Authenticator': MESSAGE_AUTHENTICATOR,
         'Session-Timeout': '3600',
         'Acct-Interim-Interval': '300',
         'Reply-Message': `Welcome, ${user.username}: 1 h 0 min 0 s left.`,
@@ -62,7 +66,7 @@ describe('RADIUS through radclient', () => {
 
     it('accepts a live token as the password', async () => {
       const user = await t.factories.subscriber({ balanceSeconds: 90 });
-      const reply = await run('auth', { 'User-Name': user.username, 'User-Password': user.token, 'NAS-Identifier': 'hotspot' });
+      const reply = await run('auth', { 'User-Name': user.username, 'User-Password': user.token, 'NAS-Identifier': 'hotspot', ...SIGNED });
       expect(reply.reply).toBe('Access-Accept');
       expect(reply.attributes['Session-Timeout']).toBe('90');
     });
@@ -77,8 +81,12 @@ describe('RADIUS through radclient', () => {
         ['nobody_here', 'whatever', 'Unknown user.'],
       ];
       for (const [userName, password, message] of cases) {
-        const reply = await run('auth', { 'User-Name': userName, 'User-Password': password, 'NAS-IP-Address': '127.0.0.1' });
-        expect({ userName, reply: reply.reply, attributes: reply.attributes }).toEqual({ userName, reply: 'Access-Reject', attributes: { 'Reply-Message': message } });
+        const reply = await run('auth', { 'User-Name': userName, 'User-Password': password, 'NAS-IP-Address': '127.0.0.1', ...SIGNED });
+        expect({ userName, reply: reply.reply, attributes: reply.attributes }).toEqual({
+          userName,
+          reply: 'Access-Reject',
+          attributes: { 'Message-Authenticator': MESSAGE_AUTHENTICATOR, 'Reply-Message': message },
+        });
       }
     });
 
@@ -219,10 +227,22 @@ describe('RADIUS through radclient', () => {
       return rows;
     }
 
-    async function addNas(name: string, ipAddress: string, coaPort: number, secret: string) {
+    async function addNas(name: string, ipAddress: string, coaPort: number, secret: string, gatewayUserId: number | null = null): Promise<number> {
       const staff = await t.factories.staff();
-      const response = await t.api().post('/api/v1/nas/').set('Authorization', `Token ${staff.token}`).send({ name, ip_address: ipAddress, secret, coa_port: coaPort });
+      const response = await t.api().post('/api/v1/nas/').set('Authorization', `Token ${staff.token}`).send({ name, ip_address: ipAddress, secret, coa_port: coaPort, gateway_user_id: gatewayUserId });
       expect(response.status).toBe(201);
+      return response.body.id as number;
+    }
+
+    /** A gateway account posting HTTP accounting, linked to a NAS client (or to none) by the caller. */
+    async function newGateway(): Promise<{ id: number; gateway: Gateway }> {
+      const account = await t.factories.subscriber({ role: Role.Gateway });
+      return { id: account.id, gateway: new Gateway(t, account.token) };
+    }
+
+    async function boundNasClient(username: string): Promise<number | null> {
+      const rows: { nasClientId: number | null }[] = await t.dataSource.query('SELECT nas_client_id AS "nasClientId" FROM accounting_sessions WHERE username = $1', [username]);
+      return rows[0]!.nasClientId;
     }
 
     async function exhaust(user: CreatedSubscriber, seconds: number) {
@@ -231,14 +251,18 @@ describe('RADIUS through radclient', () => {
       await disconnectsIdle(t);
     }
 
-    it('sends it to the NAS\'s CoA port, which answers Disconnect-ACK, and records it on the session', async () => {
-      const coaSecret = 'coa-secret-ack';
+    it('sends it to the NAS client the session came from over RADIUS, which answers Disconnect-ACK, and records it', async () => {
+      const coaSecret = 'coa-secret-ack-0123456';
       const coa = await coaListener(coaSecret, 'Disconnect-ACK', '127.0.0.4');
+      const nas = await UdpPeer.bind('127.0.0.4');
       try {
-        await addNas('nas-ack', '127.0.0.4', coa.port, coaSecret);
+        const nasId = await addNas('nas-ack', '127.0.0.4', coa.port, coaSecret);
         const user = await t.factories.subscriber({ balanceSeconds: 60 });
         const id = { ...sessionIdentity(user.username, 'hotspot-ack'), 'NAS-IP-Address': '127.0.0.4', 'Calling-Station-Id': 'AA-BB-CC-DD-EE-FF' };
-        expect((await run('acct', { 'Acct-Status-Type': 'Start', ...id })).reply).toBe('Accounting-Response');
+        await nas.send(radius.encode({ code: 'Accounting-Request', identifier: 1, secret: coaSecret, attributes: [['Acct-Status-Type', 'Start'], ...Object.entries(id)] }), ports.acct);
+        await nas.waitFor(1);
+        expect(radius.decode_without_secret({ packet: nas.received[0]!.message }).code).toBe('Accounting-Response');
+        expect(await boundNasClient(user.username)).toBe(nasId);
         await exhaust(user, 120);
 
         // One datagram, or the same one retransmitted if the machine was too slow to answer within 500 ms.
@@ -256,16 +280,19 @@ describe('RADIUS through radclient', () => {
         expect(await sessionsOf(t, user.username)).toMatchObject([{ status: 'closed', terminateCause: 'Session-Timeout', charged: 120, overage: 60 }]);
         expect(await disconnectColumns(user.username)).toEqual([{ status: 'ack', attempts: coa.received.length, error: null, at: t.clock.now() }]);
       } finally {
+        await nas.close();
         await coa.close();
       }
     });
 
-    it('records a Disconnect-NAK with its Error-Cause (NAS found by NAS-Identifier)', async () => {
-      const coa = await coaListener('coa-secret-nak', 'Disconnect-NAK', '127.0.0.5');
+    it('records a Disconnect-NAK with its Error-Cause (HTTP accounting of the gateway account linked to the NAS client)', async () => {
+      const coa = await coaListener('coa-secret-nak-0123456', 'Disconnect-NAK', '127.0.0.5');
       try {
-        await addNas('hotspot-nak', '127.0.0.5', coa.port, 'coa-secret-nak');
+        const linked = await newGateway();
+        const nasId = await addNas('hotspot-nak', '127.0.0.5', coa.port, 'coa-secret-nak-0123456', linked.id);
         const user = await t.factories.subscriber({ balanceSeconds: 30 });
-        await gateway.start(sessionIdentity(user.username, 'hotspot-nak'));
+        await linked.gateway.start(sessionIdentity(user.username, 'hotspot-nak'));
+        expect(await boundNasClient(user.username)).toBe(nasId);
         await exhaust(user, 60);
         expect(coa.received.length).toBeGreaterThanOrEqual(1);
         expect(await disconnectColumns(user.username)).toMatchObject([{ status: 'nak', attempts: coa.received.length, error: 'Session-Context-Not-Found' }]);
@@ -275,11 +302,12 @@ describe('RADIUS through radclient', () => {
     });
 
     it('retries with backoff and records a timeout when the NAS never answers', async () => {
-      const coa = await coaListener('coa-secret-silent', 'none', '127.0.0.6');
+      const coa = await coaListener('coa-secret-silent-0123', 'none', '127.0.0.6');
       try {
-        await addNas('nas-silent', '127.0.0.6', coa.port, 'coa-secret-silent');
+        const linked = await newGateway();
+        await addNas('nas-silent', '127.0.0.6', coa.port, 'coa-secret-silent-0123', linked.id);
         const user = await t.factories.subscriber({ balanceSeconds: 30 });
-        await gateway.start({ ...sessionIdentity(user.username, 'hotspot-silent'), 'NAS-IP-Address': '127.0.0.6' });
+        await linked.gateway.start({ ...sessionIdentity(user.username, 'hotspot-silent'), 'NAS-IP-Address': '127.0.0.6' });
         await exhaust(user, 60);
         expect(coa.received).toHaveLength(3);
         expect(new Set(coa.received.map((datagram) => datagram.message.toString('hex'))).size).toBe(1);
@@ -289,11 +317,40 @@ describe('RADIUS through radclient', () => {
       }
     });
 
-    it('records no_nas when the session\'s NAS is not a NAS client', async () => {
+    it('records no_nas when the session is bound to no NAS client', async () => {
       const user = await t.factories.subscriber({ balanceSeconds: 30 });
       await gateway.start(sessionIdentity(user.username, 'hotspot-unknown'));
       await exhaust(user, 60);
       expect(await disconnectColumns(user.username)).toMatchObject([{ status: 'no_nas', attempts: 0 }]);
+    });
+
+    it('never sends one where a gateway\'s record points: NAS-IP-Address and NAS-Identifier of another NAS client', async () => {
+      const coaSecret = 'coa-secret-victim-0123';
+      const victim = await coaListener(coaSecret, 'Disconnect-ACK', '127.0.0.7');
+      const ownCoa = await coaListener('coa-secret-own-012345', 'Disconnect-ACK', '127.0.0.8');
+      try {
+        await addNas('nas-victim', '127.0.0.7', victim.port, coaSecret);
+        const unlinkedUser = await t.factories.subscriber({ balanceSeconds: 30 });
+        // A gateway linked to no NAS client names the victim NAS in its record...
+        await gateway.start({ ...sessionIdentity(unlinkedUser.username, 'nas-victim'), 'NAS-IP-Address': '127.0.0.7' });
+        // ...and one linked to its own NAS client does the same.
+        const linked = await newGateway();
+        const ownId = await addNas('nas-own', '127.0.0.8', ownCoa.port, 'coa-secret-own-012345', linked.id);
+        const linkedUser = await t.factories.subscriber({ balanceSeconds: 30 });
+        await linked.gateway.start({ ...sessionIdentity(linkedUser.username, 'nas-victim'), 'NAS-IP-Address': '127.0.0.7' });
+        expect(await boundNasClient(unlinkedUser.username)).toBeNull();
+        expect(await boundNasClient(linkedUser.username)).toBe(ownId);
+
+        await exhaust(unlinkedUser, 60);
+        expect(victim.received).toEqual([]);
+        expect(await disconnectColumns(unlinkedUser.username)).toMatchObject([{ status: 'no_nas', attempts: 0 }]);
+        expect(ownCoa.received.length).toBeGreaterThanOrEqual(1);
+        expect(radius.decode({ packet: ownCoa.received[0]!.message, secret: 'coa-secret-own-012345' }).attributes).toMatchObject({ 'User-Name': linkedUser.username });
+        expect(await disconnectColumns(linkedUser.username)).toMatchObject([{ status: 'ack' }]);
+      } finally {
+        await victim.close();
+        await ownCoa.close();
+      }
     });
   });
 });
