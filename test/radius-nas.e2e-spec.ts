@@ -1,5 +1,6 @@
 import radius from 'radius';
 import { Role } from '../src/auth/policy.js';
+import { loadConfig } from '../src/config/app-config.js';
 import { RadiusServer } from '../src/radius/radius-server.js';
 import type { CreatedSubscriber } from './support/factories.js';
 import { runCli } from './support/cli.js';
@@ -215,13 +216,17 @@ describe('NAS clients (/api/v1/nas/ and nas:* commands)', () => {
       const missing = await runCli(['nas:list'], env, ['SECRETS_KEY']);
       expect(missing.code).not.toBe(0);
       expect(missing.stderr).toContain('2 NAS client secret(s) are encrypted and SECRETS_KEY is not set');
-      const wrong = await runCli(['nas:list'], { ...env, SECRETS_KEY: 'a-different-key-that-is-32-chars-long' });
-      expect(wrong.code).not.toBe(0);
-      expect(wrong.stderr).toContain('cannot be decrypted with SECRETS_KEY');
-      const short = await runCli(['nas:list'], { ...env, SECRETS_KEY: 'too-short' });
-      expect(short.stderr).toContain('SECRETS_KEY="***": must be at least 32 characters');
+      expect(() => loadConfig({ SECRETS_KEY: 'too-short' })).toThrow('SECRETS_KEY="***": must be at least 32 characters');
+
+      // Rotation: one start with the new key and the old one as SECRETS_KEY_PREVIOUS seals every secret again.
+      const newKey = 'the-next-operator-chosen-key-0123456789';
+      expect((await runCli(['nas:list'], { ...env, SECRETS_KEY: newKey, SECRETS_KEY_PREVIOUS: key })).code).toBe(0);
+      expect((await runCli(['nas:list'], { ...env, SECRETS_KEY: newKey }, ['SECRETS_KEY_PREVIOUS'])).code).toBe(0);
+      const oldKey = await runCli(['nas:list'], { ...env, SECRETS_KEY: key }, ['SECRETS_KEY_PREVIOUS']);
+      expect(oldKey.code).not.toBe(0);
+      expect(oldKey.stderr).toContain('cannot be decrypted with SECRETS_KEY');
     } finally {
       await keyed.close();
     }
-  }, 120_000);
+  }, 180_000);
 });

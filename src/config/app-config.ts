@@ -225,6 +225,12 @@ export class EnvironmentVariables {
   @IsString()
   @MinLength(32, { message: 'must be at least 32 characters' })
   SECRETS_KEY?: string;
+
+  /** The SECRETS_KEY before a rotation: secrets sealed under it are read and sealed again under SECRETS_KEY at start. */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'must be at least 32 characters' })
+  SECRETS_KEY_PREVIOUS?: string;
 }
 
 export interface AppConfig {
@@ -247,6 +253,7 @@ export interface AppConfig {
   radius: RadiusConfig;
   /** SECRETS_KEY: encrypts NAS secrets at rest when set. */
   secretsKey: string | undefined;
+  secretsKeyPrevious: string | undefined;
 }
 
 /** Limits on login and failed authentication; 0 turns one off. */
@@ -286,13 +293,13 @@ export class ConfigValidationError extends Error {
   }
 }
 
-const SECRET_VARIABLES = new Set(['METRICS_TOKEN', 'DATABASE_URL', 'SECRETS_KEY']);
+const SECRET_VARIABLES = new Set(['METRICS_TOKEN', 'DATABASE_URL', 'SECRETS_KEY', 'SECRETS_KEY_PREVIOUS']);
 
 /** Validates the environment and returns the typed configuration, or throws naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new EnvironmentVariables());
   const raw: Record<string, string> = {};
-  for (const key of [...known, 'DATABASE_URL', 'PUBLIC_URL', 'ACCOUNTING_STALE_AFTER_SECONDS', 'METRICS_TOKEN', 'SECRETS_KEY']) {
+  for (const key of [...known, 'DATABASE_URL', 'PUBLIC_URL', 'ACCOUNTING_STALE_AFTER_SECONDS', 'METRICS_TOKEN', 'SECRETS_KEY', 'SECRETS_KEY_PREVIOUS']) {
     const value = env[key];
     if (value !== undefined && value !== '') raw[key] = value;
   }
@@ -348,5 +355,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxInFlightPerClient: vars.RADIUS_MAX_IN_FLIGHT_PER_CLIENT,
     },
     secretsKey: vars.SECRETS_KEY,
+    secretsKeyPrevious: vars.SECRETS_KEY_PREVIOUS,
   };
 }

@@ -50,8 +50,9 @@ export class NasClientsService implements OnModuleInit {
   ) {}
 
   /**
-   * At start: refuses to run when secrets are sealed and SECRETS_KEY is unset or another key (RADIUS
-   * could not sign a packet); with a key, seals the secrets still stored in plaintext.
+   * At start: refuses to run when secrets are sealed and SECRETS_KEY is unset or opens none of them
+   * (RADIUS could not sign a packet); with a key, seals again under it every secret still stored in
+   * plaintext or sealed under SECRETS_KEY_PREVIOUS (a rotation).
    */
   async onModuleInit(): Promise<void> {
     const clients = await this.repository.findAll();
@@ -61,13 +62,14 @@ export class NasClientsService implements OnModuleInit {
         `${sealed.length} NAS client secret(s) are encrypted and SECRETS_KEY is not set: start with the SECRETS_KEY they were encrypted with.`,
       );
     }
-    for (const client of sealed) this.cipher.reveal(client.secret);
     if (!this.cipher.enabled) return;
-    const plain = clients.filter((client) => !isSealed(client.secret));
-    for (const client of plain) await this.repository.replaceSecret(client.id, client.secret, this.cipher.protect(client.secret));
-    if (plain.length > 0) {
+    const stale = clients.filter((client) => !this.cipher.isCurrent(client.secret));
+    for (const client of stale) {
+      await this.repository.replaceSecret(client.id, client.secret, this.cipher.protect(this.cipher.reveal(client.secret)));
+    }
+    if (stale.length > 0) {
       this.directory.invalidate();
-      this.logger.log(`Encrypted ${plain.length} NAS client secret(s) with SECRETS_KEY.`);
+      this.logger.log(`Encrypted ${stale.length} NAS client secret(s) with SECRETS_KEY.`);
     }
   }
 

@@ -50,9 +50,12 @@ export class SecretsKeyError extends Error {
 @Injectable()
 export class NasSecretCipher {
   private readonly key: Buffer | undefined;
+  /** SECRETS_KEY_PREVIOUS: still opens values sealed before a rotation, until they are sealed again. */
+  private readonly previousKey: Buffer | undefined;
 
-  constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'secretsKey'>) {
+  constructor(@Inject(APP_CONFIG) config: Pick<AppConfig, 'secretsKey' | 'secretsKeyPrevious'>) {
     this.key = config.secretsKey === undefined ? undefined : deriveKey(config.secretsKey);
+    this.previousKey = config.secretsKeyPrevious === undefined ? undefined : deriveKey(config.secretsKeyPrevious);
   }
 
   get enabled(): boolean {
@@ -64,14 +67,30 @@ export class NasSecretCipher {
     return this.key ? seal(plain, this.key) : plain;
   }
 
-  /** The secret a stored value holds. */
+  /** Whether a stored value is as `protect` writes it now: sealed under SECRETS_KEY, or plaintext without a key. */
+  isCurrent(stored: string): boolean {
+    if (!this.key) return !isSealed(stored);
+    if (!isSealed(stored)) return false;
+    try {
+      unseal(stored, this.key);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The secret a stored value holds (sealed under SECRETS_KEY or SECRETS_KEY_PREVIOUS, or plaintext). */
   reveal(stored: string): string {
     if (!isSealed(stored)) return stored;
     if (!this.key) throw new SecretsKeyError('A NAS client secret is encrypted and SECRETS_KEY is not set.');
-    try {
-      return unseal(stored, this.key);
-    } catch {
-      throw new SecretsKeyError('A NAS client secret cannot be decrypted with SECRETS_KEY (was it sealed under another key?).');
+    for (const key of [this.key, this.previousKey]) {
+      if (!key) continue;
+      try {
+        return unseal(stored, key);
+      } catch {
+        // Sealed under another key: try the next one.
+      }
     }
+    throw new SecretsKeyError('A NAS client secret cannot be decrypted with SECRETS_KEY (nor SECRETS_KEY_PREVIOUS): was it sealed under another key?');
   }
 }
