@@ -317,6 +317,30 @@ describe('RADIUS through radclient', () => {
       }
     });
 
+    it('for a NAS client that is a network, sends it to the session\'s NAS-IP-Address only when inside that network', async () => {
+      const coaSecret = 'coa-secret-network-0123';
+      const coa = await coaListener(coaSecret, 'Disconnect-ACK', '127.0.1.2');
+      const nas = await UdpPeer.bind('127.0.1.2');
+      try {
+        await addNas('nas-network', '127.0.1.0/29', coa.port, coaSecret);
+        const inside = await t.factories.subscriber({ balanceSeconds: 30 });
+        const outside = await t.factories.subscriber({ balanceSeconds: 30 });
+        const start = (username: string, nasIp: string, identifier: number) =>
+          radius.encode({ code: 'Accounting-Request', identifier, secret: coaSecret, attributes: [['Acct-Status-Type', 'Start'], ...Object.entries(sessionIdentity(username, 'nas-network')), ['NAS-IP-Address', nasIp]] });
+        await nas.send(start(inside.username, '127.0.1.2', 1), ports.acct);
+        await nas.send(start(outside.username, '127.0.0.9', 2), ports.acct);
+        await nas.waitFor(2);
+        await exhaust(inside, 60);
+        expect(coa.received.length).toBeGreaterThanOrEqual(1);
+        expect(new Set(coa.received.map((datagram) => radius.decode({ packet: datagram.message, secret: coaSecret }).attributes['User-Name']))).toEqual(new Set([inside.username]));
+        expect(await disconnectColumns(inside.username)).toMatchObject([{ status: 'ack' }]);
+        expect(await disconnectColumns(outside.username)).toMatchObject([{ status: 'no_nas', attempts: 0 }]);
+      } finally {
+        await nas.close();
+        await coa.close();
+      }
+    });
+
     it('records no_nas when the session is bound to no NAS client', async () => {
       const user = await t.factories.subscriber({ balanceSeconds: 30 });
       await gateway.start(sessionIdentity(user.username, 'hotspot-unknown'));
