@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { NasNetworkMatcher } from './nas-address.js';
 import { NasClientsRepository } from './nas-clients.repository.js';
-import { NasSecretCipher } from './nas-secret-cipher.js';
+import { NasSecretCipher, SecretsKeyError } from './nas-secret-cipher.js';
 
 /** What the RADIUS listeners need to know about a NAS client. */
 export interface NasPeer {
@@ -24,6 +24,7 @@ export const NAS_DIRECTORY_TTL_MS = 5000;
  */
 @Injectable()
 export class NasDirectory {
+  private readonly logger = new Logger('Radius');
   private matcher = new NasNetworkMatcher<NasPeer>();
   private loadedAt = Number.NEGATIVE_INFINITY;
   private generation = 0;
@@ -57,11 +58,20 @@ export class NasDirectory {
     const startedAt = performance.now();
     const matcher = new NasNetworkMatcher<NasPeer>();
     for (const client of await this.repository.findAll()) {
+      let secret: string;
+      try {
+        secret = this.cipher.reveal(client.secret);
+      } catch (error) {
+        // Written by a replica with another SECRETS_KEY: this client's packets are dropped as unknown_client, the others still work.
+        if (!(error instanceof SecretsKeyError)) throw error;
+        this.logger.error(`NAS client "${client.name}" left out: ${error.message}`);
+        continue;
+      }
       matcher.add(client.ipAddress, {
         id: client.id,
         name: client.name,
         network: client.ipAddress,
-        secret: this.cipher.reveal(client.secret),
+        secret,
         coaPort: client.coaPort,
         requireMessageAuthenticator: client.requireMessageAuthenticator,
       });
