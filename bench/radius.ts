@@ -59,7 +59,7 @@ function packet(workload: Workload, n: number): Record<string, string | number> 
 }
 
 function radclientLine(attributes: Record<string, string | number>): string {
-  const bare = (name: string, value: string | number) => typeof value === 'number' || /^0x/.test(String(value)) || ['NAS-IP-Address', 'Acct-Status-Type'].includes(name);
+  const bare = (name: string, value: string | number) => typeof value === 'number' || String(value).startsWith('0x') || ['NAS-IP-Address', 'Acct-Status-Type'].includes(name);
   return Object.entries(attributes)
     .map(([name, value]) => `${name} = ${bare(name, value) ? value : JSON.stringify(value)}`)
     .join(', ');
