@@ -1,15 +1,16 @@
 /**
- * `npm run bench [-- poll ingest run]`: each scenario measures the service against a raw baseline
+ * `npm run bench [-- poll ingest run radius]`: each scenario measures the service against a raw baseline
  * in the same run, on a dedicated database it creates and drops, on DATABASE_URL's server or an
  * embedded PostgreSQL. Prints a table per scenario and a final line of ratios.
  */
 import { benchIngest } from './ingest.js';
 import { benchPoll, type ScenarioResult } from './poll.js';
+import { benchRadius } from './radius.js';
 import { benchRun } from './run.js';
 import { startBenchServer, type BenchServer } from './support/database.js';
 import { log } from './support/report.js';
 
-const SCENARIOS: Record<string, (server: BenchServer) => Promise<ScenarioResult>> = { poll: benchPoll, ingest: benchIngest, run: benchRun };
+const SCENARIOS: Record<string, (server: BenchServer) => Promise<ScenarioResult>> = { poll: benchPoll, ingest: benchIngest, run: benchRun, radius: benchRadius };
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(SCENARIOS);

@@ -1,63 +1,78 @@
 /**
- * `npm run bench:radius`: accounting requests per second through RADIUS (FreeRADIUS's radclient,
- * `-p PARALLEL` requests in flight, read from a file of many Interim-Updates) against the same
- * records POSTed to /api/v1/accounting/ (autocannon, PARALLEL connections), both on one service
- * process and one database, measured in the same run. Then checks the database: every record of
- * both paths is stored, once.
+ * `npm run bench:radius` (and the `radius` scenario of `npm run bench`): the service's RADIUS
+ * listeners against the real peer, FreeRADIUS 3.2 with rlm_sql (PostgreSQL, stock queries) and
+ * sqlcounter (`noresetcounter`, Session-Timeout), on the same PostgreSQL server, with the same
+ * subscribers, in the same run. The same radclient files go to both (Accounting Start, then
+ * Interim-Update for the same sessions, then PAP Access-Requests; PARALLEL in flight): packets/s of
+ * each and the ratio. Then both databases are checked: every answered record stored once.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import autocannon, { type AutocannonOptions, type AutocannonResult } from 'autocannon';
 import { findFreePort } from '../src/database/embedded-postgres.js';
-import { createBenchDatabase, startBenchServer, withClient } from './support/database.js';
+import type { ScenarioResult } from './poll.js';
+import { createBenchDatabase, withClient, type BenchServer } from './support/database.js';
+import { createFreeRadiusSchema, requireFreeRadius, startFreeRadius } from './support/freeradius.js';
 import { startService } from './support/processes.js';
-import { fmt, log, table } from './support/report.js';
+import { fmt, log, table, verdict } from './support/report.js';
 import { benchKey, benchUsername, seedUsers } from './support/seed.js';
 
 const SUBSCRIBERS = 5_000;
-const GATEWAY_ID = 1_000_001;
-const REQUESTS = Number(process.env.BENCH_RADIUS_REQUESTS ?? 20_000);
-const SESSIONS = Math.min(5_000, REQUESTS);
-const PARALLEL = Number(process.env.BENCH_RADIUS_PARALLEL ?? 32);
-const SECRET = 'bench-radius-secret';
+const BALANCE_SECONDS = 36_000;
+const PACKETS = Number(process.env.BENCH_RADIUS_PACKETS ?? 4_000);
+const PARALLEL = Number(process.env.BENCH_RADIUS_PARALLEL ?? 50);
+const INTERIM_SESSION_TIME = 60;
+/** 32 characters, as a generated NAS secret. */
+const SECRET = 'bench-radius-secret-0123456789ab';
 const NAS_IP = '127.0.0.1';
 
-/** Request n: the Interim-Update number ⌊n / SESSIONS⌋ + 1 of session n mod SESSIONS (figures only grow). */
-function record(prefix: string, n: number): Record<string, string | number> {
-  const session = n % SESSIONS;
-  const time = Math.floor(n / SESSIONS) + 1;
-  return {
-    'Acct-Status-Type': 'Interim-Update',
-    'User-Name': benchUsername(1 + (session % SUBSCRIBERS)),
-    'Acct-Session-Id': `${prefix}${session}`,
-    'NAS-Identifier': 'bench-radius-nas',
-    'NAS-IP-Address': NAS_IP,
-    'Acct-Session-Time': time,
-    'Acct-Input-Octets': time * 1000,
-    'Acct-Output-Octets': time * 5000,
-  };
+type Workload = 'start' | 'interim' | 'access';
+
+const WORKLOADS: { name: Workload; label: string; type: 'acct' | 'auth'; expected: 'Accepted' }[] = [
+  { name: 'start', label: 'Accounting Start', type: 'acct', expected: 'Accepted' },
+  { name: 'interim', label: 'Interim-Update', type: 'acct', expected: 'Accepted' },
+  { name: 'access', label: 'Access-Request (PAP)', type: 'auth', expected: 'Accepted' },
+];
+
+/** Packet n of a workload: session n belongs to subscriber 1 + n mod SUBSCRIBERS. */
+function packet(workload: Workload, n: number): Record<string, string | number> {
+  const id = 1 + (n % SUBSCRIBERS);
+  const nas = { 'NAS-IP-Address': NAS_IP, 'NAS-Identifier': 'bench-nas', 'NAS-Port': n % 4096, 'Calling-Station-Id': `02-00-00-${String(n % 100).padStart(2, '0')}-00-01` };
+  switch (workload) {
+    case 'start':
+      return { 'Acct-Status-Type': 'Start', 'User-Name': benchUsername(id), 'Acct-Session-Id': `bench-${n}`, ...nas };
+    case 'interim':
+      return {
+        'Acct-Status-Type': 'Interim-Update',
+        'User-Name': benchUsername(id),
+        'Acct-Session-Id': `bench-${n}`,
+        ...nas,
+        'Acct-Session-Time': INTERIM_SESSION_TIME,
+        'Acct-Input-Octets': 1000 * n,
+        'Acct-Output-Octets': 5000 * n,
+      };
+    case 'access':
+      // The secret a subscriber types at a portal: its key (theirs: radcheck's Cleartext-Password, the same string).
+      return { 'User-Name': benchUsername(id), 'User-Password': benchKey(id), 'Message-Authenticator': '0x00', ...nas };
+  }
 }
 
 function radclientLine(attributes: Record<string, string | number>): string {
+  const bare = (name: string, value: string | number) => typeof value === 'number' || String(value).startsWith('0x') || ['NAS-IP-Address', 'Acct-Status-Type'].includes(name);
   return Object.entries(attributes)
-    .map(([name, value]) => `${name} = ${typeof value === 'number' || name === 'NAS-IP-Address' || name === 'Acct-Status-Type' ? value : JSON.stringify(value)}`)
+    .map(([name, value]) => `${name} = ${bare(name, value) ? value : JSON.stringify(value)}`)
     .join(', ');
 }
 
 interface Measured {
-  label: string;
   seconds: number;
   answered: number;
   failed: number;
 }
 
-async function viaRadclient(port: number, dir: string): Promise<Measured> {
-  const file = path.join(dir, 'requests.txt');
-  await writeFile(file, `${Array.from({ length: REQUESTS }, (_, n) => radclientLine(record('radius-', n))).join('\n\n')}\n`);
-  const args = ['-q', '-s', '-p', String(PARALLEL), '-t', '5', '-r', '3', '-f', file, `127.0.0.1:${port}`, 'acct', SECRET];
-  log(`$ radclient ${args.join(' ')}`);
+async function radclient(file: string, type: 'acct' | 'auth', port: number): Promise<Measured> {
+  const args = ['-q', '-s', '-p', String(PARALLEL), '-t', '5', '-r', '3', '-f', file, `127.0.0.1:${port}`, type, SECRET];
   const started = performance.now();
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn('radclient', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -69,95 +84,101 @@ async function viaRadclient(port: number, dir: string): Promise<Measured> {
   });
   const seconds = (performance.now() - started) / 1000;
   const count = (label: string) => Number(new RegExp(`${label}\\s*:\\s*(\\d+)`).exec(output)?.[1] ?? NaN);
-  return { label: `RADIUS Accounting-Request (radclient -p ${PARALLEL})`, seconds, answered: count('Accepted'), failed: count('Lost') + count('Rejected') };
+  return { seconds, answered: count('Accepted'), failed: count('Lost') + count('Rejected') };
 }
 
-async function viaHttp(url: string): Promise<Measured> {
-  const key = benchKey(GATEWAY_ID);
-  let sent = 0;
-  const started = performance.now();
-  // `amount`: exactly REQUESTS requests, as radclient sends (autocannon supports it; bench/autocannon.d.ts does not list it).
-  const options: AutocannonOptions & { amount: number } = {
-    url,
-    connections: PARALLEL,
-    amount: REQUESTS,
-    timeout: 30,
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (request) => ({
-          ...request,
-          path: '/api/v1/accounting/',
-          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-          body: JSON.stringify(record('http-', sent++)),
-        }),
-      },
-    ],
-  };
-  const result = await new Promise<AutocannonResult>((resolve, reject) => {
-    autocannon(options, (error, done) => (error ? reject(error) : resolve(done)));
-  });
-  const seconds = (performance.now() - started) / 1000;
-  return { label: `POST /api/v1/accounting/ (autocannon -c ${PARALLEL})`, seconds, answered: result['2xx'], failed: result.non2xx + result.errors + result.timeouts };
+interface Stored {
+  rows: number;
+  distinct: number;
+  sessionTime: number;
 }
 
-async function main(): Promise<void> {
+export async function benchRadius(server: BenchServer): Promise<ScenarioResult> {
   if (spawnSync('radclient', ['-v']).status !== 0) throw new Error('radclient is not installed: apt-get install -y freeradius-utils');
-  const server = await startBenchServer();
+  requireFreeRadius();
+  log(
+    `\n## bench:radius: ${fmt.int(PACKETS)} packets per workload, radclient -p ${PARALLEL}, ${fmt.int(SUBSCRIBERS)} subscribers; ` +
+      'FreeRADIUS 3.2 (rlm_sql PostgreSQL + sqlcounter noresetcounter) against the service, same files, same PostgreSQL',
+  );
   const dir = await mkdtemp(path.join(tmpdir(), 'timegate-bench-radius-'));
-  log(`# bench:radius on ${server.describe}; node ${process.version}`);
-  log(`## ${REQUESTS.toLocaleString('en-US')} Interim-Updates for ${SESSIONS.toLocaleString('en-US')} sessions, ${PARALLEL} in flight, same records on each path`);
-  const db = await createBenchDatabase(server, 'radius');
+  const ours = await createBenchDatabase(server, 'radius');
+  const theirs = await createBenchDatabase(server, 'freeradius');
+  const stops: (() => Promise<void>)[] = [];
   try {
-    await withClient(db.url, async (client) => {
-      await seedUsers(client, { first: 1, last: SUBSCRIBERS, role: 'user', balanceSeconds: 36_000 });
-      await seedUsers(client, { first: GATEWAY_ID, last: GATEWAY_ID, role: 'gateway', balanceSeconds: 0, prefix: 'bench_gw_' });
+    await withClient(ours.url, async (client) => {
+      await seedUsers(client, { first: 1, last: SUBSCRIBERS, role: 'user', balanceSeconds: BALANCE_SECONDS });
       await client.query(`INSERT INTO nas_clients (name, ip_address, secret, created_at, updated_at) VALUES ('bench', $1, $2, now(), now())`, [NAS_IP, SECRET]);
       await client.query('VACUUM ANALYZE');
     });
-    const acctPort = await findFreePort();
-    const authPort = await findFreePort();
-    const service = await startService(db.url, { RADIUS_ENABLED: 'true', RADIUS_BIND: '127.0.0.1', RADIUS_ACCT_PORT: String(acctPort), RADIUS_AUTH_PORT: String(authPort) });
-    const results: Measured[] = [];
-    try {
-      results.push(await viaRadclient(acctPort, dir));
-      results.push(await viaHttp(service.url));
-    } finally {
-      await service.stop();
-    }
-    const stored = await withClient(db.url, async (client) => {
-      const rows = await client.query<{ path: string; sessions: string; time: string }>(
-        `SELECT split_part(acct_session_id, '-', 1) AS path, count(*) AS sessions, sum(session_time) AS time
-           FROM accounting_sessions GROUP BY 1 ORDER BY 1 DESC`,
+    await withClient(theirs.url, async (client) => {
+      await createFreeRadiusSchema(client);
+      await client.query(
+        `INSERT INTO radcheck (username, attribute, op, value)
+         SELECT 'bench_user_' || g, a.attribute, ':=', CASE a.attribute WHEN 'Cleartext-Password'
+                  THEN md5('bench-key-' || g) || left(md5('bench-key2-' || g), 8) ELSE $2::text END
+           FROM generate_series(1, $1::int) g CROSS JOIN (VALUES ('Cleartext-Password'), ('Max-All-Session')) a(attribute)`,
+        [SUBSCRIBERS, String(BALANCE_SECONDS)],
       );
-      return new Map(rows.rows.map((row) => [row.path, { sessions: Number(row.sessions), time: Number(row.time) }]));
+      await client.query('VACUUM ANALYZE');
     });
-    const expectedTime = Array.from({ length: SESSIONS }, (_, session) => Math.floor((REQUESTS - 1 - session) / SESSIONS) + 1).reduce((a, b) => a + b, 0);
+
+    const ports = { ours: { auth: await findFreePort(), acct: await findFreePort() }, theirs: { auth: await findFreePort(), acct: await findFreePort() } };
+    const service = await startService(ours.url, {
+      RADIUS_ENABLED: 'true',
+      RADIUS_BIND: '127.0.0.1',
+      RADIUS_ACCT_PORT: String(ports.ours.acct),
+      RADIUS_AUTH_PORT: String(ports.ours.auth),
+    });
+    stops.push(() => service.stop());
+    const freeradius = await startFreeRadius({ databaseUrl: theirs.url, authPort: ports.theirs.auth, acctPort: ports.theirs.acct, secret: SECRET, requireMessageAuthenticator: true });
+    stops.push(() => freeradius.stop());
+
+    const rows: (string | number)[][] = [];
+    const ratios: string[] = [];
+    let ok = true;
+    for (const workload of WORKLOADS) {
+      const file = path.join(dir, `${workload.name}.txt`);
+      await writeFile(file, `${Array.from({ length: PACKETS }, (_, n) => radclientLine(packet(workload.name, n))).join('\n\n')}\n`);
+      const peer = await radclient(file, workload.type, ports.theirs[workload.type]);
+      const service = await radclient(file, workload.type, ports.ours[workload.type]);
+      const pps = (m: Measured) => m.answered / m.seconds;
+      const ratio = pps(service) / pps(peer);
+      const complete = peer.answered === PACKETS && service.answered === PACKETS && peer.failed === 0 && service.failed === 0;
+      if (!complete || ratio < 1) ok = false;
+      rows.push([workload.label, fmt.int(peer.answered), fmt.int(pps(peer)), fmt.int(service.answered), fmt.int(pps(service)), fmt.ratio(ratio)]);
+      ratios.push(`${workload.label} ${fmt.ratio(ratio)} ≥ 1.0× ${verdict(ratio, '≥', 1)}${complete ? '' : ' (NOT every packet answered)'}`);
+    }
+    log(table(['workload', 'FreeRADIUS answered', 'FreeRADIUS pps', 'service answered', 'service pps', 'service / FreeRADIUS'], rows));
+
+    const theirStored = await withClient(theirs.url, async (client) => {
+      const result = await client.query<{ rows: string; distinct: string; time: string }>(
+        `SELECT count(*) AS rows, count(DISTINCT acctsessionid) AS distinct, COALESCE(sum(acctsessiontime), 0) AS time FROM radacct`,
+      );
+      return toStored(result.rows[0]!);
+    });
+    const ourStored = await withClient(ours.url, async (client) => {
+      const result = await client.query<{ rows: string; distinct: string; time: string }>(
+        `SELECT count(*) AS rows, count(DISTINCT acct_session_id) AS distinct, COALESCE(sum(session_time), 0) AS time FROM accounting_sessions`,
+      );
+      return toStored(result.rows[0]!);
+    });
+    const expected: Stored = { rows: PACKETS, distinct: PACKETS, sessionTime: PACKETS * INTERIM_SESSION_TIME };
+    const same = (s: Stored) => s.rows === expected.rows && s.distinct === expected.distinct && s.sessionTime === expected.sessionTime;
     log(
-      table(
-        ['path', 'requests', 'answered', 'failed', 'time', 'req/s', 'sessions stored', 'Σ Acct-Session-Time stored'],
-        results.map((r, i) => {
-          const s = stored.get(i === 0 ? 'radius' : 'http');
-          return [r.label, fmt.int(REQUESTS), fmt.int(r.answered), fmt.int(r.failed), fmt.seconds(r.seconds), fmt.int(r.answered / r.seconds), fmt.int(s?.sessions ?? 0), fmt.int(s?.time ?? 0)];
-        }),
-      ),
+      `stored: FreeRADIUS radacct ${fmt.int(theirStored.rows)} rows (${fmt.int(theirStored.distinct)} sessions, Σ ${fmt.int(theirStored.sessionTime)} s); ` +
+        `service ${fmt.int(ourStored.rows)} rows (${fmt.int(ourStored.distinct)} sessions, Σ ${fmt.int(ourStored.sessionTime)} s); ` +
+        `expected ${fmt.int(expected.rows)} sessions, Σ ${fmt.int(expected.sessionTime)} s: ${same(theirStored) && same(ourStored) ? 'every record stored once on both' : 'MISMATCH'}`,
     );
-    const [radius, http] = results as [Measured, Measured];
-    const ratio = radius.answered / radius.seconds / (http.answered / http.seconds);
-    const complete = [...stored.values()].every((s) => s.sessions === SESSIONS && s.time === expectedTime) && stored.size === 2;
-    log(`radius ratio RADIUS/HTTP ingest: req/s ${fmt.ratio(ratio)}; stored ${complete ? `complete on both paths (${SESSIONS} sessions, Σ ${fmt.int(expectedTime)} s each)` : 'INCOMPLETE'}`);
-    if (!complete || radius.failed > 0 || http.failed > 0) process.exitCode = 1;
+    if (!same(theirStored) || !same(ourStored)) ok = false;
+    return { ratios: `radius (service / FreeRADIUS packets/s): ${ratios.join('; ')}`, ok };
   } finally {
-    await db.drop();
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await ours.drop();
+    await theirs.drop();
     await rm(dir, { recursive: true, force: true });
-    await server.stop();
   }
 }
 
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+function toStored(row: { rows: string; distinct: string; time: string }): Stored {
+  return { rows: Number(row.rows), distinct: Number(row.distinct), sessionTime: Number(row.time) };
+}
