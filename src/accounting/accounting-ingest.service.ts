@@ -10,7 +10,7 @@ import {
 } from '../observability/metrics.js';
 import { ChargingRepository } from './charging.repository.js';
 import { AcctStatusType, acctUniqueId, eventTime, legacyAcctUniqueId, parseAccountingRequest, type AccountingRecord } from './radius-attributes.js';
-import { RejectedRecordsRepository, type RecordSource } from './rejected-records.repository.js';
+import { RejectedRecordsRepository, type RejectedRecordSource } from './rejected-records.repository.js';
 import { SessionsRepository, type SessionEvent } from './sessions.repository.js';
 
 export type IngestAction = 'started' | 'updated' | 'created' | 'stopped' | 'duplicate' | 'ignored' | 'nas_reboot';
@@ -25,7 +25,7 @@ export interface IngestResult {
 
 /** Where a record came from: kept with it if it is refused. */
 export interface RecordOrigin {
-  source: RecordSource;
+  source: RejectedRecordSource;
   /** The caller's username (HTTP), or the NAS client's name and address (RADIUS). */
   detail: string;
 }

@@ -3,12 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { queryReturning } from '../database/raw-query.js';
 
-export type RecordSource = 'http' | 'radius';
+export type RejectedRecordSource = 'http' | 'radius';
 
 /** A refused record to keep: where it came from, what it said and why it was refused. */
 export interface RejectedRecord {
   receivedAt: Date;
-  source: RecordSource;
+  source: RejectedRecordSource;
   sourceDetail: string;
   body: unknown;
   reason: string;
