@@ -51,16 +51,18 @@ const interimQuery = statement(
   'baseline_interim',
   `INSERT INTO accounting_sessions AS s (acct_unique_id, acct_session_id, user_id, username, nas_identifier, nas_ip_address,
      nas_port_id, calling_station_id, called_station_id, framed_ip_address, started_at, last_update_at, session_time,
-     input_octets, output_octets, status)
-   VALUES ($1, $2, (SELECT id FROM users WHERE username = $3), $3, $4, $5::inet, $6, '', '', NULL, $7, $8, $9, $10, $11, 'open')
+     input_octets, output_octets, session_time_clamped, status)
+   VALUES (COALESCE((SELECT l.acct_unique_id FROM accounting_sessions l WHERE l.acct_unique_id = $12), $1), $2,
+     (SELECT id FROM users WHERE username = $3), $3, $4, $5::inet, $6, '', '', NULL, $7, $8, $9, $10, $11, false, 'open')
    ON CONFLICT (acct_unique_id) DO UPDATE SET
      last_update_at = GREATEST(s.last_update_at, EXCLUDED.last_update_at),
-     session_time = GREATEST(s.session_time, EXCLUDED.session_time),
+     session_time = GREATEST(s.session_time, LEAST($9::bigint, GREATEST(0, floor(extract(epoch FROM (EXCLUDED.last_update_at - s.started_at))))::bigint + 120)),
+     session_time_clamped = s.session_time_clamped OR $9::bigint > GREATEST(0, floor(extract(epoch FROM (EXCLUDED.last_update_at - s.started_at))))::bigint + 120,
      input_octets = GREATEST(s.input_octets, EXCLUDED.input_octets),
      output_octets = GREATEST(s.output_octets, EXCLUDED.output_octets),
      framed_ip_address = COALESCE(EXCLUDED.framed_ip_address, s.framed_ip_address)
    WHERE s.status = 'open'
-   RETURNING (xmax = 0) AS inserted`,
+   RETURNING (xmax = 0) AS inserted, acct_unique_id, $9::bigint > session_time AS clamped`,
 );
 
 interface Credential {
@@ -154,11 +156,13 @@ async function accounting(req: IncomingMessage, res: ServerResponse): Promise<vo
   const nasId = String(body['NAS-Identifier'] ?? '');
   const nasIp = body['NAS-IP-Address'] === undefined ? null : String(body['NAS-IP-Address']);
   const sessionTime = Number(body['Acct-Session-Time'] ?? 0);
-  const uniqueId = createHash('md5').update([user, sessionId, nasIp ?? '', nasId, ''].join(',')).digest('hex');
+  // FreeRADIUS's acct_unique (NAS-Port-Id and NAS-Port absent), and the earlier id, as the service computes them.
+  const uniqueId = createHash('md5').update([user, sessionId, nasIp ?? '', nasId, '', ''].join(',')).digest('hex');
+  const legacyId = createHash('md5').update([user, sessionId, nasIp ?? '', nasId, ''].join(',')).digest('hex');
   const startedAt = new Date(now.getTime() - sessionTime * 1000);
   const result = await interimQuery([
     uniqueId, sessionId, user, nasId, nasIp, '', startedAt, now, sessionTime,
-    String(body['Acct-Input-Octets'] ?? 0), String(body['Acct-Output-Octets'] ?? 0),
+    String(body['Acct-Input-Octets'] ?? 0), String(body['Acct-Output-Octets'] ?? 0), legacyId,
   ]);
   const row = result.rows[0] as { inserted: boolean } | undefined;
   send(res, 200, { result: row ? (row.inserted ? 'created' : 'updated') : 'ignored', acct_unique_id: uniqueId });

@@ -258,4 +258,48 @@ describe('CLI: accounting and balance commands (compiled, as a child process)', 
       });
     });
   });
+
+  describe('accounting:rejected and accounting:replay', () => {
+    it('list the kept records, replay them oldest first, and leave one that fails again pending (exit 1)', async () => {
+      const db = await freshDatabase();
+      const cliOn = (...args: string[]) => runCliOn(db.databaseUrl, args);
+      try {
+        const user = await db.factories.subscriber({ balanceSeconds: 600 });
+        const keep = async (body: unknown, reason: string) =>
+          (await db.dataSource.query(
+            `INSERT INTO accounting_rejected (received_at, source, source_detail, body, reason) VALUES (now(), 'radius', 'hotspot (192.0.2.0/24)', $1::jsonb, $2) RETURNING id::int AS id`,
+            [JSON.stringify(body), reason],
+          ))[0].id as number;
+        const start = { 'Acct-Status-Type': 'Start', 'User-Name': user.username, 'Acct-Session-Id': 'cli-1', 'NAS-Identifier': 'nas-cli', 'Acct-Terminate-Cause': 19 };
+        const goodId = await keep(start, 'apply_failed: deadlock detected');
+        const badId = await keep({ ...start, 'Acct-Session-Id': 'cli-2', 'NAS-Port': 'eth0' }, 'invalid_attributes: Invalid input.');
+
+        const listed = await cliOn('accounting:rejected');
+        expect(listed.code).toBe(0);
+        const lines = listed.stdout.trimEnd().split('\n');
+        expect(lines[0]).toBe('2 record(s)');
+        expect(lines[1]).toMatch(/^ID +RECEIVED +FROM +REASON +REPLAY$/);
+        expect(lines.slice(2).map((line) => line.split(/ {2,}/))).toEqual([
+          [String(badId), expect.any(String), 'radius hotspot (192.0.2.0/24)', 'invalid_attributes: Invalid input.', 'pending'],
+          [String(goodId), expect.any(String), 'radius hotspot (192.0.2.0/24)', 'apply_failed: deadlock detected', 'pending'],
+        ]);
+
+        const replayed = await cliOn('accounting:replay', '--all');
+        expect(replayed).toMatchObject({ code: 1, stdout: 'replayed 1, failed again 1\n', stderr: expect.stringContaining('1 record(s) failed again') });
+        const sessions = await db.dataSource.query('SELECT acct_session_id, status FROM accounting_sessions WHERE user_id = $1', [user.id]);
+        expect(sessions).toEqual([{ acct_session_id: 'cli-1', status: 'open' }]);
+
+        const pending = await cliOn('accounting:rejected', '--pending');
+        expect(pending.stdout.trimEnd().split('\n').slice(2).map((line) => line.split(/ {2,}/)[0])).toEqual([String(badId)]);
+        expect(pending.stdout).toContain('failed again: invalid_attributes: {"NAS-Port":["A valid integer from 0 to 4294967295 is required."]}');
+
+        const one = await cliOn('accounting:replay', '--id', String(goodId));
+        expect(one).toEqual({ code: 0, stdout: `record ${goodId} replayed: duplicate\n`, stderr: '' });
+        const usage = await runCliOn('postgres://postgres@127.0.0.1:1/nothing', ['accounting:replay']);
+        expect(usage).toMatchObject({ code: 2, stderr: expect.stringContaining('give either --id <n> or --all') });
+      } finally {
+        await db.close();
+      }
+    }, CLI_TIMEOUT);
+  });
 });

@@ -159,6 +159,43 @@ describe('RADIUS through radclient', () => {
       expect(await sessionsOf(t, user.username)).toMatchObject([{ status: 'closed', charged: 30, terminateCause: 'NAS-Reboot' }]);
     });
 
+    it('applies an 802.1X Stop (Acct-Terminate-Cause 19 and unnamed causes), with FreeRADIUS\'s session identity', async () => {
+      // The Acct-Unique-Session-Id `freeradius -X` computed for these attributes (stock acct_unique policy).
+      const jane = { 'User-Name': 'jane', 'Acct-Session-Id': '5f2a0001', 'NAS-IP-Address': '192.0.2.10', 'NAS-Identifier': 'hotspot-lobby', 'NAS-Port-Id': 'wlan0', 'NAS-Port': 7 };
+      expect((await run('acct', { 'Acct-Status-Type': 'Start', ...jane })).reply).toBe('Accounting-Response');
+      expect(await t.dataSource.query("SELECT username FROM accounting_sessions WHERE acct_unique_id = '5edac4f3e7decc71a8a9a218667d06de'")).toEqual([{ username: 'jane' }]);
+
+      const user = await t.factories.subscriber({ balanceSeconds: 3600 });
+      const dot1x = { ...sessionIdentity(user.username, 'ap-dot1x'), 'NAS-Port': 12 };
+      const other = { ...sessionIdentity(user.username, 'ap-dot1x'), 'NAS-Port': 13 };
+      await run('acct', { 'Acct-Status-Type': 'Start', ...dot1x });
+      await run('acct', { 'Acct-Status-Type': 'Start', ...other });
+      t.clock.advanceSeconds(70);
+      expect((await run('acct', { 'Acct-Status-Type': 'Stop', ...dot1x, 'Acct-Session-Time': 70, 'Acct-Terminate-Cause': 19 })).reply).toBe('Accounting-Response');
+      expect((await run('acct', { 'Acct-Status-Type': 'Stop', ...other, 'Acct-Session-Time': 70, 'Acct-Terminate-Cause': 25 })).reply).toBe('Accounting-Response');
+      expect(await sessionsOf(t, user.username)).toEqual([
+        expect.objectContaining({ status: 'closed', charged: 70, terminateCause: 'Supplicant-Restart' }),
+        expect.objectContaining({ status: 'closed', charged: 70, terminateCause: '25' }),
+      ]);
+      expect(await storedBalance(t, user.id)).toBe(3600 - 140);
+    });
+
+    it('drops a record with an invalid identifying attribute (no answer) and keeps it for replay', async () => {
+      const sessionId = `kept-${Date.now()}`;
+      const dropped = await counterValue('radius_packets_dropped_total', { reason: 'invalid_attributes' });
+      const reply = await run('acct', { 'Acct-Status-Type': 'Start', 'Acct-Session-Id': sessionId, 'NAS-Identifier': 'hotspot-kept' }, { timeout: 1, retries: 1 });
+      expect(reply.reply).toBeUndefined();
+      expect(await counterValue('radius_packets_dropped_total', { reason: 'invalid_attributes' })).toBe(dropped + 1);
+      const kept = await t.dataSource.query("SELECT source, source_detail, body, reason, errors FROM accounting_rejected WHERE body->>'Acct-Session-Id' = $1", [sessionId]);
+      expect(kept).toEqual([{
+        source: 'radius',
+        source_detail: 'radclient (127.0.0.1/32)',
+        body: { 'Acct-Status-Type': 'Start', 'Acct-Session-Id': sessionId, 'NAS-Identifier': 'hotspot-kept' },
+        reason: 'invalid_attributes: Invalid input.',
+        errors: { 'User-Name': ['This field is required.'] },
+      }]);
+    });
+
     it('drops a packet signed with the wrong secret (no answer, nothing recorded, counted)', async () => {
       const user = await t.factories.subscriber({ balanceSeconds: 3600 });
       const dropped = await counterValue('radius_packets_dropped_total', { reason: 'bad_authenticator' });

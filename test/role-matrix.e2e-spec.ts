@@ -21,6 +21,8 @@ interface Cell {
   target: CreatedSubscriber & { password: string };
   /** An accounting session of the target, by id. */
   sessionId: () => Promise<string>;
+  /** A refused accounting record (a Stop naming the target), by id. */
+  rejectedId: () => Promise<string>;
 }
 
 interface RouteCase {
@@ -129,6 +131,11 @@ const ROUTES: RouteCase[] = [
   },
   { method: 'GET', route: '/api/v1/accounting/ledger', url: () => '/api/v1/accounting/ledger/', expect: authenticated(200) },
   { method: 'GET', route: '/api/v1/accounting/runs', url: () => '/api/v1/accounting/runs/', expect: only(200, ['staff']) },
+  { method: 'GET', route: '/api/v1/accounting/rejected', url: () => '/api/v1/accounting/rejected/', expect: only(200, ['staff']) },
+  {
+    method: 'POST', route: '/api/v1/accounting/rejected/:id/replay', url: async ({ rejectedId }) => `/api/v1/accounting/rejected/${await rejectedId()}/replay/`,
+    expect: only(200, ['staff']),
+  },
   {
     method: 'POST', route: '/api/v1/accounting/runs', url: () => '/api/v1/accounting/runs/',
     body: () => ({ dry_run: true }),
@@ -246,7 +253,15 @@ describe('role matrix: every route × every kind of caller', () => {
       const [row] = await t.dataSource.query('SELECT id FROM accounting_sessions WHERE acct_unique_id = $1', [started.body.acct_unique_id]);
       return String(row.id);
     };
-    const cell: Cell = { caller, target, sessionId };
+    const rejectedId = async () => {
+      const body = { 'Acct-Status-Type': 'Stop', 'User-Name': target.username, 'Acct-Session-Id': `r-${target.id}`, 'NAS-Identifier': 'nas-matrix', 'Acct-Session-Time': 'x' };
+      const [row] = await t.dataSource.query(
+        `INSERT INTO accounting_rejected (received_at, source, source_detail, body, reason) VALUES (now(), 'http', 'matrix', $1::jsonb, 'invalid_attributes') RETURNING id::text AS id`,
+        [JSON.stringify(body)],
+      );
+      return String(row.id);
+    };
+    const cell: Cell = { caller, target, sessionId, rejectedId };
     const request = t.api()[route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](await route.url(cell));
     if (caller) request.set('Authorization', `Token ${caller.token}`);
     const body = route.body?.(cell);

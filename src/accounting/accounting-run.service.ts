@@ -19,6 +19,7 @@ import type { AccountingRunEntity } from './accounting-run.entity.js';
 import { AccountingEvents } from './accounting-events.js';
 import { AccountingRunsRepository, type RunCounts } from './accounting-runs.repository.js';
 import { ChargingRepository } from './charging.repository.js';
+import { RejectedRecordsRepository } from './rejected-records.repository.js';
 
 /** Any constant works; it only has to be the same in every replica. */
 export const ACCOUNTING_LOCK_KEY = 724_100_002;
@@ -63,6 +64,7 @@ export class AccountingRunService implements BeforeApplicationShutdown {
     private readonly charging: ChargingRepository,
     private readonly runs: AccountingRunsRepository,
     private readonly events: AccountingEvents,
+    private readonly rejected: RejectedRecordsRepository,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -211,6 +213,21 @@ export class AccountingRunService implements BeforeApplicationShutdown {
       add({ tokensExpired: deleted });
       if (deleted < batchSize) break;
     }
+
+    await this.deleteExpiredRejectedRecords(now, batch);
+  }
+
+  /** Retention of the quarantine: refused records older than ACCOUNTING_REJECTED_RETENTION_DAYS are deleted. */
+  private async deleteExpiredRejectedRecords(now: Date, batch: Batch): Promise<void> {
+    const { batchSize, rejectedRetentionDays } = this.config.accounting;
+    const before = new Date(now.getTime() - rejectedRetentionDays * 86_400_000);
+    let total = 0;
+    for (;;) {
+      const deleted = await batch((m) => this.rejected.deleteReceivedBefore(m, before, batchSize));
+      total += deleted;
+      if (deleted < batchSize) break;
+    }
+    if (total > 0) this.logger.log(`deleted ${total} refused accounting record(s) received before ${before.toISOString()}`);
   }
 }
 

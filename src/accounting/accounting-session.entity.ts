@@ -93,8 +93,12 @@ export class AccountingSessionEntity {
   @Column({ name: 'status', type: 'varchar', length: 8, default: SessionStatus.Open })
   status!: SessionStatus;
 
-  @Column({ name: 'terminate_cause', type: 'varchar', length: 32, nullable: true })
+  @Column({ name: 'terminate_cause', type: 'varchar', length: 253, nullable: true })
   terminateCause!: string | null;
+
+  /** An Acct-Session-Time longer than the session can have lasted was cut down (see SessionsRepository). */
+  @Column({ name: 'session_time_clamped', type: 'boolean', default: false })
+  sessionTimeClamped!: boolean;
 
   /** True once the NAS's own Stop gave the final figures (a server-side close can still be corrected by a late Stop). */
   @Column({ name: 'stop_received', type: 'boolean', default: false })

@@ -11,10 +11,12 @@ import type { RawQuery } from '../common/pagination/query-url.js';
 import { toDryRunDto, toRunDto } from './accounting.mapper.js';
 import { AccountingIngestService } from './accounting-ingest.service.js';
 import { AccountingQueryService } from './accounting-query.service.js';
+import { AccountingReplayService } from './accounting-replay.service.js';
 import { AccountingRunService } from './accounting-run.service.js';
 import { AccountingRequestDto, AccountingResultDto } from './dto/accounting-request.dto.js';
 import { AccountingRunDto, AccountingRunPageDto, DryRunResultDto, StartRunDto } from './dto/accounting-run.dto.js';
 import { LedgerPageDto } from './dto/ledger-entry.dto.js';
+import { RejectedRecordDto, RejectedRecordPageDto } from './dto/rejected-record.dto.js';
 import { SessionDto, SessionPageDto } from './dto/session.dto.js';
 
 /** DRF LimitOffsetPagination's query parameters. */
@@ -60,6 +62,7 @@ export class AccountingController {
     private readonly ingestService: AccountingIngestService,
     private readonly queries: AccountingQueryService,
     private readonly runs: AccountingRunService,
+    private readonly replays: AccountingReplayService,
   ) {}
 
   @Post()
@@ -71,14 +74,16 @@ export class AccountingController {
     description:
       'A JSON object keyed by RADIUS attribute names, as FreeRADIUS rlm_rest sends it (plain values or its typed ' +
       '`{"type", "value": [...]}` form). Idempotent: retransmits change nothing. Gateways (role `gateway`) only. ' +
-      'Sessions are identified as FreeRADIUS does: md5 of User-Name, Acct-Session-Id and the NAS identity.',
+      'Sessions are identified as FreeRADIUS 3.2\'s acct_unique policy does (or by the Acct-Unique-Session-Id sent). ' +
+      'Only identifying and timing attributes can refuse a record; an unreadable informational one is ignored. ' +
+      'A refused record is kept for replay (`/api/v1/accounting/rejected/`).',
   })
   @ApiBody({ type: AccountingRequestDto, examples: EXAMPLES })
   @ApiOkResponse({ type: AccountingResultDto })
   @ApiResponse({ status: 400, description: 'Invalid attributes, e.g. `{"Acct-Session-Time": ["A valid integer from 0 to 4294967295 is required."]}`' })
   @ApiResponse({ status: 403, type: ErrorDetailDto })
-  async ingest(@CurrentPrincipal() principal: Principal, @Body() body: unknown): Promise<AccountingResultDto> {
-    const result = await this.ingestService.ingest(body, principal.userId);
+  async ingest(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<AccountingResultDto> {
+    const result = await this.ingestService.ingest(body, { source: 'http', detail: principal.username, reportedBy: { gatewayUserId: principal.userId } });
     return {
       result: result.action,
       ...(result.acctUniqueId !== undefined ? { acct_unique_id: result.acctUniqueId } : {}),
@@ -116,6 +121,37 @@ export class AccountingController {
   @ApiOkResponse({ type: LedgerPageDto })
   listLedger(@CurrentPrincipal() principal: Principal, @Query() query: RawQuery) {
     return this.queries.listLedger(principal, query);
+  }
+
+  @Get('rejected')
+  @RequireCapability(Capability.AccountingRuns)
+  @ApiOperation({
+    operationId: 'accounting_rejected_list',
+    summary: 'Accounting records refused or not applied, newest first (staff)',
+    description: 'Kept as received with the reason, until replayed or ACCOUNTING_REJECTED_RETENTION_DAYS pass. `pending=true`: not applied yet.',
+  })
+  @ApiQuery({ name: 'pending', required: false, type: 'boolean' })
+  @ApiLimitOffsetQuery()
+  @ApiOkResponse({ type: RejectedRecordPageDto })
+  @ApiResponse({ status: 403, type: ErrorDetailDto })
+  listRejected(@Query() query: RawQuery) {
+    return this.replays.list(query);
+  }
+
+  @Post('rejected/:id/replay')
+  @HttpCode(200)
+  @RequireCapability(Capability.AccountingRuns)
+  @ApiOperation({
+    operationId: 'accounting_rejected_replay',
+    summary: 'Apply a refused accounting record again (staff)',
+    description: 'Parses and applies the stored body as if it had just arrived. The record answers with `replayed_at` set when it was applied, or `replay_result` saying why it failed again.',
+  })
+  @ApiParam({ name: 'id', type: 'integer' })
+  @ApiOkResponse({ type: RejectedRecordDto })
+  @ApiResponse({ status: 404, type: ErrorDetailDto })
+  @ApiResponse({ status: 403, type: ErrorDetailDto })
+  replayRejected(@Param('id') id: string) {
+    return this.replays.replayOne(id);
   }
 
   @Get('runs')

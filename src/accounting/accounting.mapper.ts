@@ -3,8 +3,10 @@ import type { AccountingRunEntity } from './accounting-run.entity.js';
 import type { RunCounts } from './accounting-runs.repository.js';
 import type { AccountingRunDto, DryRunResultDto } from './dto/accounting-run.dto.js';
 import type { LedgerEntryDto } from './dto/ledger-entry.dto.js';
+import type { RejectedRecordDto } from './dto/rejected-record.dto.js';
 import type { SessionDto } from './dto/session.dto.js';
 import type { LedgerRow } from './ledger.repository.js';
+import type { RejectedRow } from './rejected-records.repository.js';
 import type { SessionRow } from './sessions.repository.js';
 
 export function toSessionDto(row: SessionRow): SessionDto {
@@ -29,6 +31,21 @@ export function toSessionDto(row: SessionRow): SessionDto {
     overage_seconds: Number(row.overageSeconds),
     status: row.status,
     terminate_cause: row.terminateCause,
+    session_time_clamped: row.sessionTimeClamped,
+  };
+}
+
+export function toRejectedRecordDto(row: RejectedRow): RejectedRecordDto {
+  return {
+    id: Number(row.id),
+    received_at: isoUtc(row.receivedAt),
+    source: row.source,
+    source_detail: row.sourceDetail,
+    body: row.body,
+    reason: row.reason,
+    errors: row.errors,
+    replayed_at: isoUtc(row.replayedAt),
+    replay_result: row.replayResult,
   };
 }
 

@@ -4,6 +4,7 @@ import { AccountingEvents } from './accounting-events.js';
 import { AccountingController } from './accounting.controller.js';
 import { AccountingIngestService } from './accounting-ingest.service.js';
 import { AccountingQueryService } from './accounting-query.service.js';
+import { AccountingReplayService } from './accounting-replay.service.js';
 import { AccountingRunService } from './accounting-run.service.js';
 import { AccountingRunsRepository } from './accounting-runs.repository.js';
 import { AccountingScheduler } from './accounting.scheduler.js';
@@ -13,6 +14,7 @@ import { BalanceRepository } from './balance.repository.js';
 import { BalanceService } from './balance.service.js';
 import { ChargingRepository } from './charging.repository.js';
 import { LedgerRepository } from './ledger.repository.js';
+import { RejectedRecordsRepository } from './rejected-records.repository.js';
 import { SessionsRepository } from './sessions.repository.js';
 
 @Module({
@@ -22,6 +24,7 @@ import { SessionsRepository } from './sessions.repository.js';
     AccountingEvents,
     AccountingIngestService,
     AccountingQueryService,
+    AccountingReplayService,
     AccountingRunService,
     AccountingRunsRepository,
     AccountingScheduler,
@@ -30,8 +33,9 @@ import { SessionsRepository } from './sessions.repository.js';
     BalanceService,
     ChargingRepository,
     LedgerRepository,
+    RejectedRecordsRepository,
     SessionsRepository,
   ],
-  exports: [AccountingEvents, AccountingIngestService, AuthorizeService, AccountingRunService, AccountingQueryService, AccountingRunsRepository, BalanceService, BalanceRepository],
+  exports: [AccountingEvents, AccountingIngestService, AccountingReplayService, AuthorizeService, AccountingRunService, AccountingQueryService, AccountingRunsRepository, BalanceService, BalanceRepository],
 })
 export class AccountingModule {}

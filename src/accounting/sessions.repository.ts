@@ -10,14 +10,34 @@ import type { AccountingRecord } from './radius-attributes.js';
  * there): the NAS client a RADIUS packet came from, or the gateway account posting HTTP accounting
  * (its linked NAS client, if any).
  */
-export type RecordSource = { nasClientId: number | null } | { gatewayUserId: number };
+export type RecordSource = { nasClientId: number | null } | { gatewayUserId: number | null };
 
-/** A record ready to write: its unique id, when the event happened and who reported it. */
+/**
+ * A record ready to write: its unique id (and the id this service gave it before following
+ * FreeRADIUS's acct_unique exactly), when the event happened, and the longest Acct-Session-Time a
+ * session first seen at this record may claim (ACCOUNTING_MAX_SESSION_SECONDS), and who reported it.
+ */
 export interface SessionEvent {
   uniqueId: string;
+  legacyId: string;
   record: AccountingRecord;
   at: Date;
+  maxSessionSeconds: number;
   source: RecordSource;
+}
+
+/**
+ * A known session's Acct-Session-Time is believed up to the time since it started (its first
+ * record, or what that record claimed) plus this much: NAS clocks and delays differ by a little,
+ * never by days. Beyond it the value is clamped and the session flagged.
+ */
+export const SESSION_TIME_TOLERANCE_SECONDS = 120;
+
+/** What an Interim-Update or Stop did to its session. */
+export interface SessionWrite {
+  uniqueId: string;
+  /** This record's Acct-Session-Time was clamped. */
+  clamped: boolean;
 }
 
 export interface SessionRow {
@@ -42,6 +62,7 @@ export interface SessionRow {
   overageSeconds: string;
   status: string;
   terminateCause: string | null;
+  sessionTimeClamped: boolean;
 }
 
 export interface SessionFilter {
@@ -69,50 +90,70 @@ const SESSION_COLUMNS = `s.id::text AS id, s.acct_unique_id AS "acctUniqueId", s
   host(s.framed_ip_address) AS "framedIpAddress", s.started_at AS "startedAt", s.last_update_at AS "lastUpdateAt",
   s.stopped_at AS "stoppedAt", s.session_time::text AS "sessionTime", s.input_octets::text AS "inputOctets",
   s.output_octets::text AS "outputOctets", s.charged_seconds::text AS "chargedSeconds",
-  s.overage_seconds::text AS "overageSeconds", s.status AS "status", s.terminate_cause AS "terminateCause"`;
+  s.overage_seconds::text AS "overageSeconds", s.status AS "status", s.terminate_cause AS "terminateCause",
+  s.session_time_clamped AS "sessionTimeClamped"`;
 
-/** Values for the insert columns shared by Start, Interim-Update and Stop. `$11` is the start time; `$16`/`$17` the source (NAS_CLIENT). */
-/** `user` is the subscriber's id, or its User-Name for statements that look the id up themselves. */
+/**
+ * Values for the insert columns shared by Start, Interim-Update and Stop. `$11` is the start time.
+ * `user` is the subscriber's id, or its User-Name for statements that look the id up themselves.
+ * A session first seen now is believed for at most `maxSessionSeconds` (`$13`, flagged in `$16`).
+ * `$17`/`$18` are the record's source (see NAS_CLIENT); each statement's own parameters start at `$19`.
+ */
 function insertParams(event: SessionEvent, user: number | string | null, startedAt: Date): unknown[] {
   const r = event.record;
+  const reported = r.sessionTime ?? 0;
   return [
     event.uniqueId, r.acctSessionId, user, r.userName, r.nasIdentifier, r.nasIpAddress, r.nasPortId,
-    r.callingStationId, r.calledStationId, r.framedIpAddress, startedAt, event.at, r.sessionTime ?? 0,
-    r.inputOctets ?? '0', r.outputOctets ?? '0',
+    r.callingStationId, r.calledStationId, r.framedIpAddress, startedAt, event.at, Math.min(reported, event.maxSessionSeconds),
+    r.inputOctets ?? '0', r.outputOctets ?? '0', reported > event.maxSessionSeconds,
     'nasClientId' in event.source ? event.source.nasClientId : null, 'gatewayUserId' in event.source ? event.source.gatewayUserId : null,
   ];
 }
 
+/** When a session first seen at this Interim-Update or Stop started: its event time minus its (bounded) session time. */
+function claimedStart(event: SessionEvent): Date {
+  return new Date(event.at.getTime() - Math.min(event.record.sessionTime ?? 0, event.maxSessionSeconds) * 1000);
+}
+
 const INSERT_COLUMNS = `(acct_unique_id, acct_session_id, user_id, username, nas_identifier, nas_ip_address, nas_port_id,
-  calling_station_id, called_station_id, framed_ip_address, started_at, last_update_at, session_time, input_octets, output_octets, nas_client_id`;
+  calling_station_id, called_station_id, framed_ip_address, started_at, last_update_at, session_time, input_octets, output_octets,
+  session_time_clamped, nas_client_id`;
 
-/** The NAS client a new session is bound to: the packet's ($16), else the one linked to the posting gateway account ($17). Never changed afterwards. */
-const NAS_CLIENT = 'COALESCE($16::integer, (SELECT n.id FROM nas_clients n WHERE n.gateway_user_id = $17::integer))';
-
+/** The NAS client a new session is bound to: the packet's ($17), else the one linked to the posting gateway account ($18). Never changed afterwards. */
+const NAS_CLIENT = 'COALESCE($17::integer, (SELECT n.id FROM nas_clients n WHERE n.gateway_user_id = $18::integer))';
 
 /** Start and Interim-Update arrive for every session every few minutes: prepared by name (planned once per connection). */
 /** `$3` is the User-Name: the subscriber is looked up in the same statement (one round trip per record). */
 const USER_BY_NAME = '(SELECT id FROM users WHERE username = $3)';
+/** The session's id: `$19` (the legacy id) when a session opened before the change has it, else `$1`. */
+const RESOLVED_ID = 'COALESCE((SELECT l.acct_unique_id FROM accounting_sessions l WHERE l.acct_unique_id = $19), $1)';
+
+/** Seconds a known session `s` can have lasted by `at` (a timestamptz SQL expression), tolerance included. */
+function believableSessionTime(at: string): string {
+  return `(GREATEST(0, floor(extract(epoch FROM (${at} - s.started_at))))::bigint + ${SESSION_TIME_TOLERANCE_SECONDS})`;
+}
 
 const INSERT_START: NamedStatement = {
   name: 'sessions_insert_start',
   text: `INSERT INTO accounting_sessions ${INSERT_COLUMNS}, status)
-         VALUES ($1, $2, ${USER_BY_NAME}, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, ${NAS_CLIENT}, 'open')
-         ON CONFLICT (acct_unique_id) DO NOTHING RETURNING id`,
+         VALUES (${RESOLVED_ID}, $2, ${USER_BY_NAME}, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, $16, ${NAS_CLIENT}, 'open')
+         ON CONFLICT (acct_unique_id) DO NOTHING RETURNING acct_unique_id`,
 };
 
+/** `$20` is the Acct-Session-Time as reported: a known session takes it only up to what it can have lasted. */
 const UPSERT_INTERIM: NamedStatement = {
   name: 'sessions_upsert_interim',
   text: `INSERT INTO accounting_sessions AS s ${INSERT_COLUMNS}, status)
-         VALUES ($1, $2, ${USER_BY_NAME}, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, ${NAS_CLIENT}, 'open')
+         VALUES (${RESOLVED_ID}, $2, ${USER_BY_NAME}, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, $16, ${NAS_CLIENT}, 'open')
          ON CONFLICT (acct_unique_id) DO UPDATE SET
            last_update_at = GREATEST(s.last_update_at, EXCLUDED.last_update_at),
-           session_time = GREATEST(s.session_time, EXCLUDED.session_time),
+           session_time = GREATEST(s.session_time, LEAST($20::bigint, ${believableSessionTime('EXCLUDED.last_update_at')})),
+           session_time_clamped = s.session_time_clamped OR $20::bigint > ${believableSessionTime('EXCLUDED.last_update_at')},
            input_octets = GREATEST(s.input_octets, EXCLUDED.input_octets),
            output_octets = GREATEST(s.output_octets, EXCLUDED.output_octets),
            framed_ip_address = COALESCE(EXCLUDED.framed_ip_address, s.framed_ip_address)
          WHERE s.status = 'open'
-         RETURNING (xmax = 0) AS inserted`,
+         RETURNING (xmax = 0) AS inserted, acct_unique_id, $20::bigint > session_time AS clamped`,
 };
 
 /** Sessions as the NAS reports them. Charging columns are never written here (see ChargingRepository). */
@@ -125,58 +166,67 @@ export class SessionsRepository {
     return rows[0]?.id ?? null;
   }
 
-  async findByUniqueId(uniqueId: string, manager: EntityManager = this.dataSource.manager): Promise<{ id: string; userId: number | null } | undefined> {
+  /** The event's session by its id, or by its legacy id when it was opened before the id followed FreeRADIUS. */
+  async findForEvent(event: SessionEvent, manager: EntityManager = this.dataSource.manager): Promise<{ id: string; userId: number | null; uniqueId: string } | undefined> {
     const rows = await manager.query(
-      'SELECT id::text AS id, user_id AS "userId" FROM accounting_sessions WHERE acct_unique_id = $1',
-      [uniqueId],
+      `SELECT id::text AS id, user_id AS "userId", acct_unique_id AS "uniqueId" FROM accounting_sessions
+        WHERE acct_unique_id = ANY($1::char(32)[]) ORDER BY acct_unique_id = $2 DESC LIMIT 1`,
+      [[event.uniqueId, event.legacyId], event.legacyId],
     );
     return rows[0];
   }
 
-  /** Start: opens the session; a retransmitted Start (or one after Stop) changes nothing. */
-  async insertStart(event: SessionEvent): Promise<boolean> {
-    const rows = await queryNamed(this.dataSource, INSERT_START, insertParams(event, event.record.userName, event.at));
-    return rows.length > 0;
+  /** Start: opens the session; a retransmitted Start (or one after Stop) changes nothing. Returns the new session's id. */
+  async insertStart(event: SessionEvent): Promise<string | undefined> {
+    const rows = await queryNamed<{ acct_unique_id: string }>(
+      this.dataSource, INSERT_START, [...insertParams(event, event.record.userName, event.at), event.legacyId],
+    );
+    return rows[0]?.acct_unique_id;
   }
 
   /**
    * Interim-Update: refreshes an open session (figures only ever grow, so reordered updates are harmless),
    * or creates it when its Start was lost. Never reopens a closed session. Returns what happened.
    */
-  async upsertInterim(event: SessionEvent): Promise<'created' | 'updated' | 'ignored'> {
-    const startedAt = new Date(event.at.getTime() - (event.record.sessionTime ?? 0) * 1000);
-    const rows = await queryNamed<{ inserted: boolean }>(this.dataSource, UPSERT_INTERIM, insertParams(event, event.record.userName, startedAt));
-    if (rows.length === 0) return 'ignored';
-    return rows[0]!.inserted ? 'created' : 'updated';
+  async upsertInterim(event: SessionEvent): Promise<{ action: 'created' | 'updated' | 'ignored' } & SessionWrite> {
+    const params = [...insertParams(event, event.record.userName, claimedStart(event)), event.legacyId, event.record.sessionTime ?? 0];
+    const rows = await queryNamed<{ inserted: boolean; acct_unique_id: string; clamped: boolean }>(this.dataSource, UPSERT_INTERIM, params);
+    const row = rows[0];
+    if (!row) return { action: 'ignored', uniqueId: event.uniqueId, clamped: false };
+    return { action: row.inserted ? 'created' : 'updated', uniqueId: row.acct_unique_id, clamped: row.clamped };
   }
 
   /**
    * Stop: closes the session with the NAS's final figures (or creates it closed when only the Stop
    * arrived). A session the server closed itself (stale, NAS reboot, no balance) takes the late
-   * Stop's figures; a repeated Stop changes nothing. Run in a transaction that holds the profile lock.
+   * Stop's figures; a repeated Stop changes nothing. The final Acct-Session-Time is believed only up
+   * to what the session can have lasted. Run in a transaction that holds the profile lock, with the
+   * event's uniqueId already resolved (findForEvent).
    */
-  async upsertStop(manager: EntityManager, event: SessionEvent, userId: number | null): Promise<{ id: string; created: boolean } | undefined> {
-    const startedAt = new Date(event.at.getTime() - (event.record.sessionTime ?? 0) * 1000);
-    const params = [...insertParams(event, userId, startedAt), event.record.terminateCause, event.record.sessionTime];
-    const rows: { id: string; inserted: boolean }[] = await manager.query(
+  async upsertStop(manager: EntityManager, event: SessionEvent, userId: number | null): Promise<{ id: string; created: boolean; clamped: boolean } | undefined> {
+    const params = [...insertParams(event, userId, claimedStart(event)), event.record.terminateCause, event.record.sessionTime];
+    const rows: { id: string; inserted: boolean; clamped: boolean }[] = await manager.query(
       `INSERT INTO accounting_sessions AS s ${INSERT_COLUMNS}, status, stopped_at, terminate_cause, stop_received)
-       VALUES ($1, $2, $3, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, ${NAS_CLIENT}, 'closed', $12, $18, true)
+       VALUES ($1, $2, $3, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, $16, ${NAS_CLIENT}, 'closed', $12, $19, true)
        ON CONFLICT (acct_unique_id) DO UPDATE SET
          status = 'closed',
          stopped_at = GREATEST(s.started_at, EXCLUDED.stopped_at),
          last_update_at = GREATEST(s.last_update_at, EXCLUDED.last_update_at),
-         session_time = COALESCE($19::bigint, GREATEST(0, floor(extract(epoch FROM (EXCLUDED.stopped_at - s.started_at))))::bigint),
+         session_time = CASE WHEN $20::bigint IS NULL
+                             THEN GREATEST(0, floor(extract(epoch FROM (EXCLUDED.stopped_at - s.started_at))))::bigint
+                             ELSE LEAST($20::bigint, ${believableSessionTime('EXCLUDED.stopped_at')}) END,
+         session_time_clamped = s.session_time_clamped OR COALESCE($20::bigint > ${believableSessionTime('EXCLUDED.stopped_at')}, false),
          input_octets = GREATEST(s.input_octets, EXCLUDED.input_octets),
          output_octets = GREATEST(s.output_octets, EXCLUDED.output_octets),
          framed_ip_address = COALESCE(EXCLUDED.framed_ip_address, s.framed_ip_address),
          terminate_cause = COALESCE(EXCLUDED.terminate_cause, s.terminate_cause),
          stop_received = true
        WHERE s.stop_received = false
-       RETURNING id::text AS id, (xmax = 0) AS inserted`,
+       RETURNING id::text AS id, (xmax = 0) AS inserted, COALESCE($20::bigint > session_time, false) AS clamped`,
       params,
     );
     const row = rows[0];
-    return row ? { id: row.id, created: row.inserted } : undefined;
+    return row ? { id: row.id, created: row.inserted, clamped: row.clamped } : undefined;
   }
 
   async findPage(filter: SessionFilter, offset: number, limit: number): Promise<{ rows: SessionRow[]; count: number }> {

@@ -108,6 +108,20 @@ export class EnvironmentVariables {
   @Max(30 * 86400)
   ACCOUNTING_MAX_EVENT_AGE_SECONDS: number = 86400;
 
+  /** The longest Acct-Session-Time believed for a session first seen at its Interim-Update or Stop (longer is clamped). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(60)
+  @Max(366 * 86400)
+  ACCOUNTING_MAX_SESSION_SECONDS: number = 7 * 86400;
+
+  /** Refused accounting records (accounting_rejected) are deleted by the accounting run after this many days. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  ACCOUNTING_REJECTED_RETENTION_DAYS: number = 90;
+
   // ---- Security and observability ----
   /** Take the client address from X-Forwarded-For (only behind a reverse proxy you run): rate limits are per client IP. */
   @Transform(toBoolean)
@@ -271,6 +285,8 @@ export interface AccountingConfig {
   staleAfterSeconds: number;
   batchSize: number;
   maxEventAgeSeconds: number;
+  maxSessionSeconds: number;
+  rejectedRetentionDays: number;
 }
 
 export interface RadiusConfig {
@@ -332,6 +348,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       staleAfterSeconds: vars.ACCOUNTING_STALE_AFTER_SECONDS ?? 3 * vars.ACCT_INTERIM_INTERVAL_SECONDS,
       batchSize: vars.ACCOUNTING_BATCH_SIZE,
       maxEventAgeSeconds: vars.ACCOUNTING_MAX_EVENT_AGE_SECONDS,
+      maxSessionSeconds: vars.ACCOUNTING_MAX_SESSION_SECONDS,
+      rejectedRetentionDays: vars.ACCOUNTING_REJECTED_RETENTION_DAYS,
     },
     trustProxy: vars.TRUST_PROXY,
     corsOrigins: vars.CORS_ORIGINS.split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean),

@@ -1,3 +1,4 @@
+import { AccountingRejectedEntity } from '../accounting/accounting-rejected.entity.js';
 import { AccountingRunEntity } from '../accounting/accounting-run.entity.js';
 import { AccountingSessionEntity } from '../accounting/accounting-session.entity.js';
 import { BalanceLedgerEntity } from '../accounting/balance-ledger.entity.js';
@@ -7,4 +8,4 @@ import { NasClientEntity } from '../radius/nas-client.entity.js';
 import { UserEntity } from '../users/user.entity.js';
 
 /** Every entity, listed once for the service, the CLI and the migration data source. */
-export const ENTITIES = [UserEntity, AaaProfileEntity, AuthTokenEntity, AccountingSessionEntity, BalanceLedgerEntity, AccountingRunEntity, NasClientEntity];
+export const ENTITIES = [UserEntity, AaaProfileEntity, AuthTokenEntity, AccountingSessionEntity, BalanceLedgerEntity, AccountingRunEntity, NasClientEntity, AccountingRejectedEntity];

@@ -122,3 +122,51 @@ export const openSessions = once(
       },
     }),
 );
+
+export const accountingAttributesIgnored = once(
+  'timegate_accounting_attributes_ignored_total',
+  () =>
+    new Counter({
+      name: 'timegate_accounting_attributes_ignored_total',
+      help: 'Informational accounting attributes that did not parse and were ignored (the record was kept), by attribute.',
+      labelNames: ['attribute'] as const,
+    }),
+);
+
+export const accountingTimestampFallbacks = once(
+  'timegate_accounting_event_timestamp_fallbacks_total',
+  () =>
+    new Counter({
+      name: 'timegate_accounting_event_timestamp_fallbacks_total',
+      help: 'Event-Timestamps in a zone that names no single offset (CST, IST, …): arrival time minus Acct-Delay-Time was used.',
+    }),
+);
+
+export const accountingSessionTimeClamped = once(
+  'timegate_accounting_session_time_clamped_total',
+  () =>
+    new Counter({
+      name: 'timegate_accounting_session_time_clamped_total',
+      help: 'Accounting records whose Acct-Session-Time was longer than the session can have lasted, and was clamped.',
+    }),
+);
+
+export const accountingRejected = once(
+  'timegate_accounting_rejected_total',
+  () =>
+    new Counter({
+      name: 'timegate_accounting_rejected_total',
+      help: 'Accounting records refused (invalid_attributes) or not applied (apply_failed), by source; kept in accounting_rejected unless stored="false".',
+      labelNames: ['source', 'reason', 'stored'] as const,
+    }),
+);
+
+export const accountingReplays = once(
+  'timegate_accounting_replays_total',
+  () =>
+    new Counter({
+      name: 'timegate_accounting_replays_total',
+      help: 'Replays of refused accounting records, by result (applied, failed).',
+      labelNames: ['result'] as const,
+    }),
+);

@@ -244,12 +244,15 @@ export function decodeResponse(request: Buffer, response: Buffer, secret: string
 
 /**
  * Decoded attributes as the accounting parser reads them (the same parser as POST /api/v1/accounting/):
- * names as in the RFC dictionaries, enumerations by name, Event-Timestamp (a `date`) as Unix seconds.
+ * names as in the RFC dictionaries, enumerations by name, Event-Timestamp (a `date`) as Unix seconds,
+ * octets as `0x…` hex (as rlm_rest prints them), so the body is plain JSON (kept as is if refused).
  */
 export function accountingBody(attributes: Record<string, unknown>): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(attributes)) {
-    body[name] = value instanceof Date ? Math.floor(value.getTime() / 1000) : value;
+    if (value instanceof Date) body[name] = Math.floor(value.getTime() / 1000);
+    else if (Buffer.isBuffer(value)) body[name] = `0x${value.toString('hex')}`;
+    else body[name] = value;
   }
   return body;
 }

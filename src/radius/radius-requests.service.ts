@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AccountingIngestService } from '../accounting/accounting-ingest.service.js';
 import { AuthorizeService } from '../accounting/authorize.service.js';
-import { parseAccountingRequest, type AccountingRecord } from '../accounting/radius-attributes.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import type { NasPeer } from './nas-directory.js';
 import { accountingBody, encodeResponse, type Attribute, type RadiusRequest } from './radius-codec.js';
@@ -52,18 +51,19 @@ export class RadiusRequestsService {
     ]);
   }
 
-  /** The Accounting-Response is built only once `apply` has committed the record. */
+  /**
+   * The Accounting-Response is built only once the record is committed. A record refused for its
+   * attributes (kept in accounting_rejected by the ingest service) gets no answer.
+   */
   async accounting(request: RadiusRequest, nas: NasPeer): Promise<Buffer | undefined> {
-    let record: AccountingRecord;
     try {
-      record = parseAccountingRequest(accountingBody(request.attributes));
+      await this.ingest.ingest(accountingBody(request.attributes), { source: 'radius', detail: `${nas.name} (${nas.network})`, reportedBy: { nasClientId: nas.id } });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       radiusMetrics.dropped.inc({ reason: 'invalid_attributes' });
       this.logger.warn(`Accounting-Request from NAS "${nas.name}" dropped: ${JSON.stringify(error.fieldErrors ?? error.message)}`);
       return undefined;
     }
-    await this.ingest.apply(record, { nasClientId: nas.id });
     return this.respond(request, nas, 'Accounting-Response');
   }
 

@@ -20,7 +20,9 @@ export class SessionDto {
   @ApiProperty({ type: 'integer', description: 'Seconds charged so far, overage included.' }) charged_seconds!: number;
   @ApiProperty({ type: 'integer', description: 'Seconds used after the balance reached 0 (not paid).' }) overage_seconds!: number;
   @ApiProperty({ enum: ['open', 'closed'] }) status!: string;
-  @ApiProperty({ type: 'string', nullable: true, example: 'User-Request' }) terminate_cause!: string | null;
+  @ApiProperty({ type: 'string', nullable: true, example: 'User-Request', description: 'Acct-Terminate-Cause: its name when known, else the number.' }) terminate_cause!: string | null;
+  @ApiProperty({ description: 'The NAS reported an Acct-Session-Time longer than the session can have lasted; it was clamped (ACCOUNTING_MAX_SESSION_SECONDS for a session first seen at Interim-Update/Stop).' })
+  session_time_clamped!: boolean;
 }
 
 export class SessionPageDto {

@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command.js';
+import { accountingRejected, accountingReplay } from './accounting-rejected.command.js';
 import { accountingRun } from './accounting-run.command.js';
 import { accountingStatus } from './accounting-status.command.js';
 import { balanceAdd, balanceSet } from './balance.command.js';
@@ -12,4 +13,4 @@ import { usersList } from './users-list.command.js';
  * Every command `npm run cli -- <name>` knows, in the order `help` lists them.
  * To add one: write commands/<name>.command.ts with `defineCommand({...})` and add it here.
  */
-export const COMMANDS: readonly CliCommand[] = [usersCreateStaff, usersList, accountingRun, accountingStatus, balanceSet, balanceAdd, nasAdd, nasList, nasRemove];
+export const COMMANDS: readonly CliCommand[] = [usersCreateStaff, usersList, accountingRun, accountingStatus, accountingRejected, accountingReplay, balanceSet, balanceAdd, nasAdd, nasList, nasRemove];

@@ -3,9 +3,17 @@ import { Accounting1795577084863 } from './1795577084863-Accounting.js';
 import { Radius1795578046500 } from './1795578046500-Radius.js';
 import { HotUpdateFillfactor1795579000000 } from './1795579000000-HotUpdateFillfactor.js';
 import { RadiusIntegrity1795580100000 } from './1795580100000-RadiusIntegrity.js';
+import { AccountingRecords1795580400000 } from './1795580400000-AccountingRecords.js';
 
 /**
  * Every migration, in order. `npm run migration:generate -- src/database/migrations/<Name>` writes a
  * new file; add its class here. Merged migrations are never edited.
  */
-export const MIGRATIONS: Function[] = [InitialSchema1795576587260, Accounting1795577084863, Radius1795578046500, HotUpdateFillfactor1795579000000, RadiusIntegrity1795580100000];
+export const MIGRATIONS: Function[] = [
+  InitialSchema1795576587260,
+  Accounting1795577084863,
+  Radius1795578046500,
+  HotUpdateFillfactor1795579000000,
+  RadiusIntegrity1795580100000,
+  AccountingRecords1795580400000,
+];
