@@ -1,4 +1,4 @@
-import { Capability, can, canActOn, capabilitiesFor, CAPABILITIES, type Principal, type Role } from '../auth/policy.js';
+import { Capability, can, canActOn, capabilitiesFor, CAPABILITIES, staffBoundaryAllows, type Principal, type Role } from '../auth/policy.js';
 
 /**
  * Who may see and change which subscriber fields in the user_token API. Pure functions over the
@@ -121,11 +121,6 @@ export function mayView(principal: Principal, subscriberId: number): boolean {
   return canActOn(principal, subscriberId, Capability.SubscribersRead);
 }
 
-/** Staff accounts are only touched by staff. */
-function mayTouch(principal: Principal, target: TargetSubscriber): boolean {
-  return principal.isStaff || !target.isStaff;
-}
-
 /**
  * The checks that need no stored state, made before any work (hashing a password is slow):
  * a PUT / PATCH needs subscribers:write or balances:write (a plain subscriber may not change even
@@ -149,7 +144,7 @@ export function mayUpdate(
   desired: EditableState,
   passwordGiven: boolean,
 ): boolean {
-  if (!mayAttemptUpdate(principal, passwordGiven) || !mayTouch(principal, target)) return false;
+  if (!mayAttemptUpdate(principal, passwordGiven) || !staffBoundaryAllows(principal, target)) return false;
   const changed = changedFields(current, desired);
   if (changed.has('balanceSeconds') && !can(principal, Capability.BalancesWrite)) return false;
   const otherChanges = [...changed].some((field) => field !== 'balanceSeconds') || passwordGiven;
@@ -175,5 +170,5 @@ export function mayCreate(principal: Principal, state: EditableState): boolean {
 
 /** DELETE: subscribers:write; staff records only by staff. */
 export function mayDelete(principal: Principal, target: TargetSubscriber): boolean {
-  return can(principal, Capability.SubscribersWrite) && mayTouch(principal, target);
+  return can(principal, Capability.SubscribersWrite) && staffBoundaryAllows(principal, target);
 }
