@@ -89,6 +89,16 @@ describe('privilege boundaries: staff accounts are handled only by staff', () =>
     await t.api().get(`/api/users/${staff.uuid}/`).set(auth(staff.token)).expect(200);
   });
 
+  it('a users:manage holder cannot reset the password of an account that can do more than itself (403, nothing changed)', async () => {
+    const usersManager = await t.factories.subscriber({ role: Role.User, permissions: [Capability.UsersManage] });
+    const admin = await t.factories.subscriber({ role: Role.Admin, password: 'admin-password-1' });
+    const before = await snapshot(t, admin.id);
+    await t.api().patch(`/api/users/${admin.uuid}/`).set(auth(usersManager.token)).send({ password: 'taken-over-1' }).expect(403, FORBIDDEN);
+    expect(await snapshot(t, admin.id)).toEqual(before);
+    // Other changes to that account stay within users:manage.
+    await t.api().patch(`/api/users/${admin.uuid}/`).set(auth(usersManager.token)).send({ first_name: 'Ada' }).expect(200);
+  });
+
   it('a subscriber manager cannot reset, change or delete a staff subscriber through user_token (403, nothing changed)', async () => {
     const before = await snapshot(t, staff.id);
     const url = `/api/v1/user_token/${staff.id}/`;

@@ -1,4 +1,4 @@
-import { Capability, can, canActOn, capabilitiesFor, CAPABILITIES, staffBoundaryAllows, type Principal, type Role } from '../auth/policy.js';
+import { Capability, can, canActOn, CAPABILITIES, holdsEveryCapabilityOf, staffBoundaryAllows, type Principal, type Role } from '../auth/policy.js';
 
 /**
  * Who may see and change which subscriber fields in the user_token API. Pure functions over the
@@ -96,14 +96,9 @@ export function changedFields(current: EditableState, desired: EditableState): S
   return changed;
 }
 
-function holdsAll(principal: Principal, capabilities: Iterable<Capability>): boolean {
-  for (const capability of capabilities) if (!can(principal, capability)) return false;
-  return true;
-}
-
 /** Anti-escalation: a role may only be given by a caller who holds all of its capabilities. */
 export function mayAssignRole(principal: Principal, role: Role): boolean {
-  return holdsAll(principal, capabilitiesFor(false, role, []));
+  return holdsEveryCapabilityOf(principal, { isStaff: false, role, permissions: [] });
 }
 
 /** Anti-escalation: a permission naming a capability may only be granted by a caller who holds it. */
@@ -154,7 +149,7 @@ export function mayUpdate(
     const added = desired.permissions.filter((permission) => !current.permissions.includes(permission));
     if (!mayGrantPermissions(principal, added)) return false;
   }
-  if (passwordGiven && !holdsAll(principal, capabilitiesFor(target.isStaff, target.role, target.permissions))) return false;
+  if (passwordGiven && !holdsEveryCapabilityOf(principal, target)) return false;
   return true;
 }
 

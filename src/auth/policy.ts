@@ -95,6 +95,24 @@ export function mayChangeStaffFlag(principal: Principal): boolean {
   return principal.isStaff;
 }
 
+/** What an account can do: enough to work out its capabilities. */
+export interface AccountPowers {
+  isStaff: boolean;
+  role: Role;
+  permissions: readonly string[];
+}
+
+/**
+ * Does the caller hold every capability of an account with these powers? Anti-escalation: a role or
+ * permission is granted, and another account's password set (no account takeover), only then.
+ */
+export function holdsEveryCapabilityOf(principal: Principal, target: AccountPowers): boolean {
+  for (const capability of capabilitiesFor(target.isStaff, target.role, target.permissions)) {
+    if (!can(principal, capability)) return false;
+  }
+  return true;
+}
+
 /**
  * A password change revokes the account's key (one per account), except when callers change their
  * own password: then the key they are using is that key, and it keeps working (as Django keeps the

@@ -20,9 +20,9 @@ const staff = principal({ isStaff: true, role: Role.Admin, userId: 10 });
 const manager = principal({ role: Role.Admin, permissions: ['users:manage', 'tokens:manage'], userId: 20 });
 const user = principal({ userId: 30 });
 
-const staffAccount = { id: 40, isStaff: true };
-const plainAccount = { id: 50, isStaff: false };
-const own = { id: user.userId, isStaff: false };
+const staffAccount = { id: 40, isStaff: true, role: Role.Admin, permissions: [] };
+const plainAccount = { id: 50, isStaff: false, role: Role.User, permissions: [] };
+const own = { id: user.userId, isStaff: false, role: Role.User, permissions: [] };
 
 const changes = (...fields: AccountField[]) => new Set<AccountField>(fields);
 
@@ -60,23 +60,34 @@ describe('account policy (/api/users/)', () => {
   });
 
   it('lets users change only their names, e-mail and password on their own account', () => {
-    expect(mayUpdateAccount(user, own, changes())).toBe(true);
+    expect(mayUpdateAccount(user, own, changes(), false)).toBe(true);
     for (const field of ['username', 'isActive', 'isStaff', 'tokenLifetime'] as const) {
-      expect(mayUpdateAccount(user, own, changes(field))).toBe(false);
+      expect(mayUpdateAccount(user, own, changes(field), false)).toBe(false);
     }
   });
 
   it('lets a users:manage holder change a non-staff account, but never is_staff nor a staff account', () => {
-    expect(mayUpdateAccount(manager, plainAccount, changes('username', 'isActive', 'tokenLifetime'))).toBe(true);
-    expect(mayUpdateAccount(manager, plainAccount, changes('isStaff'))).toBe(false);
-    expect(mayUpdateAccount(manager, { id: manager.userId, isStaff: false }, changes('isStaff'))).toBe(false);
-    expect(mayUpdateAccount(manager, staffAccount, changes())).toBe(false);
-    expect(mayUpdateAccount(manager, staffAccount, changes('isActive'))).toBe(false);
+    expect(mayUpdateAccount(manager, plainAccount, changes('username', 'isActive', 'tokenLifetime'), false)).toBe(true);
+    expect(mayUpdateAccount(manager, plainAccount, changes('isStaff'), false)).toBe(false);
+    expect(mayUpdateAccount(manager, { ...plainAccount, id: manager.userId }, changes('isStaff'), false)).toBe(false);
+    expect(mayUpdateAccount(manager, staffAccount, changes(), false)).toBe(false);
+    expect(mayUpdateAccount(manager, staffAccount, changes('isActive'), false)).toBe(false);
+  });
+
+  it('sets the password of another account only when it can do no more than the caller', () => {
+    expect(mayUpdateAccount(manager, plainAccount, changes(), true)).toBe(true);
+    expect(mayUpdateAccount(manager, { ...plainAccount, role: Role.Admin }, changes(), true)).toBe(true);
+    expect(mayUpdateAccount(manager, { ...plainAccount, permissions: ['nas:manage'] }, changes(), true)).toBe(false);
+    const usersManagerOnly = principal({ permissions: ['users:manage'], userId: 60 });
+    expect(mayUpdateAccount(usersManagerOnly, { ...plainAccount, role: Role.Admin }, changes(), true)).toBe(false);
+    expect(mayUpdateAccount(usersManagerOnly, plainAccount, changes(), true)).toBe(true);
+    expect(mayUpdateAccount(user, own, changes(), true)).toBe(true);
+    expect(mayUpdateAccount(staff, { ...plainAccount, permissions: ['nas:manage'] }, changes(), true)).toBe(true);
   });
 
   it('lets staff change anything, is_staff included', () => {
-    expect(mayUpdateAccount(staff, staffAccount, changes('isStaff', 'isActive', 'tokenLifetime', 'username'))).toBe(true);
-    expect(mayUpdateAccount(staff, plainAccount, changes('isStaff'))).toBe(true);
+    expect(mayUpdateAccount(staff, staffAccount, changes('isStaff', 'isActive', 'tokenLifetime', 'username'), false)).toBe(true);
+    expect(mayUpdateAccount(staff, plainAccount, changes('isStaff'), false)).toBe(true);
   });
 
   it('creates and deletes staff accounts only for staff', () => {

@@ -1,4 +1,13 @@
-import { can, Capability, mayChangeStaffFlag, staffBoundaryAllows, type AccountRef, type Principal } from '../auth/policy.js';
+import {
+  can,
+  Capability,
+  holdsEveryCapabilityOf,
+  mayChangeStaffFlag,
+  staffBoundaryAllows,
+  type AccountPowers,
+  type AccountRef,
+  type Principal,
+} from '../auth/policy.js';
 
 /**
  * Who may change what on an account under `/api/users/`. Pure functions over the caller and the
@@ -27,11 +36,18 @@ export function changedAccountFields(current: AccountState, desired: AccountStat
 /**
  * PATCH: the caller sees the account (its own, or anyone's with users:manage: checked before, 404
  * otherwise). Username, is_active, is_staff and token_lifetime need users:manage; is_staff needs
- * staff; and a staff account is changed only by staff, whatever the fields.
+ * staff; a staff account is changed only by staff, whatever the fields; and another account's
+ * password is set only when that account can do no more than the caller (no takeover).
  */
-export function mayUpdateAccount(principal: Principal, target: AccountRef, changed: ReadonlySet<AccountField>): boolean {
+export function mayUpdateAccount(
+  principal: Principal,
+  target: AccountRef & AccountPowers,
+  changed: ReadonlySet<AccountField>,
+  passwordGiven: boolean,
+): boolean {
   if (!staffBoundaryAllows(principal, target)) return false;
   if (changed.has('isStaff') && !mayChangeStaffFlag(principal)) return false;
+  if (passwordGiven && principal.userId !== target.id && !holdsEveryCapabilityOf(principal, target)) return false;
   return can(principal, Capability.UsersManage) || !MANAGED_FIELDS.some((field) => changed.has(field));
 }
 

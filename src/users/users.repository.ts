@@ -145,6 +145,12 @@ export class UsersRepository {
     return this.repo(manager).findOne({ where: { uuid }, lock: { mode: 'pessimistic_write' } });
   }
 
+  /** The role and permissions of the account's AAA profile (what the account can do besides is_staff). */
+  async findPowers(userId: number, manager?: EntityManager): Promise<Pick<NewProfile, 'role' | 'permissions'>> {
+    const profile = await (manager ?? this.dataSource.manager).getRepository(AaaProfileEntity).findOneBy({ userId });
+    return { role: profile?.role ?? Role.User, permissions: profile?.permissions ?? [] };
+  }
+
   /**
    * Takes the staff-membership lock until the transaction ends. Every change that removes an
    * account from the active staff takes it before counting who remains, so those changes run one

@@ -133,7 +133,8 @@ export class UsersService {
           tokenLifetime: dto.token_lifetime === undefined ? current.tokenLifetime : dto.token_lifetime,
         };
         const changed = changedAccountFields(current, desired);
-        if (!mayUpdateAccount(principal, user, changed)) throw DomainError.permissionDenied();
+        const target = { id: user.id, isStaff: user.isStaff, ...(await this.users.findPowers(user.id, manager)) };
+        if (!mayUpdateAccount(principal, target, changed, passwordHash !== undefined)) throw DomainError.permissionDenied();
         if (changed.has('username') && (await this.users.usernameTaken(desired.username, user.id, manager))) throw usernameTaken();
         await this.assertActiveStaffRemains(manager, user, desired);
         const changes: Partial<Omit<UserEntity, 'id' | 'uuid'>> = { ...desired, updatedAt: this.clock.now() };
