@@ -67,7 +67,8 @@ export class AuthTokensController {
     operationId: 'auth_tokens_list',
     summary: 'List Auth Tokens',
     description:
-      'Live (non-expired) tokens of all users, ordered by user id. Staff only. The body is a bare array; ' +
+      'Live (non-expired) tokens of all users, ordered by user id. Staff (capability `tokens:read_all`); ' +
+      'staff accounts\' tokens are listed to staff only. The body is a bare array; ' +
       'the total is in `X-Result-Count` and the neighbouring pages in `Link`.',
   })
   // Decorators apply bottom-up: page_size above page lists `page` first in the schema.
@@ -93,7 +94,7 @@ export class AuthTokensController {
     },
   })
   @ApiResponse(UNAUTHORIZED)
-  @ApiResponse({ status: HttpStatus.FORBIDDEN, ...detail('The caller is not staff.', 'You do not have permission to perform this action.') })
+  @ApiResponse({ status: HttpStatus.FORBIDDEN, ...detail('The caller does not hold tokens:read_all.', 'You do not have permission to perform this action.') })
   @ApiResponse({ status: HttpStatus.NOT_FOUND, ...detail('`page` is not a page number or is past the last page.', 'Invalid page.') })
   async list(
     @CurrentPrincipal() principal: Principal,
