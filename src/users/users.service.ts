@@ -118,8 +118,8 @@ export class UsersService {
    * its standing (400).
    */
   async update(principal: Principal, rawUuid: string, dto: UpdateUserDto): Promise<UserResponseDto> {
-    const uuid = parseUserUuid(rawUuid);
-    if (uuid === undefined) throw DomainError.notFound();
+    // An account the caller cannot see costs no password hash (404 first); the decision is made on the locked row.
+    const { uuid } = await this.findVisible(principal, rawUuid);
     const passwordHash = dto.password === undefined ? undefined : await this.hasher.hash(dto.password);
     try {
       const userId = await this.users.transaction(async (manager) => {
