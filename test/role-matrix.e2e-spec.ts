@@ -274,6 +274,127 @@ describe('role matrix: every route × every kind of caller', () => {
   });
 });
 
+/**
+ * The same item routes with a staff account as the target: a staff account is handled only by staff,
+ * whatever capabilities the caller holds. `staff-self` is the target itself, `staff-other` another
+ * staff account, and `manager` a non-staff account holding every capability a non-staff account can
+ * hold (users:manage, tokens:read_all, tokens:manage, subscribers:write, balances:write). Every
+ * refused cell also leaves the target (user row, profile, token) exactly as it was.
+ */
+const STAFF_TARGET_CALLERS = ['anonymous', 'staff-self', 'user', 'moderator', 'admin', 'gateway', 'manager', 'staff-other'] as const;
+type StaffTargetCaller = (typeof STAFF_TARGET_CALLERS)[number];
+
+interface StaffTargetCase {
+  name: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: (target: CreatedSubscriber) => string;
+  body?: (target: CreatedSubscriber) => unknown;
+  expect: Record<StaffTargetCaller, number>;
+}
+
+/** Statuses in STAFF_TARGET_CALLERS order. */
+const statuses = (...codes: number[]): Record<StaffTargetCaller, number> =>
+  Object.fromEntries(STAFF_TARGET_CALLERS.map((caller, index) => [caller, codes[index]])) as Record<StaffTargetCaller, number>;
+
+const STAFF_TARGET_CASES: StaffTargetCase[] = [
+  { name: 'GET /api/auth-tokens/{staff}/', method: 'GET', url: (s) => `/api/auth-tokens/${s.id}/`, expect: statuses(401, 200, 404, 404, 404, 404, 404, 200) },
+  { name: 'DELETE /api/auth-tokens/{staff}/', method: 'DELETE', url: (s) => `/api/auth-tokens/${s.id}/`, expect: statuses(401, 204, 404, 404, 404, 404, 404, 204) },
+  { name: 'GET /api/users/{staff}/', method: 'GET', url: (s) => `/api/users/${s.uuid}/`, expect: statuses(401, 200, 404, 404, 404, 404, 200, 200) },
+  {
+    name: 'PATCH /api/users/{staff}/ first_name', method: 'PATCH', url: (s) => `/api/users/${s.uuid}/`, body: () => ({ first_name: 'Renamed' }),
+    expect: statuses(401, 200, 404, 404, 404, 404, 403, 200),
+  },
+  {
+    name: 'PATCH /api/users/{staff}/ password', method: 'PATCH', url: (s) => `/api/users/${s.uuid}/`, body: () => ({ password: 'taken-over-1' }),
+    expect: statuses(401, 200, 404, 404, 404, 404, 403, 200),
+  },
+  {
+    name: 'PATCH /api/users/{staff}/ is_active=false', method: 'PATCH', url: (s) => `/api/users/${s.uuid}/`, body: () => ({ is_active: false }),
+    expect: statuses(401, 200, 404, 404, 404, 404, 403, 200),
+  },
+  {
+    name: 'PATCH /api/users/{staff}/ is_staff=false', method: 'PATCH', url: (s) => `/api/users/${s.uuid}/`, body: () => ({ is_staff: false }),
+    expect: statuses(401, 200, 404, 404, 404, 404, 403, 200),
+  },
+  { name: 'DELETE /api/users/{staff}/', method: 'DELETE', url: (s) => `/api/users/${s.uuid}/`, expect: statuses(401, 400, 403, 403, 403, 403, 403, 204) },
+  {
+    name: 'POST /api/users/ is_staff=true', method: 'POST', url: () => '/api/users/', body: () => ({ username: uniqueUsername('made'), is_staff: true }),
+    expect: statuses(401, 201, 403, 403, 403, 403, 403, 201),
+  },
+  { name: 'GET /api/v1/user_token/{staff}/', method: 'GET', url: (s) => `/api/v1/user_token/${s.id}/`, expect: statuses(401, 200, 404, 200, 200, 200, 200, 200) },
+  {
+    name: 'PUT /api/v1/user_token/{staff}/', method: 'PUT', url: (s) => `/api/v1/user_token/${s.id}/`,
+    body: (s) => ({ username: s.username, organization: 'moved_corp', email: s.email, role: 'admin', balance_seconds: 0 }),
+    expect: statuses(401, 200, 404, 403, 403, 403, 403, 200),
+  },
+  {
+    name: 'PATCH /api/v1/user_token/{staff}/ balance', method: 'PATCH', url: (s) => `/api/v1/user_token/${s.id}/`, body: () => ({ balance_seconds: 7200 }),
+    expect: statuses(401, 200, 404, 403, 403, 403, 403, 200),
+  },
+  {
+    name: 'PATCH /api/v1/user_token/{staff}/ password', method: 'PATCH', url: (s) => `/api/v1/user_token/${s.id}/`, body: () => ({ password: 'taken-over-1' }),
+    expect: statuses(401, 200, 404, 403, 403, 403, 403, 200),
+  },
+  { name: 'DELETE /api/v1/user_token/{staff}/', method: 'DELETE', url: (s) => `/api/v1/user_token/${s.id}/`, expect: statuses(401, 204, 404, 403, 403, 403, 403, 204) },
+];
+
+describe('role matrix: staff accounts as the target', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  async function makeCaller(kind: StaffTargetCaller, target: CreatedSubscriber): Promise<CreatedSubscriber | undefined> {
+    switch (kind) {
+      case 'anonymous':
+        return undefined;
+      case 'staff-self':
+        return target;
+      case 'user':
+        return t.factories.subscriber({ role: Role.User });
+      case 'moderator':
+        return t.factories.subscriber({ role: Role.Moderator });
+      case 'admin':
+        return t.factories.subscriber({ role: Role.Admin });
+      case 'gateway':
+        return t.factories.subscriber({ role: Role.Gateway });
+      case 'manager':
+        return t.factories.subscriber({ role: Role.Admin, permissions: ['users:manage', 'tokens:read_all', 'tokens:manage', 'subscribers:write', 'balances:write'] });
+      case 'staff-other':
+        return t.factories.staff();
+    }
+  }
+
+  async function snapshot(userId: number) {
+    const [row] = await t.dataSource.query(
+      `SELECT u.*, p.role, p.permissions, p.balance_seconds, p.organization, p.updated_at AS profile_updated_at, k.key_hash
+         FROM users u JOIN aaa_profiles p ON p.user_id = u.id LEFT JOIN auth_tokens k ON k.user_id = u.id WHERE u.id = $1`,
+      [userId],
+    );
+    return row;
+  }
+
+  const cells = STAFF_TARGET_CASES.flatMap((route) => STAFF_TARGET_CALLERS.map((caller) => [route.name, caller, route.expect[caller], route] as const));
+
+  it.each(cells)('%s as %s → %i', async (_, callerKind, expected, route) => {
+    const target = await t.factories.staff({ balanceSeconds: 3600 });
+    const caller = await makeCaller(callerKind, target);
+    const before = await snapshot(target.id);
+    const request = t.api()[route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](route.url(target));
+    if (caller) request.set('Authorization', `Token ${caller.token}`);
+    const body = route.body?.(target);
+    const response = body === undefined ? await request : await request.send(body as object);
+    if (response.status !== expected) {
+      throw new Error(`${route.name} as ${callerKind}: expected ${expected}, got ${response.status} ${JSON.stringify(response.body)}`);
+    }
+    if (expected === 403) expect(response.body).toEqual({ detail: 'You do not have permission to perform this action.' });
+    if (expected >= 400) expect(await snapshot(target.id)).toEqual(before);
+  });
+});
+
 describe('privilege escalation attempts fail with 403 and change nothing', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -303,6 +424,7 @@ describe('privilege escalation attempts fail with 403 and change nothing', () =>
     ['a subscriber making itself staff', Role.User, 'users', { is_staff: true }],
     ['a subscriber renaming itself', Role.User, 'users', { username: uniqueUsername('renamed') }],
     ['a subscriber re-activating itself', Role.User, 'users', { is_active: true, is_staff: true }],
+    ['a subscriber giving its own token an unlimited lifetime', Role.User, 'users', { token_lifetime: null }],
     ['a moderator making itself admin', Role.Moderator, 'user_token', { role: 'admin' }],
     ['a moderator granting itself subscribers:write', Role.Moderator, 'user_token', { permissions: ['subscribers:write'] }],
     ['a gateway topping up its own balance', Role.Gateway, 'user_token', { balance_seconds: 999999 }],

@@ -298,7 +298,7 @@ describe('user_token API: list and retrieve', () => {
 
       expect(Object.keys(collection.get.responses).sort()).toEqual(['200', '400', '401', '403']);
       expect(Object.keys(collection.post.responses).sort()).toEqual(['201', '400', '401', '403']);
-      expect(Object.keys(item.delete.responses).sort()).toEqual(['204', '401', '403', '404']);
+      expect(Object.keys(item.delete.responses).sort()).toEqual(['204', '400', '401', '403', '404']);
       expect(Object.keys(item.patch.responses).sort()).toEqual(['200', '400', '401', '403', '404']);
 
       const dto = schema.components.schemas.UserTokenDto;

@@ -11,7 +11,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
-import { Capability, type Principal } from '../auth/policy.js';
+import { Capability, LAST_ACTIVE_STAFF_MESSAGE, type Principal } from '../auth/policy.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
 import type { LimitOffsetPage } from '../common/pagination/limit-offset.js';
@@ -185,11 +185,16 @@ export class AaaProfilesController {
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     operationId: 'user_token_destroy',
-    summary: 'Delete a subscriber permanently (needs subscribers:write)',
-    description: 'Removes the account, its profile and its token.',
+    summary: 'Delete a subscriber permanently (needs subscribers:write; staff accounts only by staff)',
+    description: 'Removes the account, its profile and its token. The last active staff account cannot be deleted.',
   })
   @idParam
   @ApiResponse({ status: 204, description: 'Deleted.' })
+  @ApiResponse({
+    status: 400,
+    description: 'The subscriber is the last active staff account.',
+    schema: fieldErrors({ non_field_errors: [LAST_ACTIVE_STAFF_MESSAGE] }),
+  })
   @ApiResponse({ status: 403, ...FORBIDDEN })
   @ApiResponse({ status: 404, ...NOT_FOUND })
   destroy(@CurrentPrincipal() principal: Principal, @SubscriberId() id: number): Promise<void> {

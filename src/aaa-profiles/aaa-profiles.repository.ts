@@ -29,6 +29,11 @@ export interface SubscriberWithBalance extends SubscriberRecord {
   balanceSeconds: number;
 }
 
+/** A subscriber locked for a write: with whether the account is active (the last-staff rule needs it). */
+export interface LockedSubscriber extends SubscriberWithBalance {
+  isActive: boolean;
+}
+
 /** Exact-match filters of the list (`?username=&organization=`). */
 export interface SubscriberFilter {
   username?: string;
@@ -130,11 +135,11 @@ export class AaaProfilesRepository {
    * Reads the subscriber in the caller's transaction and locks its user and profile rows
    * (SELECT ... FOR UPDATE) until the transaction ends, so concurrent writes serialize.
    */
-  async lockById(manager: EntityManager, id: number, now: Date): Promise<SubscriberWithBalance | undefined> {
+  async lockById(manager: EntityManager, id: number, now: Date): Promise<LockedSubscriber | undefined> {
     const params = new SqlParams();
     const balance = remainingBalanceAt(params, now);
-    const rows: SubscriberWithBalance[] = await manager.query(
-      `SELECT ${SUBSCRIBER_COLUMNS}, ${balance} AS "balanceSeconds" FROM ${SUBSCRIBERS}
+    const rows: LockedSubscriber[] = await manager.query(
+      `SELECT ${SUBSCRIBER_COLUMNS}, u.is_active AS "isActive", ${balance} AS "balanceSeconds" FROM ${SUBSCRIBERS}
         WHERE u.id = ${params.add(id)} FOR UPDATE OF u, p`,
       params.values,
     );

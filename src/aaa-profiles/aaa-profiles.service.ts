@@ -2,7 +2,7 @@ import { BalanceService } from '../accounting/balance.service.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { Principal } from '../auth/policy.js';
+import { passwordChangeRevokesKey, type Principal } from '../auth/policy.js';
 import { AuthTokensService } from '../auth-tokens/auth-tokens.service.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { limitOffsetPage, parseLimitOffset, type LimitOffsetPage } from '../common/pagination/limit-offset.js';
@@ -13,6 +13,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { USERNAME_TAKEN_MESSAGE } from '../users/user-rules.js';
 import { isUsernameConflict, UsersRepository } from '../users/users.repository.js';
+import { UsersService } from '../users/users.service.js';
 import { AaaProfilesRepository, type SubscriberFilter, type SubscriberWithBalance } from './aaa-profiles.repository.js';
 import { toCreatedUserTokenDto, toUpdatedUserTokenDto, toUserTokenDto } from './aaa-profiles.mapper.js';
 import type { CreatedUserTokenDto, UpdatedUserTokenDto, UserTokenDto } from './dto/response.dto.js';
@@ -64,6 +65,7 @@ export class AaaProfilesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly profiles: AaaProfilesRepository,
     private readonly users: UsersRepository,
+    private readonly accounts: UsersService,
     private readonly tokens: AuthTokensService,
     private readonly hasher: PasswordHasher,
     private readonly balances: BalanceService,
@@ -138,20 +140,22 @@ export class AaaProfilesService {
     return this.update(principal, id, input, 'PATCH', (current) => patchedState(current, input));
   }
 
-  /** Removes the account; its profile and token go with it (ON DELETE CASCADE). */
+  /** Removes the account; its profile and token go with it (ON DELETE CASCADE). The last active staff account stays (400). */
   async destroy(principal: Principal, id: number): Promise<void> {
     if (!mayView(principal, id)) throw DomainError.notFound();
     await this.dataSource.transaction(async (manager) => {
       const target = await this.profiles.lockById(manager, id, this.clock.now());
       if (!target) throw DomainError.notFound();
       if (!mayDelete(principal, target)) throw DomainError.permissionDenied();
+      await this.accounts.assertActiveStaffRemains(manager, target, null);
       await this.users.delete(id, manager);
     });
   }
 
   /**
    * One transaction: lock the subscriber, work out what actually changes, authorize exactly that,
-   * then write the user row, the profile and (only when it changes) the balance.
+   * then write the user row, the profile and (only when it changes) the balance. A password set
+   * for someone else revokes their key (see passwordChangeRevokesKey).
    */
   private async update(
     principal: Principal,
@@ -188,6 +192,7 @@ export class AaaProfilesService {
           manager,
         );
         await this.profiles.updateProfile(manager, id, desired, now);
+        if (passwordGiven && passwordChangeRevokesKey(principal, id)) await this.tokens.revoke(id, manager);
         if (changed.has('balanceSeconds')) {
           await this.balances.set(id, desired.balanceSeconds, { actorUserId: principal.userId, reason: `${method} /api/v1/user_token/${id}/` }, manager);
         }

@@ -1,4 +1,4 @@
-import { Capability, can, canActOn, capabilitiesFor, CAPABILITIES, type Principal, type Role } from '../auth/policy.js';
+import { Capability, can, canActOn, CAPABILITIES, holdsEveryCapabilityOf, staffBoundaryAllows, type Principal, type Role } from '../auth/policy.js';
 
 /**
  * Who may see and change which subscriber fields in the user_token API. Pure functions over the
@@ -96,14 +96,9 @@ export function changedFields(current: EditableState, desired: EditableState): S
   return changed;
 }
 
-function holdsAll(principal: Principal, capabilities: Iterable<Capability>): boolean {
-  for (const capability of capabilities) if (!can(principal, capability)) return false;
-  return true;
-}
-
 /** Anti-escalation: a role may only be given by a caller who holds all of its capabilities. */
 export function mayAssignRole(principal: Principal, role: Role): boolean {
-  return holdsAll(principal, capabilitiesFor(false, role, []));
+  return holdsEveryCapabilityOf(principal, { isStaff: false, role, permissions: [] });
 }
 
 /** Anti-escalation: a permission naming a capability may only be granted by a caller who holds it. */
@@ -119,11 +114,6 @@ export function mayList(principal: Principal): boolean {
 /** Own record, or anyone's with subscribers:read. Others do not learn that the record exists (404). */
 export function mayView(principal: Principal, subscriberId: number): boolean {
   return canActOn(principal, subscriberId, Capability.SubscribersRead);
-}
-
-/** Staff accounts are only touched by staff. */
-function mayTouch(principal: Principal, target: TargetSubscriber): boolean {
-  return principal.isStaff || !target.isStaff;
 }
 
 /**
@@ -149,7 +139,7 @@ export function mayUpdate(
   desired: EditableState,
   passwordGiven: boolean,
 ): boolean {
-  if (!mayAttemptUpdate(principal, passwordGiven) || !mayTouch(principal, target)) return false;
+  if (!mayAttemptUpdate(principal, passwordGiven) || !staffBoundaryAllows(principal, target)) return false;
   const changed = changedFields(current, desired);
   if (changed.has('balanceSeconds') && !can(principal, Capability.BalancesWrite)) return false;
   const otherChanges = [...changed].some((field) => field !== 'balanceSeconds') || passwordGiven;
@@ -159,7 +149,7 @@ export function mayUpdate(
     const added = desired.permissions.filter((permission) => !current.permissions.includes(permission));
     if (!mayGrantPermissions(principal, added)) return false;
   }
-  if (passwordGiven && !holdsAll(principal, capabilitiesFor(target.isStaff, target.role, target.permissions))) return false;
+  if (passwordGiven && !holdsEveryCapabilityOf(principal, target)) return false;
   return true;
 }
 
@@ -175,5 +165,5 @@ export function mayCreate(principal: Principal, state: EditableState): boolean {
 
 /** DELETE: subscribers:write; staff records only by staff. */
 export function mayDelete(principal: Principal, target: TargetSubscriber): boolean {
-  return can(principal, Capability.SubscribersWrite) && mayTouch(principal, target);
+  return can(principal, Capability.SubscribersWrite) && staffBoundaryAllows(principal, target);
 }

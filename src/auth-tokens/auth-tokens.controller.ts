@@ -67,7 +67,8 @@ export class AuthTokensController {
     operationId: 'auth_tokens_list',
     summary: 'List Auth Tokens',
     description:
-      'Live (non-expired) tokens of all users, ordered by user id. Staff only. The body is a bare array; ' +
+      'Live (non-expired) tokens of all users, ordered by user id. Staff (capability `tokens:read_all`); ' +
+      'staff accounts\' tokens are listed to staff only. The body is a bare array; ' +
       'the total is in `X-Result-Count` and the neighbouring pages in `Link`.',
   })
   // Decorators apply bottom-up: page_size above page lists `page` first in the schema.
@@ -93,10 +94,14 @@ export class AuthTokensController {
     },
   })
   @ApiResponse(UNAUTHORIZED)
-  @ApiResponse({ status: HttpStatus.FORBIDDEN, ...detail('The caller is not staff.', 'You do not have permission to perform this action.') })
+  @ApiResponse({ status: HttpStatus.FORBIDDEN, ...detail('The caller does not hold tokens:read_all.', 'You do not have permission to perform this action.') })
   @ApiResponse({ status: HttpStatus.NOT_FOUND, ...detail('`page` is not a page number or is past the last page.', 'Invalid page.') })
-  async list(@Query() query: RawQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<AuthTokenDto[]> {
-    const page = await this.authTokens.list(query);
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: RawQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AuthTokenDto[]> {
+    const page = await this.authTokens.list(principal, query);
     void reply.headers(page.headers);
     return page.items;
   }
@@ -106,7 +111,7 @@ export class AuthTokensController {
   @ApiOperation({
     operationId: 'auth_tokens_retrieve',
     summary: 'Retrieve',
-    description: "The caller's own token; staff and token managers may read anyone's.",
+    description: "The caller's own token; staff and token managers may read anyone's, except that a staff account's token is staff's only.",
   })
   @ApiParam(USER_ID_PARAM)
   @ApiResponse({ status: HttpStatus.OK, description: 'The token.', type: AuthTokenDto })
@@ -124,7 +129,7 @@ export class AuthTokensController {
     summary: 'Delete',
     description:
       "Revokes the token (the key stops working at once); the account is untouched and can log in again. " +
-      "The caller's own token, or anyone's for token managers.",
+      "The caller's own token, or anyone's for token managers; a staff account's token only for staff.",
   })
   @ApiParam(USER_ID_PARAM)
   @ApiResponse({ status: HttpStatus.NO_CONTENT, description: 'Revoked. No response body.' })

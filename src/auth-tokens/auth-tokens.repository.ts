@@ -14,13 +14,23 @@ export interface TokenWithUser {
   lastName: string;
   username: string;
   isActive: boolean;
+  isStaff: boolean;
   tokenLifetime: number | null;
+}
+
+/** A token's owner, as the staff boundary sees it. */
+export interface TokenOwner {
+  id: number;
+  isStaff: boolean;
 }
 
 const TOKEN_WITH_USER_COLUMNS = `
   t.user_id AS "userId", t.created AS "created", t.last_used_at AS "lastUsedAt", u.uuid AS "uuid",
   u.first_name AS "firstName", u.last_name AS "lastName", u.username AS "username",
-  u.is_active AS "isActive", u.token_lifetime AS "tokenLifetime"`;
+  u.is_active AS "isActive", u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime"`;
+
+/** `$2`: whether staff accounts' tokens are included (only for staff callers). */
+const VISIBLE_OWNER = `($2::boolean OR NOT u.is_staff)`;
 
 /** Live: never expires, or used within its lifetime. `$1` is now. */
 const LIVE_TOKEN = `(u.token_lifetime IS NULL OR t.last_used_at + make_interval(secs => u.token_lifetime) > $1)`;
@@ -75,26 +85,42 @@ export class AuthTokensRepository {
     return rows[0];
   }
 
-  async countLive(now: Date): Promise<number> {
+  /** Live tokens; `withStaff` false leaves out those of staff accounts. */
+  async countLive(now: Date, withStaff: boolean): Promise<number> {
     const rows: { count: string }[] = await this.dataSource.query(
-      `SELECT count(*) AS count FROM auth_tokens t JOIN users u ON u.id = t.user_id WHERE ${LIVE_TOKEN}`,
-      [now],
+      `SELECT count(*) AS count FROM auth_tokens t JOIN users u ON u.id = t.user_id WHERE ${LIVE_TOKEN} AND ${VISIBLE_OWNER}`,
+      [now, withStaff],
     );
     return Number(rows[0]?.count ?? 0);
   }
 
-  /** A page of live tokens in a stable order (by user id). */
-  async findLivePage(now: Date, offset: number, limit: number): Promise<TokenWithUser[]> {
+  /** A page of live tokens in a stable order (by user id); `withStaff` false leaves out those of staff accounts. */
+  async findLivePage(now: Date, withStaff: boolean, offset: number, limit: number): Promise<TokenWithUser[]> {
     return this.dataSource.query(
       `SELECT ${TOKEN_WITH_USER_COLUMNS} FROM auth_tokens t JOIN users u ON u.id = t.user_id
-        WHERE ${LIVE_TOKEN} ORDER BY t.user_id LIMIT $2 OFFSET $3`,
-      [now, limit, offset],
+        WHERE ${LIVE_TOKEN} AND ${VISIBLE_OWNER} ORDER BY t.user_id LIMIT $3 OFFSET $4`,
+      [now, withStaff, limit, offset],
     );
   }
 
+  /** Runs `work` in one transaction; pass its manager to this repository's methods. */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /**
+   * The token's owner, share-locked until the transaction ends so it cannot become staff (or be
+   * deleted) between the check and the revocation. Locks the user row before the token row, the
+   * order every other writer of both uses.
+   */
+  async lockOwner(userId: number, manager: EntityManager): Promise<TokenOwner | undefined> {
+    const rows: TokenOwner[] = await manager.query('SELECT id, is_staff AS "isStaff" FROM users WHERE id = $1 FOR SHARE', [userId]);
+    return rows[0];
+  }
+
   /** Deletes the user's token if it is live; returns whether there was one. */
-  async deleteLiveByUserId(userId: number, now: Date): Promise<boolean> {
-    const result: [unknown[], number] = await this.dataSource.query(
+  async deleteLiveByUserId(userId: number, now: Date, manager: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const result: [unknown[], number] = await manager.query(
       `DELETE FROM auth_tokens t USING users u WHERE u.id = t.user_id AND t.user_id = $2 AND ${LIVE_TOKEN}`,
       [now, userId],
     );

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { Capability, can, canActOn, type Principal } from '../auth/policy.js';
+import { Capability, can, canActOn, staffBoundaryAllows, type Principal } from '../auth/policy.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { isoUtc } from '../common/http/iso-date.js';
 import { parsePathId } from '../common/http/path-id.js';
@@ -65,13 +65,17 @@ export class AuthTokensService {
     return this.tokens.findLiveByUserId(userId, this.clock.now());
   }
 
-  /** Live tokens, ordered by user id, one Waldur page (`page`, `page_size`); the route is staff-only. */
-  async list(query: RawQuery): Promise<AuthTokenPage> {
+  /**
+   * Live tokens, ordered by user id, one Waldur page (`page`, `page_size`); the route needs
+   * tokens:read_all. Staff tokens are listed to staff only (the staff boundary of policy.ts).
+   */
+  async list(principal: Principal, query: RawQuery): Promise<AuthTokenPage> {
     const requested = parsePageRequest(query);
     const now = this.clock.now();
-    const count = await this.tokens.countLive(now);
+    const withStaff = principal.isStaff;
+    const count = await this.tokens.countLive(now, withStaff);
     const page = resolvePage(requested, count);
-    const rows = await this.tokens.findLivePage(now, page.offset, page.pageSize);
+    const rows = await this.tokens.findLivePage(now, withStaff, page.offset, page.pageSize);
     return {
       items: rows.map((row) => this.toDto(row)),
       headers: pageNumberHeaders(page, count, { baseUrl: this.config.publicUrl, path: AUTH_TOKENS_PATH, query }),
@@ -79,22 +83,30 @@ export class AuthTokensService {
   }
 
   /**
-   * The caller's own live token, or anyone's for readers of all tokens and token managers.
-   * Invisible, expired, missing and malformed ids all answer the same 404, so ids do not leak.
+   * The caller's own live token, or anyone's for readers of all tokens and token managers; a staff
+   * account's token only for staff. Invisible, expired, missing and malformed ids all answer the
+   * same 404, so ids do not leak.
    */
   async retrieve(principal: Principal, rawUserId: string): Promise<AuthTokenDto> {
     const userId = parsePathId(rawUserId);
     if (userId === undefined || !this.mayRead(principal, userId)) throw DomainError.notFound();
     const row = await this.tokens.findLiveByUserId(userId, this.clock.now());
-    if (!row) throw DomainError.notFound();
+    if (!row || !staffBoundaryAllows(principal, { id: row.userId, isStaff: row.isStaff })) throw DomainError.notFound();
     return this.toDto(row);
   }
 
-  /** Revokes a live token: the caller's own, or anyone's with TokensManage. The account is untouched. */
+  /**
+   * Revokes a live token: the caller's own, or anyone's with TokensManage; a staff account's token
+   * only by staff (for others it does not exist: 404, as for GET). The account is untouched.
+   */
   async destroy(principal: Principal, rawUserId: string): Promise<void> {
     const userId = parsePathId(rawUserId);
     if (userId === undefined || !canActOn(principal, userId, Capability.TokensManage)) throw DomainError.notFound();
-    const deleted = await this.tokens.deleteLiveByUserId(userId, this.clock.now());
+    const deleted = await this.tokens.transaction(async (manager) => {
+      const owner = await this.tokens.lockOwner(userId, manager);
+      if (!owner || !staffBoundaryAllows(principal, owner)) return false;
+      return this.tokens.deleteLiveByUserId(userId, this.clock.now(), manager);
+    });
     if (!deleted) throw DomainError.notFound();
   }
 

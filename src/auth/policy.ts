@@ -75,6 +75,67 @@ export function canActOn(principal: Principal, ownerUserId: number, capability: 
   return principal.userId === ownerUserId || can(principal, capability);
 }
 
+/** An account an action is about: whose it is, and whether it is staff and active. */
+export interface AccountRef {
+  id: number;
+  isStaff: boolean;
+}
+
+/**
+ * The staff boundary: a staff account is handled only by staff. A caller who is not staff may not
+ * change, deactivate, delete, reset the password of, read the token of or revoke the token of a
+ * staff account, whatever capabilities it holds (a `users:manage` or `tokens:manage` holder included).
+ */
+export function staffBoundaryAllows(principal: Principal, target: AccountRef): boolean {
+  return principal.isStaff || !target.isStaff;
+}
+
+/** Only staff may grant or take away `is_staff` (on any account, their own included). */
+export function mayChangeStaffFlag(principal: Principal): boolean {
+  return principal.isStaff;
+}
+
+/** What an account can do: enough to work out its capabilities. */
+export interface AccountPowers {
+  isStaff: boolean;
+  role: Role;
+  permissions: readonly string[];
+}
+
+/**
+ * Does the caller hold every capability of an account with these powers? Anti-escalation: a role or
+ * permission is granted, and another account's password set (no account takeover), only then.
+ */
+export function holdsEveryCapabilityOf(principal: Principal, target: AccountPowers): boolean {
+  for (const capability of capabilitiesFor(target.isStaff, target.role, target.permissions)) {
+    if (!can(principal, capability)) return false;
+  }
+  return true;
+}
+
+/**
+ * A password change revokes the account's key (one per account), except when callers change their
+ * own password: then the key they are using is that key, and it keeps working (as Django keeps the
+ * session of a user who changes their own password). A reset by someone else logs the account out.
+ */
+export function passwordChangeRevokesKey(principal: Principal, targetUserId: number): boolean {
+  return principal.userId !== targetUserId;
+}
+
+/** Whether an account is in the active staff, the operators who can always get back in. */
+export interface StaffStanding {
+  isStaff: boolean;
+  isActive: boolean;
+}
+
+export const LAST_ACTIVE_STAFF_MESSAGE =
+  'This is the last active staff account: it cannot be deleted, deactivated or lose is_staff. Make another account staff first.';
+
+/** Does the change (`after` null: deletion) take an account out of the active staff? */
+export function leavesActiveStaff(before: StaffStanding, after: StaffStanding | null): boolean {
+  return before.isStaff && before.isActive && !(after !== null && after.isStaff && after.isActive);
+}
+
 /**
  * What a route requires, declared on every route with @Public(), @Authenticated(),
  * @RequireCapability(…) or @MetricsScrape(). Object-level rules (own record or anyone's with a

@@ -12,7 +12,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Authenticated, CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
-import { Capability, type Principal } from '../auth/policy.js';
+import { Capability, LAST_ACTIVE_STAFF_MESSAGE, type Principal } from '../auth/policy.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
 import type { RawQuery } from '../common/pagination/query-url.js';
@@ -30,7 +30,7 @@ const fieldErrorsSchema = (example: Record<string, string[]>) => ({
 
 const UNAUTHORIZED = { status: 401, description: 'No, malformed, unknown or expired token.', type: ErrorDetailDto };
 const NOT_FOUND = { status: 404, description: 'No such user, or not visible to the caller.', type: ErrorDetailDto };
-const FORBIDDEN_STAFF = { status: 403, description: 'The caller is not staff.', type: ErrorDetailDto };
+const FORBIDDEN_STAFF = { status: 403, description: 'The caller does not hold users:manage.', type: ErrorDetailDto };
 const UUID_PARAM = {
   name: 'uuid',
   description: "The user's uuid: 32 hexadecimal characters (hyphenated form accepted).",
@@ -75,7 +75,7 @@ export class UsersController {
 
   @Post()
   @RequireCapability(Capability.UsersManage)
-  @ApiOperation({ operationId: 'users_create', summary: 'Create a user (staff only) with the default AAA profile.' })
+  @ApiOperation({ operationId: 'users_create', summary: 'Create a user (users:manage; only staff create staff) with the default AAA profile.' })
   @ApiBody({ type: CreateUserDto })
   @ApiResponse({ status: 201, type: UserResponseDto })
   @ApiResponse({
@@ -84,9 +84,9 @@ export class UsersController {
     schema: fieldErrorsSchema({ username: ['A user with that username already exists.'] }),
   })
   @ApiResponse(UNAUTHORIZED)
-  @ApiResponse(FORBIDDEN_STAFF)
-  create(@Body() dto: CreateUserDto): Promise<UserResponseDto> {
-    return this.users.create(dto);
+  @ApiResponse({ status: 403, description: 'The caller does not hold users:manage, or is not staff and sent is_staff: true.', type: ErrorDetailDto })
+  create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateUserDto): Promise<UserResponseDto> {
+    return this.users.create(principal, dto);
   }
 
   @Get(':uuid')
@@ -104,14 +104,25 @@ export class UsersController {
   @Authenticated()
   @ApiOperation({
     operationId: 'users_partial_update',
-    summary: 'Update some fields of a user. Staff: any field; yourself: names, email, password and token_lifetime.',
+    summary:
+      'Update some fields of a user. users:manage: any field of a non-staff account; staff: any account and is_staff; ' +
+      'yourself: names, email and password. A password set by someone else revokes the account\'s token.',
   })
   @ApiParam(UUID_PARAM)
   @ApiBody({ type: UpdateUserDto })
   @ApiResponse({ status: 200, type: UserResponseDto })
-  @ApiResponse({ status: 400, description: 'Invalid or unknown field, or the username is taken.', schema: fieldErrorsSchema({ email: ['Enter a valid email address.'] }) })
+  @ApiResponse({
+    status: 400,
+    description: 'Invalid or unknown field, the username is taken, or the last active staff account would lose is_staff or is_active.',
+    schema: fieldErrorsSchema({ email: ['Enter a valid email address.'] }),
+  })
   @ApiResponse(UNAUTHORIZED)
-  @ApiResponse({ status: 403, description: 'A non-staff user tried to change username, is_active or is_staff.', type: ErrorDetailDto })
+  @ApiResponse({
+    status: 403,
+    description:
+      'Without users:manage: a change of username, is_active, is_staff or token_lifetime. Not staff: a change of is_staff, or any change to a staff account.',
+    type: ErrorDetailDto,
+  })
   @ApiResponse(NOT_FOUND)
   partialUpdate(@CurrentPrincipal() principal: Principal, @Param('uuid') uuid: string, @Body() dto: UpdateUserDto): Promise<UserResponseDto> {
     return this.users.update(principal, uuid, dto);
@@ -128,12 +139,16 @@ export class UsersController {
   @Delete(':uuid')
   @HttpCode(HttpStatus.NO_CONTENT)
   @RequireCapability(Capability.UsersManage)
-  @ApiOperation({ operationId: 'users_destroy', summary: 'Delete a user with their AAA profile and token (staff only; not yourself).' })
+  @ApiOperation({ operationId: 'users_destroy', summary: 'Delete a user with their AAA profile and token (users:manage; staff accounts only by staff; not yourself).' })
   @ApiParam(UUID_PARAM)
   @ApiResponse({ status: 204, description: 'Deleted.' })
-  @ApiResponse({ status: 400, description: 'You tried to delete your own account.', schema: fieldErrorsSchema({ non_field_errors: ['You cannot delete your own account.'] }) })
+  @ApiResponse({
+    status: 400,
+    description: 'You tried to delete your own account, or the last active staff account.',
+    schema: fieldErrorsSchema({ non_field_errors: [LAST_ACTIVE_STAFF_MESSAGE] }),
+  })
   @ApiResponse(UNAUTHORIZED)
-  @ApiResponse(FORBIDDEN_STAFF)
+  @ApiResponse({ status: 403, description: 'The caller does not hold users:manage, or is not staff and the account is.', type: ErrorDetailDto })
   @ApiResponse(NOT_FOUND)
   destroy(@CurrentPrincipal() principal: Principal, @Param('uuid') uuid: string): Promise<void> {
     return this.users.destroy(principal, uuid);

@@ -13,6 +13,12 @@ export interface NewProfile {
   balanceSeconds: number;
 }
 
+/**
+ * Serializes the changes that take an account out of the active staff (transaction-level advisory
+ * lock), so that two of them cannot both see another active staff account and leave none.
+ */
+const STAFF_MEMBERSHIP_LOCK_KEY = 724_100_010;
+
 export const DEFAULT_PROFILE: NewProfile = { organization: '', role: Role.User, permissions: [], balanceSeconds: 0 };
 
 export interface NewUser {
@@ -132,6 +138,35 @@ export class UsersRepository {
   /** The account, row-locked until the transaction ends (`manager` must be a transaction's). */
   findByUsernameForUpdate(username: string, manager: EntityManager): Promise<UserEntity | null> {
     return this.repo(manager).findOne({ where: { username }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /** The account by uuid, row-locked until the transaction ends (`manager` must be a transaction's). */
+  findByUuidForUpdate(uuid: string, manager: EntityManager): Promise<UserEntity | null> {
+    return this.repo(manager).findOne({ where: { uuid }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /** The role and permissions of the account's AAA profile (what the account can do besides is_staff). */
+  async findPowers(userId: number, manager?: EntityManager): Promise<Pick<NewProfile, 'role' | 'permissions'>> {
+    const profile = await (manager ?? this.dataSource.manager).getRepository(AaaProfileEntity).findOneBy({ userId });
+    return { role: profile?.role ?? Role.User, permissions: profile?.permissions ?? [] };
+  }
+
+  /**
+   * Takes the staff-membership lock until the transaction ends. Every change that removes an
+   * account from the active staff takes it before counting who remains, so those changes run one
+   * after the other and each counts what the previous one committed.
+   */
+  async lockStaffMembership(manager: EntityManager): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock($1)', [STAFF_MEMBERSHIP_LOCK_KEY]);
+  }
+
+  /** Active staff accounts other than `exceptUserId`. */
+  async countActiveStaffExcept(exceptUserId: number, manager: EntityManager): Promise<number> {
+    const rows: { count: string }[] = await manager.query(
+      'SELECT count(*) AS count FROM users WHERE is_staff AND is_active AND id <> $1',
+      [exceptUserId],
+    );
+    return Number(rows[0]?.count ?? 0);
   }
 
   findById(id: number, manager?: EntityManager): Promise<UserEntity | null> {

@@ -1,7 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { AuthTokensService } from '../auth-tokens/auth-tokens.service.js';
-import { can, canActOn, Capability, Role, type Principal } from '../auth/policy.js';
+import {
+  canActOn,
+  Capability,
+  LAST_ACTIVE_STAFF_MESSAGE,
+  leavesActiveStaff,
+  passwordChangeRevokesKey,
+  Role,
+  type Principal,
+  type StaffStanding,
+} from '../auth/policy.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { pageNumberHeaders, parsePageRequest, resolvePage } from '../common/pagination/page-number.js';
 import type { RawQuery } from '../common/pagination/query-url.js';
@@ -11,6 +20,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { UpdateUserDto } from './dto/update-user.dto.js';
 import type { UserResponseDto } from './dto/user-response.dto.js';
+import { changedAccountFields, mayCreateAccount, mayDeleteAccount, mayUpdateAccount, type AccountState } from './account-policy.js';
 import { PasswordHasher } from './password-hasher.js';
 import type { UserEntity } from './user.entity.js';
 import { checkFields, emailRule, passwordRule, usernameRule } from './user-field-rules.js';
@@ -36,10 +46,11 @@ export interface StaffWithToken {
   token: string;
 }
 
-/** Fields a user may not change on their own account (only holders of users:manage may). */
-const MANAGED_FIELDS = ['username', 'is_active', 'is_staff'] as const;
-
 const usernameTaken = () => DomainError.field('username', USERNAME_TAKEN_MESSAGE);
+
+function accountStateOf(user: UserEntity): AccountState {
+  return { username: user.username, isActive: user.isActive, isStaff: user.isStaff, tokenLifetime: user.tokenLifetime };
+}
 
 /** The account rules behind `/api/users/` and the CLI: who may see and change what, and the defaults. */
 @Injectable()
@@ -65,8 +76,9 @@ export class UsersService {
     };
   }
 
-  /** Creates an account with the default AAA profile; the caller holds users:manage. */
-  async create(dto: CreateUserDto): Promise<UserResponseDto> {
+  /** Creates an account with the default AAA profile; the caller holds users:manage (and is staff to create staff). */
+  async create(principal: Principal, dto: CreateUserDto): Promise<UserResponseDto> {
+    if (!mayCreateAccount(principal, dto.is_staff ?? false)) throw DomainError.permissionDenied();
     if (await this.users.usernameTaken(dto.username)) throw usernameTaken();
     const passwordHash = dto.password === undefined ? null : await this.hasher.hash(dto.password);
     try {
@@ -98,42 +110,79 @@ export class UsersService {
   }
 
   /**
-   * Partial update. Holders of users:manage may change every field; a user on their own account
-   * may change names, e-mail, password and token lifetime, and gets 403 (nothing written) for an
-   * attempt to change username, is_active or is_staff. Sending those fields unchanged is allowed.
+   * Partial update, decided on the locked row by account-policy.ts: holders of users:manage may
+   * change every field of a non-staff account (only staff may change is_staff or a staff account);
+   * users on their own account may change names, e-mail and password, and get 403 (nothing written)
+   * for a change of username, is_active, is_staff or token_lifetime. Sending a stored value is no change.
+   * A password set by someone else revokes the account's key; the last active staff account keeps
+   * its standing (400).
    */
   async update(principal: Principal, rawUuid: string, dto: UpdateUserDto): Promise<UserResponseDto> {
-    const user = await this.findVisible(principal, rawUuid);
-    if (!can(principal, Capability.UsersManage)) {
-      const current = { username: user.username, is_active: user.isActive, is_staff: user.isStaff };
-      if (MANAGED_FIELDS.some((field) => dto[field] !== undefined && dto[field] !== current[field])) {
-        throw DomainError.permissionDenied();
-      }
-    }
-    if (dto.username !== undefined && (await this.users.usernameTaken(dto.username, user.id))) throw usernameTaken();
-    const changes: Partial<Omit<UserEntity, 'id' | 'uuid'>> = { updatedAt: this.clock.now() };
-    if (dto.username !== undefined) changes.username = dto.username;
-    if (dto.email !== undefined) changes.email = dto.email;
-    if (dto.first_name !== undefined) changes.firstName = dto.first_name;
-    if (dto.last_name !== undefined) changes.lastName = dto.last_name;
-    if (dto.is_active !== undefined) changes.isActive = dto.is_active;
-    if (dto.is_staff !== undefined) changes.isStaff = dto.is_staff;
-    if (dto.token_lifetime !== undefined) changes.tokenLifetime = dto.token_lifetime;
-    if (dto.password !== undefined) changes.passwordHash = await this.hasher.hash(dto.password);
+    // An account the caller cannot see costs no password hash (404 first); the decision is made on the locked row.
+    const { uuid } = await this.findVisible(principal, rawUuid);
+    const passwordHash = dto.password === undefined ? undefined : await this.hasher.hash(dto.password);
     try {
-      await this.users.update(user.id, changes);
+      const userId = await this.users.transaction(async (manager) => {
+        const user = await this.users.findByUuidForUpdate(uuid, manager);
+        if (!user || !canActOn(principal, user.id, Capability.UsersManage)) throw DomainError.notFound();
+        const current = accountStateOf(user);
+        const desired: AccountState = {
+          username: dto.username ?? current.username,
+          isActive: dto.is_active ?? current.isActive,
+          isStaff: dto.is_staff ?? current.isStaff,
+          tokenLifetime: dto.token_lifetime === undefined ? current.tokenLifetime : dto.token_lifetime,
+        };
+        const changed = changedAccountFields(current, desired);
+        const target = { id: user.id, isStaff: user.isStaff, ...(await this.users.findPowers(user.id, manager)) };
+        if (!mayUpdateAccount(principal, target, changed, passwordHash !== undefined)) throw DomainError.permissionDenied();
+        if (changed.has('username') && (await this.users.usernameTaken(desired.username, user.id, manager))) throw usernameTaken();
+        await this.assertActiveStaffRemains(manager, user, desired);
+        const changes: Partial<Omit<UserEntity, 'id' | 'uuid'>> = { ...desired, updatedAt: this.clock.now() };
+        if (dto.email !== undefined) changes.email = dto.email;
+        if (dto.first_name !== undefined) changes.firstName = dto.first_name;
+        if (dto.last_name !== undefined) changes.lastName = dto.last_name;
+        if (passwordHash !== undefined) changes.passwordHash = passwordHash;
+        await this.users.update(user.id, changes, manager);
+        if (passwordHash !== undefined && passwordChangeRevokesKey(principal, user.id)) await this.tokens.revoke(user.id, manager);
+        return user.id;
+      });
+      return this.toResponse(await this.reload(userId));
     } catch (error) {
       if (isUsernameConflict(error)) throw usernameTaken();
       throw error;
     }
-    return this.toResponse(await this.reload(user.id));
   }
 
-  /** Deletes an account with its profile and token; the caller holds users:manage and is not deleting themselves. */
+  /**
+   * Deletes an account with its profile and token; the caller holds users:manage, is not deleting
+   * themselves, and is staff to delete a staff account. The last active staff account stays (400).
+   */
   async destroy(principal: Principal, rawUuid: string): Promise<void> {
-    const user = await this.findVisible(principal, rawUuid);
-    if (user.id === principal.userId) throw DomainError.field('non_field_errors', 'You cannot delete your own account.');
-    if (!(await this.users.delete(user.id))) throw DomainError.notFound();
+    const uuid = parseUserUuid(rawUuid);
+    if (uuid === undefined) throw DomainError.notFound();
+    await this.users.transaction(async (manager) => {
+      const user = await this.users.findByUuidForUpdate(uuid, manager);
+      if (!user || !canActOn(principal, user.id, Capability.UsersManage)) throw DomainError.notFound();
+      if (user.id === principal.userId) throw DomainError.field('non_field_errors', 'You cannot delete your own account.');
+      if (!mayDeleteAccount(principal, user)) throw DomainError.permissionDenied();
+      await this.assertActiveStaffRemains(manager, user, null);
+      if (!(await this.users.delete(user.id, manager))) throw DomainError.notFound();
+    });
+  }
+
+  /**
+   * Refuses (400) a change that takes `target` out of the active staff (`after` null: deletion)
+   * when no other active staff account would remain, so operators can never lock themselves out.
+   * Call it in the transaction that holds the target's row lock, before the write: the
+   * staff-membership lock makes concurrent removals take turns, so two staff deleting each other
+   * at once cannot both succeed.
+   */
+  async assertActiveStaffRemains(manager: EntityManager, target: StaffStanding & { id: number }, after: StaffStanding | null): Promise<void> {
+    if (!leavesActiveStaff(target, after)) return;
+    await this.users.lockStaffMembership(manager);
+    if ((await this.users.countActiveStaffExcept(target.id, manager)) === 0) {
+      throw DomainError.field('non_field_errors', LAST_ACTIVE_STAFF_MESSAGE);
+    }
   }
 
   /**

@@ -67,7 +67,8 @@ export class CreateUserTokenDto {
     minLength: PASSWORD_MIN_LENGTH,
     maxLength: PASSWORD_MAX_LENGTH,
     writeOnly: true,
-    description: 'Sets the password (stored as an argon2id hash). Omitted: unchanged (none on create).',
+    description:
+      'Sets the password (stored as an argon2id hash). Omitted: unchanged (none on create). Set for someone else, it revokes their token.',
   })
   @whenPresent()
   @SatisfiesRule(passwordRule)
