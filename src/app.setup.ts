@@ -107,7 +107,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   }
 
   const throttle = app.get(AuthThrottle, { strict: false });
-  app.useGlobalFilters(new HttpExceptionFilter((code, request) => throttle.onAuthFailure(code, request)));
+  app.useGlobalFilters(new HttpExceptionFilter((code) => throttle.onAuthFailure(code)));
   app.useGlobalPipes(new DrfValidationPipe());
 
   const document = withTrailingSlashes(SwaggerModule.createDocument(

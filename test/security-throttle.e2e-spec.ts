@@ -1,4 +1,3 @@
-import { AuthThrottle } from '../src/auth/auth-throttle.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { uniqueUsername } from './support/factories.js';
 
@@ -18,9 +17,9 @@ describe('rate limits on login and failed authentication', () => {
   afterAll(async () => {
     await t?.close();
   });
-  beforeEach(() => {
-    t.app.get(AuthThrottle).reset();
-  });
+  /** Forgets every counter (they live in PostgreSQL, shared by every replica on the database). */
+  const resetCounters = () => t.dataSource.query('DELETE FROM auth_throttle');
+  beforeEach(resetCounters);
 
   const login = (username: string, password: string) => t.api().post('/api/auth/login/').send({ username, password });
 
@@ -69,7 +68,7 @@ describe('rate limits on login and failed authentication', () => {
       return seen;
     };
     const forExisting = await transcript(existing.username);
-    t.app.get(AuthThrottle).reset();
+    await resetCounters();
     const forUnknown = await transcript(unknown);
     expect(forUnknown).toEqual(forExisting);
     expect(forExisting.slice(0, 5).every((line) => line.startsWith('400 '))).toBe(true);

@@ -2,9 +2,10 @@ import { InitialSchema1795576587260 } from './1795576587260-InitialSchema.js';
 import { Accounting1795577084863 } from './1795577084863-Accounting.js';
 import { Radius1795578046500 } from './1795578046500-Radius.js';
 import { HotUpdateFillfactor1795579000000 } from './1795579000000-HotUpdateFillfactor.js';
+import { AuthThrottle1795580300000 } from './1795580300000-AuthThrottle.js';
 
 /**
  * Every migration, in order. `npm run migration:generate -- src/database/migrations/<Name>` writes a
  * new file; add its class here. Merged migrations are never edited.
  */
-export const MIGRATIONS: Function[] = [InitialSchema1795576587260, Accounting1795577084863, Radius1795578046500, HotUpdateFillfactor1795579000000];
+export const MIGRATIONS: Function[] = [InitialSchema1795576587260, Accounting1795577084863, Radius1795578046500, HotUpdateFillfactor1795579000000, AuthThrottle1795580300000];
