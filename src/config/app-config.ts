@@ -1,6 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { isIP } from 'node:net';
-import { IsBoolean, IsIn, IsInt, IsIP, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf, ValidationError, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsIP, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 import { SatisfiesRule } from '../common/validation/field-rule.js';
 
 const toBoolean = ({ value }: { value: unknown }): unknown => {
@@ -302,14 +302,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const vars = plainToInstance(EnvironmentVariables, raw, { exposeDefaultValues: true });
   const errors = validateSync(vars, { whitelist: false });
-  if (vars.HTTP_HEADERS_TIMEOUT_SECONDS > vars.HTTP_REQUEST_TIMEOUT_SECONDS) {
-    errors.push(
-      Object.assign(new ValidationError(), {
-        property: 'HTTP_HEADERS_TIMEOUT_SECONDS',
-        constraints: { notAboveRequestTimeout: 'must not be greater than HTTP_REQUEST_TIMEOUT_SECONDS' },
-      }),
-    );
-  }
   if (errors.length > 0) {
     throw new ConfigValidationError(
       errors.map((error) => {
@@ -318,6 +310,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         return `${error.property}=${shown}: ${Object.values(error.constraints ?? {}).join('; ')}`;
       }),
     );
+  }
+  if (vars.HTTP_HEADERS_TIMEOUT_SECONDS > vars.HTTP_REQUEST_TIMEOUT_SECONDS) {
+    throw new ConfigValidationError([
+      `HTTP_HEADERS_TIMEOUT_SECONDS="${vars.HTTP_HEADERS_TIMEOUT_SECONDS}": must not be greater than HTTP_REQUEST_TIMEOUT_SECONDS (${vars.HTTP_REQUEST_TIMEOUT_SECONDS})`,
+    ]);
   }
   const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
   return {
