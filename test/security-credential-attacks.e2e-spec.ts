@@ -39,7 +39,7 @@ describe('attacks on credential checks', () => {
   it('30 parallel logins for one username: at most 5 are checked, the other 25 get 429', async () => {
     const user = await t.factories.subscriber({ password: PASSWORD });
     const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => login(t, user.username, `guess-${i}`)));
-    const statuses = responses.map((response) => response.status).sort();
+    const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 400)).toHaveLength(5);
     expect(statuses.filter((status) => status === 429)).toHaveLength(25);
     // The budget is spent: the right password is refused too until the window ends.
