@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from './support/test-app.js';
 const AUTHORIZE = '/api/v1/authorize/';
 const SECRET = 'attack-radius-secret';
 const PASSWORD = 'correct horse battery staple';
-/** Tests making a dozen argon2 verifications one after the other (about 1 s each on a loaded 2-core machine). */
+/** Every test here makes argon2 verifications (a dozen one after the other in some: seconds each on a loaded 2-core machine). */
 const SLOW_TEST_MS = 90_000;
 const TOO_MANY = /^Too many failed attempts; retry in (\d+) s\.$/;
 
@@ -44,7 +44,7 @@ describe('attacks on credential checks', () => {
     expect(statuses.filter((status) => status === 429)).toHaveLength(25);
     // The budget is spent: the right password is refused too until the window ends.
     expect((await login(t, user.username, PASSWORD)).status).toBe(429);
-  });
+  }, SLOW_TEST_MS);
 
   it('parallel logins with the right password among them: successes give their reservation back', async () => {
     const user = await t.factories.subscriber({ password: PASSWORD });
@@ -52,7 +52,7 @@ describe('attacks on credential checks', () => {
     expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
     for (let i = 0; i < 5; i += 1) await login(t, user.username, `wrong-${i}`).expect(400);
     expect((await login(t, user.username, PASSWORD)).status).toBe(429);
-  });
+  }, SLOW_TEST_MS);
 
   it('12 wrong passwords at /api/v1/authorize/, then the right one: too_many_attempts, and login is locked too', async () => {
     const user = await t.factories.subscriber({ password: PASSWORD, balanceSeconds: 600 });
@@ -67,13 +67,13 @@ describe('attacks on credential checks', () => {
     expect((await authorize({ username: user.username, token: user.token }).expect(200)).body.reason).toBe('too_many_attempts');
     t.clock.advanceSeconds(61);
     expect((await authorize({ username: user.username, password: PASSWORD }).expect(200)).body).toMatchObject({ result: 'accept', session_timeout: 600 });
-  });
+  }, SLOW_TEST_MS);
 
   it('failed logins lock authorize for the username (the other way round)', async () => {
     const user = await t.factories.subscriber({ password: PASSWORD, balanceSeconds: 600 });
     for (let i = 0; i < 5; i += 1) await login(t, user.username, `wrong-${i}`).expect(400);
     expect((await authorize({ username: user.username, password: PASSWORD }).expect(200)).body.reason).toBe('too_many_attempts');
-  });
+  }, SLOW_TEST_MS);
 
   it('authorize: an unknown user and a wrong password answer alike; inactive and no balance only with the right credential', async () => {
     const user = await t.factories.subscriber({ password: PASSWORD, balanceSeconds: 600 });
@@ -91,7 +91,7 @@ describe('attacks on credential checks', () => {
     const broke = await t.factories.subscriber({ password: PASSWORD, balanceSeconds: 0 });
     expect((await authorize({ username: broke.username, password: 'nope' }).expect(200)).body.reason).toBe('invalid_credentials');
     expect((await authorize({ username: broke.username, password: PASSWORD }).expect(200)).body.reason).toBe('no_balance');
-  });
+  }, SLOW_TEST_MS);
 
   it('authorize: 10 failures from one calling station lock that station, not the gateway nor other stations', async () => {
     for (let i = 0; i < 10; i += 1) {
@@ -156,6 +156,6 @@ describe('attacks on credential checks', () => {
       const both = await Promise.all(Array.from({ length: 20 }, (_, i) => login(i % 2 ? replica : t, other.username, `guess-${i}`)));
       expect(both.filter((response) => response.status === 400)).toHaveLength(5);
       expect(both.filter((response) => response.status === 429)).toHaveLength(15);
-    });
+    }, SLOW_TEST_MS);
   });
 });

@@ -48,13 +48,25 @@ export class AuthThrottleRepository {
     return rows.map((row) => ({ ...row, count: Number(row.count) }));
   }
 
-  /** Takes back one counted attempt per key, in the window it was counted in (a later window is left alone). */
+  /**
+   * Takes back one counted attempt per key, in the window it was counted in (a later window is left
+   * alone). The rows are locked first, in the order given (the same order `count` locks them in), so
+   * this never deadlocks with a concurrent `count`.
+   */
   async uncount(keys: CountedKey[], manager: EntityManager = this.dataSource.manager): Promise<void> {
     if (keys.length === 0) return;
     await manager.query(
-      `UPDATE auth_throttle AS t SET count = t.count - 1
-         FROM unnest($1::varchar[], $2::varchar[], $3::timestamptz[]) AS k(scope, key, window_start)
-        WHERE t.scope = k.scope AND t.key = k.key AND t.window_start = k.window_start AND t.count > 0`,
+      `WITH locked AS (
+         SELECT t.scope, t.key
+           FROM auth_throttle t
+           JOIN unnest($1::varchar[], $2::varchar[], $3::timestamptz[]) WITH ORDINALITY AS k(scope, key, window_start, n)
+             ON t.scope = k.scope AND t.key = k.key AND t.window_start = k.window_start
+          WHERE t.count > 0
+          ORDER BY k.n
+            FOR UPDATE OF t
+       )
+       UPDATE auth_throttle AS t SET count = t.count - 1
+         FROM locked WHERE t.scope = locked.scope AND t.key = locked.key`,
       [keys.map((k) => k.scope), keys.map((k) => k.key), keys.map((k) => k.windowStart)],
     );
   }
