@@ -15,9 +15,10 @@ import { BalanceRepository } from './balance.repository.js';
 import type { AuthorizeRequestDto, AuthorizeResultDto, BalancePollDto } from './dto/authorize.dto.js';
 import { SessionsRepository, type SubscriberBalance } from './sessions.repository.js';
 
-type RejectReason = 'inactive_user' | 'invalid_credentials' | 'token_expired' | 'no_balance' | 'too_many_attempts';
+/** Why a subscriber is rejected, besides `too_many_attempts` (whose message says when to retry). */
+type RejectReason = 'inactive_user' | 'invalid_credentials' | 'token_expired' | 'no_balance';
 
-const REJECT_MESSAGES: Record<Exclude<RejectReason, 'too_many_attempts'>, string> = {
+const REJECT_MESSAGES: Record<RejectReason, string> = {
   inactive_user: 'User inactive or deleted.',
   invalid_credentials: 'Invalid username, password or token.',
   token_expired: 'Token has expired.',
@@ -77,17 +78,12 @@ export class AuthorizeService {
    * credential checked out; then the reservation is given back.
    */
   private async decide(username: string, credential: Credential | undefined, callingStation: string | undefined): Promise<AuthorizeResultDto> {
-    const reject = (reason: RejectReason, message?: string): AuthorizeResultDto => ({
-      result: 'reject',
-      username,
-      reason,
-      message: message ?? REJECT_MESSAGES[reason as Exclude<RejectReason, 'too_many_attempts'>],
-    });
+    const reject = (reason: RejectReason, message = REJECT_MESSAGES[reason]): AuthorizeResultDto => ({ result: 'reject', username, reason, message });
     const attempt = credential
       ? await this.throttle.reserve({ username, source: callingStation ? { callingStation } : undefined })
       : undefined;
     if (attempt && !attempt.allowed) {
-      return reject('too_many_attempts', `Too many failed attempts; retry in ${attempt.retryAfterSeconds} s.`);
+      return { result: 'reject', username, reason: 'too_many_attempts', message: `Too many failed attempts; retry in ${attempt.retryAfterSeconds} s.` };
     }
     const now = this.clock.now();
     const subscriber = await this.sessions.findSubscriberBalance(username, now);
