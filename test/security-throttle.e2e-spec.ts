@@ -94,6 +94,17 @@ describe('rate limits on login and failed authentication', () => {
     await login(user.username, 'pw-123456').expect(200);
   });
 
+  it('keeps its counters in PostgreSQL and deletes them once their window has ended', async () => {
+    const username = uniqueUsername('expiring');
+    await login(username, 'wrong').expect(400);
+    const counters = () => t.dataSource.query<{ scope: string }[]>('SELECT scope FROM auth_throttle WHERE key = $1 ORDER BY scope', [username]);
+    expect(await counters()).toEqual([{ scope: 'username' }]);
+    t.clock.advanceSeconds(61);
+    // The next counted attempt, for anyone, purges the windows that have ended.
+    await login(uniqueUsername('other'), 'wrong').expect(400);
+    expect(await counters()).toEqual([]);
+  });
+
   describe('failed token authentication', () => {
     const unknownKey = (n: number) => n.toString(16).padStart(40, 'a');
 
