@@ -5,7 +5,7 @@ import { withTrailingSlashes } from './common/http/openapi.js';
 import { staticSecurityHeaders } from './common/http/security-headers.js';
 import { errorCodes, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AuthThrottle } from './auth/auth-throttle.js';
-import type { AppConfig } from './config/app-config.js';
+import type { AppConfig, HttpTimeouts, TrustProxy } from './config/app-config.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
 import { DrfValidationPipe } from './common/http/validation.pipe.js';
 import { requestIdFor } from './observability/logging.js';
@@ -14,13 +14,21 @@ import { httpRequestDuration } from './observability/metrics.js';
 /** Largest JSON body accepted; bigger ones get 413 before any parsing. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
-export function createFastifyAdapter(options: { trustProxy?: boolean } = {}): FastifyAdapter {
+/** How often node:http looks for requests past their header or request timeout (its default, 30 s, would let them run that much longer). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
+
+export function createFastifyAdapter(options: { trustProxy?: TrustProxy; timeouts?: HttpTimeouts } = {}): FastifyAdapter {
+  const requestTimeout = (options.timeouts?.requestSeconds ?? 30) * 1000;
+  const headersTimeout = (options.timeouts?.headersSeconds ?? 10) * 1000;
   return new FastifyAdapter({
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     bodyLimit: BODY_LIMIT_BYTES,
     // After close() starts, requests on kept-alive connections get 503 instead of a reset.
     return503OnClosing: true,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(options.trustProxy ?? false),
+    // A client trickling its headers or body is cut off (408) once the request has taken this long.
+    requestTimeout,
+    http: { headersTimeout, requestTimeout, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
     // The request id: the client's X-Request-Id when it is a sane token, else a new UUID.
     genReqId: (request: IncomingMessage) => requestIdFor(request.headers['x-request-id']),
     // Errors Fastify raises while routing (an undecodable path), before any Nest filter: DRF's shape too.
@@ -29,6 +37,17 @@ export function createFastifyAdapter(options: { trustProxy?: boolean } = {}): Fa
       void reply.code(400).send({ detail });
     },
   });
+}
+
+/**
+ * TRUST_PROXY as Fastify takes it. A hop count becomes a function trusting the socket's peer and the
+ * next `hops - 1` forwarded addresses (Express's meaning): Fastify itself ignores X-Forwarded-For
+ * entirely for a number, which would put every client behind the proxy on one per-IP budget.
+ */
+function fastifyTrustProxy(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (trust === false) return false;
+  if ('hops' in trust) return (_address: string, hop: number) => hop < trust.hops;
+  return trust.proxies;
 }
 
 /**
@@ -107,7 +126,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   }
 
   const throttle = app.get(AuthThrottle, { strict: false });
-  app.useGlobalFilters(new HttpExceptionFilter((code, request) => throttle.onAuthFailure(code, request)));
+  app.useGlobalFilters(new HttpExceptionFilter((code) => throttle.onAuthFailure(code)));
   app.useGlobalPipes(new DrfValidationPipe());
 
   const document = withTrailingSlashes(SwaggerModule.createDocument(

@@ -21,7 +21,7 @@ async function bootstrap(): Promise<void> {
   }
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ ...config, databaseUrl: database.url }),
-    createFastifyAdapter({ trustProxy: config.trustProxy }),
+    createFastifyAdapter({ trustProxy: config.trustProxy, timeouts: config.httpTimeouts }),
     { bufferLogs: true },
   );
   app.useLogger(app.get(PinoNestLogger));

@@ -100,7 +100,7 @@ describe('balances: authorize, poll, user_token, ledger', () => {
       const user = await t.factories.subscriber({ balanceSeconds: 500, password: 'correct-horse-9' });
       const other = await t.factories.subscriber({ balanceSeconds: 500 });
       const accepted = { result: 'accept', username: user.username, session_timeout: 500, acct_interim_interval: 300 };
-      const invalid = { result: 'reject', username: user.username, reason: 'invalid_credentials', message: 'Invalid password or token.' };
+      const invalid = { result: 'reject', username: user.username, reason: 'invalid_credentials', message: 'Invalid username, password or token.' };
       await authorize({ username: user.username, password: 'correct-horse-9' }).expect(200, accepted);
       await authorize({ username: user.username, password: 'wrong-horse-9' }).expect(200, invalid);
       await authorize({ username: user.username, password: '' }).expect(200, invalid);
@@ -111,10 +111,10 @@ describe('balances: authorize, poll, user_token, ledger', () => {
       await authorize({ username: other.username, password: 'anything-at-all' }).expect(200, { ...invalid, username: other.username });
     });
 
-    it('rejects with a reason: unknown_user, inactive_user, token_expired, no_balance', async () => {
+    it('rejects with a reason: invalid_credentials for an unknown user, inactive_user, token_expired, no_balance', async () => {
       const reject = (username: string, reason: string, message: string) => ({ result: 'reject', username, reason, message });
       const unknown = uniqueUsername('nobody');
-      await authorize({ username: unknown }).expect(200, reject(unknown, 'unknown_user', 'Unknown user.'));
+      await authorize({ username: unknown }).expect(200, reject(unknown, 'invalid_credentials', 'Invalid username, password or token.'));
 
       const inactive = await t.factories.subscriber({ balanceSeconds: 500, isActive: false });
       await authorize({ username: inactive.username }).expect(200, reject(inactive.username, 'inactive_user', 'User inactive or deleted.'));

@@ -76,9 +76,9 @@ describe('RADIUS through radclient', () => {
       const inactive = await t.factories.subscriber({ balanceSeconds: 600, password: 'correct horse battery', isActive: false });
       const cases: [string, string, string][] = [
         [broke.username, 'correct horse battery', 'No time left on this account.'],
-        [broke.username, 'wrong password', 'Invalid password or token.'],
+        [broke.username, 'wrong password', 'Invalid username, password or token.'],
         [inactive.username, 'correct horse battery', 'User inactive or deleted.'],
-        ['nobody_here', 'whatever', 'Unknown user.'],
+        ['nobody_here', 'whatever', 'Invalid username, password or token.'],
       ];
       for (const [userName, password, message] of cases) {
         const reply = await run('auth', { 'User-Name': userName, 'User-Password': password, 'NAS-IP-Address': '127.0.0.1', ...SIGNED });

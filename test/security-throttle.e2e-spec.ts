@@ -1,4 +1,3 @@
-import { AuthThrottle } from '../src/auth/auth-throttle.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { uniqueUsername } from './support/factories.js';
 
@@ -18,9 +17,9 @@ describe('rate limits on login and failed authentication', () => {
   afterAll(async () => {
     await t?.close();
   });
-  beforeEach(() => {
-    t.app.get(AuthThrottle).reset();
-  });
+  /** Forgets every counter (they live in PostgreSQL, shared by every replica on the database). */
+  const resetCounters = () => t.dataSource.query('DELETE FROM auth_throttle');
+  beforeEach(resetCounters);
 
   const login = (username: string, password: string) => t.api().post('/api/auth/login/').send({ username, password });
 
@@ -69,7 +68,7 @@ describe('rate limits on login and failed authentication', () => {
       return seen;
     };
     const forExisting = await transcript(existing.username);
-    t.app.get(AuthThrottle).reset();
+    await resetCounters();
     const forUnknown = await transcript(unknown);
     expect(forUnknown).toEqual(forExisting);
     expect(forExisting.slice(0, 5).every((line) => line.startsWith('400 '))).toBe(true);
@@ -93,6 +92,17 @@ describe('rate limits on login and failed authentication', () => {
       await t.api().post('/api/auth/login/').send({ username: user.username }).expect(400);
     }
     await login(user.username, 'pw-123456').expect(200);
+  });
+
+  it('keeps its counters in PostgreSQL and deletes them once their window has ended', async () => {
+    const username = uniqueUsername('expiring');
+    await login(username, 'wrong').expect(400);
+    const counters = () => t.dataSource.query<{ scope: string }[]>('SELECT scope FROM auth_throttle WHERE key = $1 ORDER BY scope', [username]);
+    expect(await counters()).toEqual([{ scope: 'username' }]);
+    t.clock.advanceSeconds(61);
+    // The next counted attempt, for anyone, purges the windows that have ended.
+    await login(uniqueUsername('other'), 'wrong').expect(400);
+    expect(await counters()).toEqual([]);
   });
 
   describe('failed token authentication', () => {

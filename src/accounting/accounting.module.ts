@@ -1,3 +1,4 @@
+import { AuthThrottleModule } from '../auth/auth-throttle.module.js';
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module.js';
 import { AccountingEvents } from './accounting-events.js';
@@ -18,7 +19,7 @@ import { RejectedRecordsRepository } from './rejected-records.repository.js';
 import { SessionsRepository } from './sessions.repository.js';
 
 @Module({
-  imports: [UsersModule],
+  imports: [UsersModule, AuthThrottleModule],
   controllers: [AccountingController, AuthorizeController],
   providers: [
     AccountingEvents,

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { Public, RequireCapability } from '../auth/auth.decorators.js';
 import { Capability } from '../auth/policy.js';
@@ -22,7 +22,12 @@ export class AuthorizeController {
     summary: 'May this subscriber start a session now? (gateways)',
     description:
       'Accept with `session_timeout` (remaining seconds, for Session-Timeout) and `acct_interim_interval`; ' +
-      'reject with a `reason` and a `message` for Reply-Message. Give `password` or `token` to check the credential too.',
+      'reject with a `reason` and a `message` for Reply-Message. Give `password` or `token` to check the credential too.\n\n' +
+      'An unknown user and a wrong credential get the same `invalid_credentials` answer after the same work; ' +
+      '`inactive_user`, `token_expired` and `no_balance` are told only once the credential checked out. ' +
+      'Credential checks count against the same limits as `/api/auth/login/` (per username, shared across replicas, ' +
+      'and per `calling_station_id` when given): past them the answer is `too_many_attempts` with the wait in `message`, ' +
+      'and the credential is not checked.',
   })
   @ApiOkResponse({ type: AuthorizeResultDto })
   @ApiResponse({ status: 400, description: 'Invalid body, e.g. `{"username": ["This field is required."]}`' })
@@ -40,7 +45,7 @@ export class AuthorizeController {
     description: 'Read-only and exact to the second: remaining = balance − uncharged time of open sessions. Polling does not refresh the token\'s sliding lifetime.',
   })
   @ApiOkResponse({ type: BalancePollDto })
-  poll(@Headers('authorization') authorization: string | undefined): Promise<BalancePollDto> {
-    return this.authorizer.poll(authorization);
+  poll(@Headers('authorization') authorization: string | undefined, @Ip() clientIp: string): Promise<BalancePollDto> {
+    return this.authorizer.poll(authorization, clientIp);
   }
 }

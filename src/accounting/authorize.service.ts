@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { assertCredentialUsable } from '../auth-tokens/token-credential.js';
 import { isTokenExpired } from '../auth-tokens/token-expiry.js';
 import { hashTokenKey, isWellFormedTokenKey } from '../auth-tokens/token-key.js';
+import { AuthThrottle } from '../auth/auth-throttle.js';
 import { parseAuthorizationHeader } from '../auth/authorization-header.js';
 import { secretsEqual } from '../auth/constant-time.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
@@ -12,17 +13,26 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { BalanceRepository } from './balance.repository.js';
 import type { AuthorizeRequestDto, AuthorizeResultDto, BalancePollDto } from './dto/authorize.dto.js';
-import { SessionsRepository } from './sessions.repository.js';
+import { SessionsRepository, type SubscriberBalance } from './sessions.repository.js';
 
-type RejectReason = 'unknown_user' | 'inactive_user' | 'invalid_credentials' | 'token_expired' | 'no_balance';
+/** Why a subscriber is rejected, besides `too_many_attempts` (whose message says when to retry). */
+type RejectReason = 'inactive_user' | 'invalid_credentials' | 'token_expired' | 'no_balance';
 
 const REJECT_MESSAGES: Record<RejectReason, string> = {
-  unknown_user: 'Unknown user.',
   inactive_user: 'User inactive or deleted.',
-  invalid_credentials: 'Invalid password or token.',
+  invalid_credentials: 'Invalid username, password or token.',
   token_expired: 'Token has expired.',
   no_balance: 'No time left on this account.',
 };
+
+/** The secret a subscriber typed: its password, one of its tokens, or for RADIUS PAP either. */
+type Credential = { kind: 'password' | 'token' | 'pap'; secret: string };
+
+/** Which credential checked out: the password, the token, or none (a wrong one, or an unknown user). */
+type CredentialMatch = 'password' | 'token' | 'mismatch';
+
+/** Compared against when the subscriber has no token, so a missing token costs the same as a wrong one. */
+const NO_TOKEN_HASH = hashTokenKey('');
 
 /**
  * What a gateway asks before and during a session: may this subscriber start one now
@@ -35,6 +45,7 @@ export class AuthorizeService {
     private readonly sessions: SessionsRepository,
     private readonly balances: BalanceRepository,
     private readonly passwords: PasswordHasher,
+    private readonly throttle: AuthThrottle,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -43,25 +54,44 @@ export class AuthorizeService {
     if (request.password !== undefined && request.token !== undefined) {
       throw DomainError.field('non_field_errors', 'Give either a password or a token, not both.');
     }
+    const credential: Credential | undefined =
+      request.password !== undefined ? { kind: 'password', secret: request.password }
+      : request.token !== undefined ? { kind: 'token', secret: request.token }
+      : undefined;
+    return this.decide(request.username, credential, request.calling_station_id);
+  }
+
+  /**
+   * RADIUS PAP (Access-Request): the one secret a subscriber types may be their password or a live
+   * token (a captive portal's voucher). The same decision as `authorize`, tried as a password first;
+   * one attempt against the limits either way.
+   */
+  authorizePap(username: string, secret: string, callingStation?: string): Promise<AuthorizeResultDto> {
+    return this.decide(username, { kind: 'pap', secret }, callingStation);
+  }
+
+  /**
+   * With a credential, the attempt is first reserved against the per-username limit and the
+   * per-station one (Calling-Station-Id, when the gateway gives it): past either, `too_many_attempts`
+   * and nothing is checked. An unknown user and a wrong credential get the same answer after the
+   * same work (one argon2 verification). Inactive, expired and no balance are told only once the
+   * credential checked out; then the reservation is given back.
+   */
+  private async decide(username: string, credential: Credential | undefined, callingStation: string | undefined): Promise<AuthorizeResultDto> {
+    const reject = (reason: RejectReason, message = REJECT_MESSAGES[reason]): AuthorizeResultDto => ({ result: 'reject', username, reason, message });
+    const attempt = credential
+      ? await this.throttle.reserve({ username, source: callingStation ? { callingStation } : undefined })
+      : undefined;
+    if (attempt && !attempt.allowed) {
+      return { result: 'reject', username, reason: 'too_many_attempts', message: `Too many failed attempts; retry in ${attempt.retryAfterSeconds} s.` };
+    }
     const now = this.clock.now();
-    const subscriber = await this.sessions.findSubscriberBalance(request.username, now);
-    const reject = (reason: RejectReason): AuthorizeResultDto => ({
-      result: 'reject',
-      username: request.username,
-      reason,
-      message: REJECT_MESSAGES[reason],
-    });
-    if (!subscriber) return reject('unknown_user');
+    const subscriber = await this.sessions.findSubscriberBalance(username, now);
+    const match = credential ? await this.check(subscriber, credential) : undefined;
+    if (!subscriber || match === 'mismatch') return reject('invalid_credentials');
+    if (attempt) await this.throttle.release(attempt.reservation);
     if (!subscriber.isActive) return reject('inactive_user');
-    if (request.password !== undefined && !(await this.passwords.verify(subscriber.passwordHash, request.password))) {
-      return reject('invalid_credentials');
-    }
-    if (request.token !== undefined) {
-      if (!isWellFormedTokenKey(request.token) || subscriber.tokenKeyHash === null || !secretsEqual(hashTokenKey(request.token), subscriber.tokenKeyHash)) {
-        return reject('invalid_credentials');
-      }
-      if (isTokenExpired(subscriber.tokenLastUsedAt!, subscriber.tokenLifetime, now)) return reject('token_expired');
-    }
+    if (match === 'token' && isTokenExpired(subscriber.tokenLastUsedAt!, subscriber.tokenLifetime, now)) return reject('token_expired');
     if (subscriber.remainingSeconds <= 0) return reject('no_balance');
     return {
       result: 'accept',
@@ -71,28 +101,34 @@ export class AuthorizeService {
     };
   }
 
-  /**
-   * RADIUS PAP (Access-Request): the one secret a subscriber types may be their password or a live
-   * token (a captive portal's voucher). The same decision as `authorize`, tried as a password first.
-   */
-  async authorizePap(username: string, secret: string): Promise<AuthorizeResultDto> {
-    const byPassword = await this.authorize({ username, password: secret });
-    if (byPassword.reason !== 'invalid_credentials' || !isWellFormedTokenKey(secret)) return byPassword;
-    return this.authorize({ username, token: secret });
+  /** The same work whether or not the subscriber exists: one argon2 verification for a password, one digest comparison for a token. */
+  private async check(subscriber: SubscriberBalance | undefined, credential: Credential): Promise<CredentialMatch> {
+    if (credential.kind !== 'token') {
+      const passwordOk = await this.passwords.verifyInConstantWork(subscriber?.passwordHash, credential.secret);
+      if (passwordOk) return 'password';
+      if (credential.kind === 'password' || !isWellFormedTokenKey(credential.secret)) return 'mismatch';
+    }
+    const presented = hashTokenKey(credential.secret);
+    const tokenOk = secretsEqual(presented, subscriber?.tokenKeyHash ?? NO_TOKEN_HASH) && isWellFormedTokenKey(credential.secret);
+    return tokenOk && subscriber?.tokenKeyHash ? 'token' : 'mismatch';
   }
 
   /**
    * The captive-portal poll for the calling token: one read-only query (credential and balance
-   * together), no write — not even the token's last-use stamp.
+   * together), no write — not even the token's last-use stamp. A wrong or expired key counts
+   * against the client IP's failed-authentication limit, as on every other route.
    */
-  async poll(authorization: string | undefined): Promise<BalancePollDto> {
-    const key = parseAuthorizationHeader(authorization);
-    if (!isWellFormedTokenKey(key)) throw new DomainError(ErrorCode.InvalidToken, 'Invalid token.');
+  async poll(authorization: string | undefined, clientIp: string): Promise<BalancePollDto> {
     const now = this.clock.now();
-    const row = await this.balances.findPollRow(hashTokenKey(key), now);
-    assertCredentialUsable(row, now);
-    const remaining = Math.max(0, Number(row!.storedBalance) - Number(row!.uncharged));
-    const open = Number(row!.openSessions);
+    const row = await this.throttle.guardTokenAuthentication(clientIp, async () => {
+      const key = parseAuthorizationHeader(authorization);
+      if (!isWellFormedTokenKey(key)) throw new DomainError(ErrorCode.InvalidToken, 'Invalid token.');
+      const found = await this.balances.findPollRow(hashTokenKey(key), now);
+      assertCredentialUsable(found, now);
+      return found!;
+    });
+    const remaining = Math.max(0, Number(row.storedBalance) - Number(row.uncharged));
+    const open = Number(row.openSessions);
     const sessionTimeout = open > 0 ? Math.floor(remaining / open) : remaining;
     return {
       balance_seconds: remaining,

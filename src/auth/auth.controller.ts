@@ -1,11 +1,10 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Ip, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiOperation, ApiResponse, ApiSecurity, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
 import { Authenticated, CurrentPrincipal, Public } from './auth.decorators.js';
 import { AuthService, INVALID_CREDENTIALS_MESSAGE } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
 import { TokenDto } from './dto/token.dto.js';
-import { LoginThrottleGuard } from './login-throttle.guard.js';
 import type { Principal } from './policy.js';
 
 /** DRF's field-error map: field name (or `non_field_errors`) → messages. */
@@ -20,7 +19,6 @@ export class AuthController {
 
   @Post('login')
   @Public()
-  @UseGuards(LoginThrottleGuard)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     operationId: 'auth_login_create',
@@ -32,8 +30,9 @@ export class AuthController {
       'SHA-256 hashes, so an existing key cannot be returned: **every successful login issues a fresh key and ' +
       'revokes the previous one** (other clients using it get 401 and must log in again). ' +
       'A wrong username or password, an account without a password and an inactive account all give the same 400.\n\n' +
-      'Rate-limited: by default 10 attempts per minute per client IP, and 5 failed attempts per minute per username ' +
-      '(then that username is refused until the minute ends, whether it exists or not): 429 with `Retry-After`.',
+      'Rate-limited, across replicas: by default 10 failed attempts per minute per client IP and 5 per username ' +
+      '(whether it exists or not; shared with `/api/v1/authorize/` and RADIUS), attempts in flight included, so parallel ' +
+      'attempts check at most that many passwords; then 429 with `Retry-After` until the window ends. Successful logins do not count.',
   })
   @ApiResponse({
     status: HttpStatus.TOO_MANY_REQUESTS,
@@ -59,8 +58,8 @@ export class AuthController {
       },
     },
   })
-  login(@Body() credentials: LoginDto): Promise<TokenDto> {
-    return this.auth.login(credentials);
+  login(@Body() credentials: LoginDto, @Ip() clientIp: string): Promise<TokenDto> {
+    return this.auth.login(credentials, clientIp);
   }
 
   @Post('logout')

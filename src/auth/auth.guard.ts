@@ -5,6 +5,7 @@ import { AuthTokensService } from '../auth-tokens/auth-tokens.service.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { AuthThrottle } from './auth-throttle.js';
 import { ACCESS_RULE, type AuthenticatedRequest } from './auth.decorators.js';
 import { parseAuthorizationHeader } from './authorization-header.js';
 import { secretsEqual } from './constant-time.js';
@@ -21,6 +22,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: AuthTokensService,
+    private readonly throttle: AuthThrottle,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -32,11 +34,13 @@ export class AuthGuard implements CanActivate {
       case 'public':
         return true;
       case 'metrics':
-        this.checkMetricsToken(request.headers.authorization);
+        await this.throttle.guardTokenAuthentication(request.ip, async () => this.checkMetricsToken(request.headers.authorization));
         return true;
       case 'authenticated':
       case 'capability': {
-        const principal = await this.tokens.authenticate(parseAuthorizationHeader(request.headers.authorization));
+        const principal = await this.throttle.guardTokenAuthentication(request.ip, () =>
+          this.tokens.authenticate(parseAuthorizationHeader(request.headers.authorization)),
+        );
         request.principal = principal;
         if (!allows(rule, principal)) throw DomainError.permissionDenied();
         return true;

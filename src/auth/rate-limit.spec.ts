@@ -1,40 +1,29 @@
+import type { CountedKey } from './auth-throttle.repository.js';
 import { secretsEqual } from './constant-time.js';
-import { FixedWindowCounter } from './rate-limit.js';
+import { overLimit, secondsLeft } from './rate-limit.js';
 
-describe('FixedWindowCounter', () => {
-  it('allows `limit` events per window, then reports the seconds left in the window', () => {
-    const counter = new FixedWindowCounter(3, 60_000);
-    expect([counter.hit('a', 0), counter.hit('a', 1000), counter.hit('a', 2000)]).toEqual([0, 0, 0]);
-    expect(counter.waitSeconds('a', 2000)).toBe(58);
-    expect(counter.hit('a', 30_500)).toBe(30);
-    expect(counter.waitSeconds('b', 2000)).toBe(0);
+const at = (seconds: number) => new Date(Date.UTC(2030, 0, 1) + seconds * 1000);
+
+describe('secondsLeft', () => {
+  it('counts whole seconds to the end of the window, at least 1', () => {
+    expect(secondsLeft(at(0), 60, at(2))).toBe(58);
+    expect(secondsLeft(at(0), 60, at(30.5))).toBe(30);
+    expect(secondsLeft(at(0), 60, at(59.9))).toBe(1);
+    expect(secondsLeft(at(0), 60, at(60))).toBe(1);
+  });
+});
+
+describe('overLimit', () => {
+  const limits = { username: 5, client_ip: 10, calling_station: 10, auth_failures_ip: 30 } as const;
+  const key = (scope: CountedKey['scope'], count: number, startedAt: number): CountedKey => ({ scope, key: 'k', count, windowStart: at(startedAt) });
+
+  it('lets an attempt through while every count (this attempt included) is within its limit', () => {
+    expect(overLimit([key('username', 5, 0), key('client_ip', 10, 0)], (s) => limits[s], 60, at(10))).toBeUndefined();
   });
 
-  it('starts a fresh window once the old one ends (or the clock goes back)', () => {
-    const counter = new FixedWindowCounter(1, 60_000);
-    counter.hit('a', 0);
-    expect(counter.waitSeconds('a', 59_999)).toBe(1);
-    expect(counter.waitSeconds('a', 60_000)).toBe(0);
-    expect(counter.hit('a', 60_000)).toBe(0);
-    expect(counter.waitSeconds('a', 10)).toBe(0);
-  });
-
-  it('counts nothing with limit 0', () => {
-    const counter = new FixedWindowCounter(0, 60_000);
-    for (let i = 0; i < 100; i += 1) expect(counter.hit('a', i)).toBe(0);
-    expect(counter.size).toBe(0);
-  });
-
-  it('keeps at most maxKeys keys, dropping expired then oldest ones', () => {
-    const counter = new FixedWindowCounter(5, 1000, 3);
-    counter.hit('a', 0);
-    counter.hit('b', 0);
-    counter.hit('c', 1500);
-    counter.hit('d', 1600);
-    expect(counter.size).toBe(2);
-    counter.hit('e', 1700);
-    counter.hit('f', 1800);
-    expect(counter.size).toBe(3);
+  it('names the first scope over its limit and waits until every key over its limit is under it again', () => {
+    expect(overLimit([key('username', 6, 0), key('client_ip', 11, 30)], (s) => limits[s], 60, at(40))).toEqual({ scope: 'username', retryAfterSeconds: 50 });
+    expect(overLimit([key('username', 1, 0), key('calling_station', 11, 30)], (s) => limits[s], 60, at(40))).toEqual({ scope: 'calling_station', retryAfterSeconds: 50 });
   });
 });
 

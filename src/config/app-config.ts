@@ -1,5 +1,7 @@
 import { plainToInstance, Transform } from 'class-transformer';
+import { isIP } from 'node:net';
 import { IsBoolean, IsIn, IsInt, IsIP, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
+import { SatisfiesRule } from '../common/validation/field-rule.js';
 
 const toBoolean = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
@@ -123,10 +125,26 @@ export class EnvironmentVariables {
   ACCOUNTING_REJECTED_RETENTION_DAYS: number = 90;
 
   // ---- Security and observability ----
-  /** Take the client address from X-Forwarded-For (only behind a reverse proxy you run): rate limits are per client IP. */
-  @Transform(toBoolean)
-  @IsBoolean()
-  TRUST_PROXY: boolean = false;
+  /**
+   * Which X-Forwarded-For hops to believe (rate limits are per client IP): `false` (none), the number
+   * of proxies in front of the service, or their addresses / CIDRs, comma-separated. Not `true`.
+   */
+  @SatisfiesRule(trustProxyProblem)
+  TRUST_PROXY: string = 'false';
+
+  /** The whole request (headers and body) must arrive within this; a slower client gets 408 and is disconnected. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  HTTP_REQUEST_TIMEOUT_SECONDS: number = 30;
+
+  /** The request headers must arrive within this (at most HTTP_REQUEST_TIMEOUT_SECONDS). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  HTTP_HEADERS_TIMEOUT_SECONDS: number = 10;
 
   /** Origins allowed to call the API from a browser, comma-separated, or `*`. Empty: no CORS headers (closed). */
   @IsString()
@@ -258,7 +276,8 @@ export interface AppConfig {
   logLevel: EnvironmentVariables['LOG_LEVEL'];
   databasePoolSize: number;
   accounting: AccountingConfig;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
+  httpTimeouts: HttpTimeouts;
   /** Empty: CORS is closed. `['*']`: any origin. */
   corsOrigins: string[];
   rateLimits: RateLimitConfig;
@@ -268,6 +287,18 @@ export interface AppConfig {
   /** SECRETS_KEY: encrypts NAS secrets at rest when set. */
   secretsKey: string | undefined;
   secretsKeyPrevious: string | undefined;
+}
+
+/**
+ * Which hops of X-Forwarded-For are believed: none, the `hops` nearest ones (every request must come
+ * through that many proxies), or those sent by the listed proxy addresses / networks.
+ */
+export type TrustProxy = false | { hops: number } | { proxies: string[] };
+
+/** How long a client may take to send a request: its headers, and the whole request with its body. */
+export interface HttpTimeouts {
+  headersSeconds: number;
+  requestSeconds: number;
 }
 
 /** Limits on login and failed authentication; 0 turns one off. */
@@ -330,6 +361,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       }),
     );
   }
+  if (vars.HTTP_HEADERS_TIMEOUT_SECONDS > vars.HTTP_REQUEST_TIMEOUT_SECONDS) {
+    throw new ConfigValidationError([
+      `HTTP_HEADERS_TIMEOUT_SECONDS="${vars.HTTP_HEADERS_TIMEOUT_SECONDS}": must not be greater than HTTP_REQUEST_TIMEOUT_SECONDS (${vars.HTTP_REQUEST_TIMEOUT_SECONDS})`,
+    ]);
+  }
   const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
   return {
     databaseUrl: vars.DATABASE_URL || undefined,
@@ -351,7 +387,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxSessionSeconds: vars.ACCOUNTING_MAX_SESSION_SECONDS,
       rejectedRetentionDays: vars.ACCOUNTING_REJECTED_RETENTION_DAYS,
     },
-    trustProxy: vars.TRUST_PROXY,
+    trustProxy: parseTrustProxy(vars.TRUST_PROXY),
+    httpTimeouts: { headersSeconds: vars.HTTP_HEADERS_TIMEOUT_SECONDS, requestSeconds: vars.HTTP_REQUEST_TIMEOUT_SECONDS },
     corsOrigins: vars.CORS_ORIGINS.split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean),
     rateLimits: {
       windowSeconds: vars.RATE_LIMIT_WINDOW_SECONDS,
@@ -375,4 +412,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     secretsKey: vars.SECRETS_KEY,
     secretsKeyPrevious: vars.SECRETS_KEY_PREVIOUS,
   };
+}
+
+/** Names proxy-addr (Fastify's trustProxy) knows for the loopback, link-local and private ranges. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** `10.0.0.1`, `10.0.0.0/8`, `fd00::/8`, or a proxy-addr range name. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address, prefix, extra] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/** Why a TRUST_PROXY value is refused, or undefined when it is valid. */
+function trustProxyProblem(value: unknown): string | undefined {
+  const text = String(value).trim().toLowerCase();
+  if (text === 'true' || text === 'yes' || text === 'on') {
+    return 'true would believe every X-Forwarded-For hop, so any client could pick its own address and escape the per-IP limits: ' +
+      'give the number of proxies in front of the service (e.g. 1) or their addresses / CIDRs (e.g. 10.0.0.5,10.1.0.0/16)';
+  }
+  if (['false', 'no', 'off', '0'].includes(text) || /^\d+$/.test(text)) return undefined;
+  const bad = text.split(',').map((entry) => entry.trim()).filter((entry) => !isProxyAddress(entry));
+  return bad.length === 0 ? undefined : `must be false, a number of proxies, or proxy addresses / CIDRs (not ${bad.map((entry) => JSON.stringify(entry)).join(', ')})`;
+}
+
+function parseTrustProxy(value: string): TrustProxy {
+  const text = value.trim().toLowerCase();
+  if (['false', 'no', 'off', '0'].includes(text)) return false;
+  if (/^\d+$/.test(text)) return { hops: Number(text) };
+  return { proxies: text.split(',').map((entry) => entry.trim()) };
 }

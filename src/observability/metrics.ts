@@ -39,7 +39,7 @@ export const rateLimited = once(
   () =>
     new Counter({
       name: 'timegate_rate_limited_total',
-      help: 'Requests answered 429, by limit (login_ip, login_username, auth_failures_ip).',
+      help: 'Password or token checks refused (429, or too_many_attempts on authorize and RADIUS), by limit (username, client_ip, calling_station, auth_failures_ip).',
       labelNames: ['limit'] as const,
     }),
 );

@@ -41,7 +41,7 @@ export class RadiusRequestsService {
     const reject = (message: string) => this.respond(request, nas, 'Access-Reject', [['Reply-Message', message]]);
     if (!userName) return reject('User-Name is required.');
     if (password === undefined) return reject('Only PAP (User-Password) is supported.');
-    const result = await this.authorizer.authorizePap(userName, password);
+    const result = await this.authorizer.authorizePap(userName, password, text(request.attributes['Calling-Station-Id']));
     if (result.result === 'reject') return reject(result.message ?? 'Access denied.');
     const remaining = result.session_timeout ?? 0;
     return this.respond(request, nas, 'Access-Accept', [

@@ -43,7 +43,9 @@ export async function createTestApp(
     .overrideProvider(Clock)
     .useValue(clock)
     .compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), { logger: ['error', 'warn'] });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter({ trustProxy: config.trustProxy, timeouts: config.httpTimeouts }), {
+    logger: ['error', 'warn'],
+  });
   configureApp(app, config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -26,6 +26,16 @@ export class AuthorizeRequestDto {
   @IsString({ message: 'Not a valid string.' })
   @MaxLength(256, { message: 'Ensure this field has no more than 256 characters.' })
   token?: string;
+
+  @ApiPropertyOptional({
+    maxLength: 253,
+    example: '00-11-22-AA-BB-CC',
+    description: "Calling-Station-Id: the subscriber device's MAC as the gateway sees it. Given, failed checks are also limited per device.",
+  })
+  @IsOptional()
+  @IsString({ message: 'Not a valid string.' })
+  @MaxLength(253, { message: 'Ensure this field has no more than 253 characters.' })
+  calling_station_id?: string;
 }
 
 export class AuthorizeResultDto {
@@ -33,7 +43,11 @@ export class AuthorizeResultDto {
   @ApiProperty() username!: string;
   @ApiPropertyOptional({ type: 'integer', description: 'Accept: remaining seconds, for Session-Timeout (as rlm_sqlcounter).' }) session_timeout?: number;
   @ApiPropertyOptional({ type: 'integer', description: 'Accept: seconds between Interim-Updates, for Acct-Interim-Interval.' }) acct_interim_interval?: number;
-  @ApiPropertyOptional({ enum: ['unknown_user', 'inactive_user', 'invalid_credentials', 'token_expired', 'no_balance'] }) reason?: string;
+  @ApiPropertyOptional({
+    enum: ['invalid_credentials', 'inactive_user', 'token_expired', 'no_balance', 'too_many_attempts'],
+    description: 'Reject: `invalid_credentials` for an unknown user or a wrong password/token (indistinguishable); the others only once the credential checked out (or none was given); `too_many_attempts` past the rate limits.',
+  })
+  reason?: string;
   @ApiPropertyOptional({ description: 'Reject: a sentence for Reply-Message.' }) message?: string;
 }
 

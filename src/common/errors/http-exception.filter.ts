@@ -79,11 +79,8 @@ function fastifyErrorToDomain(error: { code?: string; statusCode?: number; messa
   }
 }
 
-/**
- * Told about every authentication failure as it becomes a response (guard, login, the balance poll):
- * counts it, and may answer a ThrottledError instead when the client has failed too often.
- */
-export type AuthFailureListener = (code: AuthFailureCode, request: FastifyRequest) => DomainError | undefined;
+/** Told about every authentication failure as it becomes a response (guard, login, the balance poll), to count it. */
+export type AuthFailureListener = (code: AuthFailureCode) => void;
 
 export type AuthFailureCode =
   | ErrorCode.NotAuthenticated
@@ -125,8 +122,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   private toResponse(exception: unknown, request: FastifyRequest): ErrorResponse {
     if (exception instanceof DomainError) {
-      const replaced = isAuthFailure(exception.code) ? this.onAuthFailure?.(exception.code, request) : undefined;
-      return domainErrorToResponse(replaced ?? exception, request);
+      if (isAuthFailure(exception.code)) this.onAuthFailure?.(exception.code);
+      return domainErrorToResponse(exception, request);
     }
     // Nest hands Fastify's own 4xx errors over wrapped in an HttpException, the original as `cause`.
     const raw = exception instanceof HttpException && hasCode(exception.cause) ? exception.cause : exception;

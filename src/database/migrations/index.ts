@@ -3,6 +3,7 @@ import { Accounting1795577084863 } from './1795577084863-Accounting.js';
 import { Radius1795578046500 } from './1795578046500-Radius.js';
 import { HotUpdateFillfactor1795579000000 } from './1795579000000-HotUpdateFillfactor.js';
 import { RadiusIntegrity1795580100000 } from './1795580100000-RadiusIntegrity.js';
+import { AuthThrottle1795580300000 } from './1795580300000-AuthThrottle.js';
 import { AccountingRecords1795580400000 } from './1795580400000-AccountingRecords.js';
 
 /**
@@ -15,5 +16,6 @@ export const MIGRATIONS: Function[] = [
   Radius1795578046500,
   HotUpdateFillfactor1795579000000,
   RadiusIntegrity1795580100000,
+  AuthThrottle1795580300000,
   AccountingRecords1795580400000,
 ];
