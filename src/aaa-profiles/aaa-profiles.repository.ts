@@ -1,5 +1,6 @@
 import { remainingBalanceSql } from '../accounting/balance-sql.js';
 import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
+import { lockSubscriberProfiles } from '../database/subscriber-lock.js';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -127,15 +128,18 @@ export class AaaProfilesRepository {
   }
 
   /**
-   * Reads the subscriber in the caller's transaction and locks its user and profile rows
-   * (SELECT ... FOR UPDATE) until the transaction ends, so concurrent writes serialize.
+   * Reads the subscriber in the caller's transaction and locks it until the transaction ends, so
+   * concurrent writes serialize: the profile row first, then the user row (the one lock order of
+   * lockSubscriberProfiles), the user row FOR NO KEY UPDATE so sessions and ledger rows can still be
+   * inserted for it meanwhile.
    */
   async lockById(manager: EntityManager, id: number, now: Date): Promise<SubscriberWithBalance | undefined> {
+    if ((await lockSubscriberProfiles(manager, [id])).length === 0) return undefined;
     const params = new SqlParams();
     const balance = remainingBalanceAt(params, now);
     const rows: SubscriberWithBalance[] = await manager.query(
       `SELECT ${SUBSCRIBER_COLUMNS}, ${balance} AS "balanceSeconds" FROM ${SUBSCRIBERS}
-        WHERE u.id = ${params.add(id)} FOR UPDATE OF u, p`,
+        WHERE u.id = ${params.add(id)} FOR NO KEY UPDATE OF u`,
       params.values,
     );
     return rows[0] && withNumericBalance(rows[0]);

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/time/clock.js';
+import { inRetriedTransaction, retryTransientConflicts } from '../database/transient-conflict.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ChargingRepository } from './charging.repository.js';
@@ -48,11 +49,11 @@ export class AccountingIngestService {
     const event: SessionEvent = { uniqueId: acctUniqueId(record), record, at };
     switch (record.statusType) {
       case AcctStatusType.Start: {
-        const created = await this.sessions.insertStart(event);
+        const created = await retryTransientConflicts(() => this.sessions.insertStart(event));
         return { action: created ? 'started' : 'duplicate', acctUniqueId: event.uniqueId };
       }
       case AcctStatusType.InterimUpdate: {
-        return { action: await this.sessions.upsertInterim(event), acctUniqueId: event.uniqueId };
+        return { action: await retryTransientConflicts(() => this.sessions.upsertInterim(event)), acctUniqueId: event.uniqueId };
       }
       case AcctStatusType.Stop:
         return { action: await this.stop(event, now), acctUniqueId: event.uniqueId };
@@ -64,7 +65,7 @@ export class AccountingIngestService {
   }
 
   private async stop(event: SessionEvent, now: Date): Promise<IngestAction> {
-    return this.dataSource.transaction(async (manager) => {
+    return inRetriedTransaction(this.dataSource, async (manager) => {
       const existing = await this.sessions.findByUniqueId(event.uniqueId, manager);
       const userId = existing ? existing.userId : await this.sessions.findUserIdByUsername(event.record.userName, manager);
       if (userId !== null) await this.charging.lockProfiles(manager, [userId]);
@@ -83,19 +84,20 @@ export class AccountingIngestService {
     const batchSize = this.config.accounting.batchSize;
     let closedTotal = 0;
     for (;;) {
-      const found = await this.dataSource.transaction(async (manager) => {
+      // Counted after the commit: a retried attempt must not count its sessions twice.
+      const batch = await inRetriedTransaction(this.dataSource, async (manager) => {
         const open = await this.charging.findOpenForNas(manager, record.nasIdentifier, record.nasIpAddress, batchSize);
-        if (open.length === 0) return 0;
+        if (open.length === 0) return { found: 0, closed: 0 };
         const userIds = [...new Set(open.flatMap((session) => (session.userId === null ? [] : [session.userId])))];
         await this.charging.lockProfiles(manager, userIds);
         const closed = await this.charging.closeForNasReboot(manager, open.map((session) => session.id), at);
         const closedIds = closed.map((session) => session.id);
         await this.charging.charge(manager, userIds, { sessionIds: closedIds }, now);
         await this.charging.recordSessionCharges(manager, closedIds, now);
-        closedTotal += closed.length;
-        return open.length;
+        return { found: open.length, closed: closed.length };
       });
-      if (found < batchSize) return closedTotal;
+      closedTotal += batch.closed;
+      if (batch.found < batchSize) return closedTotal;
     }
   }
 }

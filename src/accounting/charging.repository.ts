@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { queryReturning } from '../database/raw-query.js';
+import { lockSubscriberProfiles } from '../database/subscriber-lock.js';
 import { sessionTargetSql } from './balance-sql.js';
 
 export interface ChargeResult {
@@ -26,14 +27,9 @@ export interface ClosedSession {
  */
 @Injectable()
 export class ChargingRepository {
-  /** Locks profiles in user-id order (a fixed order, so concurrent batches cannot deadlock). */
-  async lockProfiles(manager: EntityManager, userIds: number[]): Promise<number[]> {
-    if (userIds.length === 0) return [];
-    const rows: { user_id: number }[] = await manager.query(
-      'SELECT user_id FROM aaa_profiles WHERE user_id = ANY($1::int[]) ORDER BY user_id FOR UPDATE',
-      [userIds],
-    );
-    return rows.map((row) => row.user_id);
+  /** Locks profiles in user-id order: the first lock of the one lock order (see lockSubscriberProfiles). */
+  lockProfiles(manager: EntityManager, userIds: number[]): Promise<number[]> {
+    return lockSubscriberProfiles(manager, userIds);
   }
 
   /**
@@ -48,7 +44,7 @@ export class ChargingRepository {
         WHERE p.user_id = ANY(ARRAY(SELECT DISTINCT s.user_id FROM accounting_sessions s
                                      WHERE s.status = 'open' AND s.user_id > $1
                                      ORDER BY s.user_id LIMIT $2))
-        ORDER BY p.user_id FOR UPDATE OF p`,
+        ORDER BY p.user_id FOR NO KEY UPDATE OF p`,
       [afterUserId, limit],
     );
     return rows.map((row) => row.user_id);

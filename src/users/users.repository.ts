@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { AaaProfileEntity } from '../aaa-profiles/aaa-profile.entity.js';
 import { Role } from '../auth/policy.js';
+import { lockSubscriberProfiles } from '../database/subscriber-lock.js';
+import { inRetriedTransaction } from '../database/transient-conflict.js';
 import { UserEntity } from './user.entity.js';
 
 /** The AAA profile every account gets with it (defaults: no organization, role user, no balance). */
@@ -96,9 +98,9 @@ export class UsersRepository {
     return this.repo(manager).save(entity);
   }
 
-  /** Runs `work` in one transaction; pass its manager to this and other repositories' methods. */
+  /** Runs `work` in one transaction (again, whole, on a deadlock); pass its manager to this and other repositories' methods. */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+    return inRetriedTransaction(this.dataSource, work);
   }
 
   /** Only the filters that are set: TypeORM 1.x rejects undefined values in a `where`. */
@@ -159,9 +161,17 @@ export class UsersRepository {
     await this.repo(manager).update({ id }, { lastLogin: at });
   }
 
-  /** Deletes the account; its profile and token go with it (ON DELETE CASCADE). */
+  /**
+   * Deletes the account; its profile and token go with it (ON DELETE CASCADE), its sessions and
+   * ledger rows stay without it. The profile is locked first (the one lock order of
+   * lockSubscriberProfiles), so a deletion waits for a charge in progress instead of deadlocking with it.
+   */
   async delete(id: number, manager?: EntityManager): Promise<boolean> {
-    const result = await this.repo(manager).delete({ id });
-    return (result.affected ?? 0) > 0;
+    const run = async (tx: EntityManager) => {
+      await lockSubscriberProfiles(tx, [id]);
+      const result = await this.repo(tx).delete({ id });
+      return (result.affected ?? 0) > 0;
+    };
+    return manager ? run(manager) : inRetriedTransaction(this.dataSource, run);
   }
 }
