@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { queryReturning } from '../database/raw-query.js';
 import { lockSubscriberProfiles } from '../database/subscriber-lock.js';
-import { sessionTargetSql } from './balance-sql.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { sessionTargetSql, staleBeforeAt } from './balance-sql.js';
 
 export interface ChargeResult {
   /** Sessions whose charge moved. */
@@ -27,6 +29,8 @@ export interface ClosedSession {
  */
 @Injectable()
 export class ChargingRepository {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
   /** Locks profiles in user-id order: the first lock of the one lock order (see lockSubscriberProfiles). */
   lockProfiles(manager: EntityManager, userIds: number[]): Promise<number[]> {
     return lockSubscriberProfiles(manager, userIds);
@@ -60,8 +64,8 @@ export class ChargingRepository {
     if (userIds.length === 0) return { sessions: 0, seconds: 0 };
     // The range bounds let PostgreSQL range-scan the open-sessions index (a long `= ANY` list alone is
     // planned as a scan of the whole table); `= ANY` keeps it to exactly the locked subscribers.
-    const filter = 'openOnly' in scope ? `s.status = 'open' AND s.user_id BETWEEN $3 AND $4` : 's.id = ANY($3::bigint[])';
-    const params: unknown[] = [userIds, now];
+    const filter = 'openOnly' in scope ? `s.status = 'open' AND s.user_id BETWEEN $4 AND $5` : 's.id = ANY($4::bigint[])';
+    const params: unknown[] = [userIds, now, staleBeforeAt(now, this.config.accounting.staleAfterSeconds)];
     if ('openOnly' in scope) params.push(Math.min(...userIds), Math.max(...userIds));
     if (!('openOnly' in scope)) {
       if (scope.sessionIds.length === 0) return { sessions: 0, seconds: 0 };
@@ -69,7 +73,7 @@ export class ChargingRepository {
     }
     const rows: { sessions: string; seconds: string }[] = await manager.query(
       `WITH sess AS (
-         SELECT s.id, s.user_id, s.charged_seconds, s.overage_seconds, ${sessionTargetSql('s', '$2::timestamptz')} AS target
+         SELECT s.id, s.user_id, s.charged_seconds, s.overage_seconds, ${sessionTargetSql('s', '$2::timestamptz', '$3::timestamptz')} AS target
            FROM accounting_sessions s
           WHERE s.user_id = ANY($1::int[]) AND ${filter}
        ),
