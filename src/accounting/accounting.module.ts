@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthTokensModule } from '../auth-tokens/auth-tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountingEvents } from './accounting-events.js';
 import { AccountingController } from './accounting.controller.js';
@@ -16,7 +17,7 @@ import { LedgerRepository } from './ledger.repository.js';
 import { SessionsRepository } from './sessions.repository.js';
 
 @Module({
-  imports: [UsersModule],
+  imports: [AuthTokensModule, UsersModule],
   controllers: [AccountingController, AuthorizeController],
   providers: [
     AccountingEvents,

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { assertCredentialUsable } from '../auth-tokens/token-credential.js';
-import { isTokenExpired } from '../auth-tokens/token-expiry.js';
+import { AuthTokensService } from '../auth-tokens/auth-tokens.service.js';
 import { hashTokenKey, isWellFormedTokenKey } from '../auth-tokens/token-key.js';
 import { parseAuthorizationHeader } from '../auth/authorization-header.js';
 import { secretsEqual } from '../auth/constant-time.js';
@@ -35,6 +34,7 @@ export class AuthorizeService {
     private readonly sessions: SessionsRepository,
     private readonly balances: BalanceRepository,
     private readonly passwords: PasswordHasher,
+    private readonly tokens: AuthTokensService,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -60,7 +60,7 @@ export class AuthorizeService {
       if (!isWellFormedTokenKey(request.token) || subscriber.tokenKeyHash === null || !secretsEqual(hashTokenKey(request.token), subscriber.tokenKeyHash)) {
         return reject('invalid_credentials');
       }
-      if (isTokenExpired(subscriber.tokenLastUsedAt!, subscriber.tokenLifetime, now)) return reject('token_expired');
+      if (await this.tokens.isExpired(subscriber.userId, subscriber.tokenLastUsedAt!, subscriber.tokenLifetime, now)) return reject('token_expired');
     }
     if (subscriber.remainingSeconds <= 0) return reject('no_balance');
     return {
@@ -83,16 +83,17 @@ export class AuthorizeService {
 
   /**
    * The captive-portal poll for the calling token: one read-only query (credential and balance
-   * together), no write — not even the token's last-use stamp.
+   * together), no write — not even the token's last-use stamp. The key stays valid while the
+   * subscriber has an open session (session activity counts as use).
    */
   async poll(authorization: string | undefined): Promise<BalancePollDto> {
     const key = parseAuthorizationHeader(authorization);
     if (!isWellFormedTokenKey(key)) throw new DomainError(ErrorCode.InvalidToken, 'Invalid token.');
     const now = this.clock.now();
     const row = await this.balances.findPollRow(hashTokenKey(key), now);
-    assertCredentialUsable(row, now);
+    await this.tokens.usableCredential(row, now, row ? Number(row.openSessions) : undefined);
     const remaining = Math.max(0, Number(row!.storedBalance) - Number(row!.uncharged));
-    const open = Number(row!.openSessions);
+    const open = Number(row!.liveSessions);
     const sessionTimeout = open > 0 ? Math.floor(remaining / open) : remaining;
     return {
       balance_seconds: remaining,

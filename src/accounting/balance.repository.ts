@@ -11,26 +11,29 @@ import { liveSessionSql, remainingBalanceSql, staleBeforeAt, unsettledSecondsSql
 export interface BalancePollRow extends TokenCredential {
   storedBalance: string;
   uncharged: string;
+  /** Open sessions, stale ones included (they keep the key in use). */
   openSessions: string;
+  /** Open sessions still reporting: they share the balance. */
+  liveSessions: string;
 }
 
 /**
  * The poll's one query, prepared by name: planning it cost more than running it. `$1` key hash,
- * `$2` now, `$3` the stale cut-off. `uncharged` is what settling the open sessions would move;
- * `openSessions` counts the live ones (a stale session burns nothing).
+ * `$2` now, `$3` the stale cut-off. `uncharged` is what settling the open sessions would move.
  */
 const POLL_ROW: NamedStatement = {
   name: 'balance_poll_row',
   text: `SELECT t.user_id AS "userId", u.uuid AS "uuid", u.username AS "username", u.is_active AS "isActive",
                 u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime", p.role AS "role",
                 p.permissions AS "permissions", t.last_used_at AS "lastUsedAt",
-                p.balance_seconds AS "storedBalance", o.uncharged AS "uncharged", o.open_sessions AS "openSessions"
+                p.balance_seconds AS "storedBalance", o.uncharged AS "uncharged", o.open_sessions AS "openSessions",
+                o.live_sessions AS "liveSessions"
            FROM auth_tokens t
            JOIN users u ON u.id = t.user_id
            JOIN aaa_profiles p ON p.user_id = t.user_id
            CROSS JOIN LATERAL (
              SELECT COALESCE(SUM(${unsettledSecondsSql('s', '$2::timestamptz', '$3::timestamptz')}), 0) AS uncharged,
-                    count(*) FILTER (WHERE ${liveSessionSql('s', '$3::timestamptz')}) AS open_sessions
+                    count(*) AS open_sessions, count(*) FILTER (WHERE ${liveSessionSql('s', '$3::timestamptz')}) AS live_sessions
                FROM accounting_sessions s WHERE s.user_id = t.user_id AND s.status = 'open') o
           WHERE t.key_hash = $1`,
 };

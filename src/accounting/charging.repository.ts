@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { tokenExpiredSql } from '../auth-tokens/token-use-sql.js';
 import { queryReturning } from '../database/raw-query.js';
 import { lockSubscriberProfiles } from '../database/subscriber-lock.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -209,12 +210,12 @@ export class ChargingRepository {
     );
   }
 
-  /** Deletes up to `limit` tokens past their sliding lifetime; returns how many. */
+  /** Deletes up to `limit` tokens past their sliding lifetime (session activity counts as use); returns how many. */
   async deleteExpiredTokens(manager: EntityManager, now: Date, limit: number): Promise<number> {
     const result: [unknown[], number] = await manager.query(
       `DELETE FROM auth_tokens WHERE user_id IN (
          SELECT t.user_id FROM auth_tokens t JOIN users u ON u.id = t.user_id
-          WHERE u.token_lifetime IS NOT NULL AND t.last_used_at + make_interval(secs => u.token_lifetime) <= $1
+          WHERE ${tokenExpiredSql('$1::timestamptz')}
           LIMIT $2)`,
       [now, limit],
     );
@@ -224,7 +225,7 @@ export class ChargingRepository {
   async countExpiredTokens(manager: EntityManager, now: Date): Promise<number> {
     const rows: { count: string }[] = await manager.query(
       `SELECT count(*) AS count FROM auth_tokens t JOIN users u ON u.id = t.user_id
-        WHERE u.token_lifetime IS NOT NULL AND t.last_used_at + make_interval(secs => u.token_lifetime) <= $1`,
+        WHERE ${tokenExpiredSql('$1::timestamptz')}`,
       [now],
     );
     return Number(rows[0]?.count ?? 0);
