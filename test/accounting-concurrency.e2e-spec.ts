@@ -20,6 +20,7 @@ type Operation = 'patch' | 'start' | 'interim' | 'stop' | 'delete' | 'run';
 
 interface Subscriber {
   id: number;
+  uuid: string;
   username: string;
   deleted: boolean;
 }
@@ -34,11 +35,13 @@ describe('accounting under concurrent load: no deadlock reaches a client, nothin
   let t: TestApp;
   let admin: CreatedSubscriber;
   let gateway: CreatedSubscriber;
+  let staff: CreatedSubscriber;
 
   beforeAll(async () => {
     t = await createTestApp();
     admin = await t.factories.subscriber({ role: Role.Admin, tokenLifetime: null });
     gateway = await t.factories.subscriber({ role: Role.Gateway, tokenLifetime: null });
+    staff = await t.factories.staff({ tokenLifetime: null });
   });
   afterAll(async () => {
     await t?.close();
@@ -63,7 +66,8 @@ describe('accounting under concurrent load: no deadlock reaches a client, nothin
       const response = await t.api().post(USER_TOKEN).set('Authorization', `Token ${admin.token}`)
         .send({ username: uniqueUsername('stress'), organization: 'acme_corp', email: 'stress@example.com', role: 'user', balance_seconds: 900 });
       if (response.status !== 201) throw new Error(`creating a subscriber: ${response.status} ${JSON.stringify(response.body)}`);
-      subscribers.push({ id: response.body.id as number, username: response.body.username as string, deleted: false });
+      const [{ uuid }] = await t.dataSource.query('SELECT uuid FROM users WHERE id = $1', [response.body.id]);
+      subscribers.push({ id: response.body.id as number, uuid: uuid as string, username: response.body.username as string, deleted: false });
     };
     const pick = <T>(items: T[]): T | undefined => items[Math.floor(Math.random() * items.length)];
     const live = () => subscribers.filter((s) => !s.deleted);
@@ -112,7 +116,10 @@ describe('accounting under concurrent load: no deadlock reaches a client, nothin
       delete: async () => {
         const subscriber = pick(live());
         if (!subscriber || live().length < SUBSCRIBERS - 1) return;
-        const response = await t.api().delete(`${USER_TOKEN}${subscriber.id}/`).set('Authorization', `Token ${admin.token}`);
+        // Both ways to delete an account: the user_token API (admin) and /api/users/ (staff).
+        const response = Math.random() < 0.5
+          ? await t.api().delete(`${USER_TOKEN}${subscriber.id}/`).set('Authorization', `Token ${admin.token}`)
+          : await t.api().delete(`/api/users/${subscriber.uuid}/`).set('Authorization', `Token ${staff.token}`);
         record('delete', response.status);
         if (response.status === 204) {
           subscriber.deleted = true;
