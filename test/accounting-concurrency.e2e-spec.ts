@@ -198,4 +198,43 @@ describe('accounting under concurrent load: no deadlock reaches a client, nothin
     );
     expect(misrecorded).toEqual([]);
   }, (STRESS_SECONDS + 45) * 1000);
+
+  describe('a transaction that deadlocks', () => {
+    // PostgreSQL's own deadlock error, raised from a trigger on the session insert: `fails` times, then never.
+    async function deadlockSessionInserts(fails: number): Promise<void> {
+      await t.dataSource.query(`
+        CREATE SEQUENCE injected_deadlocks;
+        CREATE FUNCTION inject_deadlock() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF nextval('injected_deadlocks') <= ${fails} THEN RAISE EXCEPTION 'injected deadlock' USING ERRCODE = '40P01'; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER inject_deadlock BEFORE INSERT ON accounting_sessions FOR EACH ROW EXECUTE FUNCTION inject_deadlock();`);
+    }
+    afterEach(async () => {
+      await t.dataSource.query('DROP TRIGGER IF EXISTS inject_deadlock ON accounting_sessions; DROP FUNCTION IF EXISTS inject_deadlock(); DROP SEQUENCE IF EXISTS injected_deadlocks;');
+    });
+    const send = (body: object) => t.api().post(ACCOUNTING).set('Authorization', `Bearer ${gateway.token}`).send(body);
+
+    it('is run again whole: a Stop that deadlocked twice is applied once and acknowledged', async () => {
+      const user = await t.factories.subscriber({ balanceSeconds: 1000 });
+      await deadlockSessionInserts(2);
+      const stop = await send({ 'Acct-Status-Type': 'Stop', ...sessionIdentity(user.username), 'Acct-Session-Time': 100, 'Acct-Terminate-Cause': 'User-Request' });
+      expect(stop.status).toBe(200);
+      expect(stop.body.result).toBe('stopped');
+      expect(await t.dataSource.query('SELECT balance_seconds FROM aaa_profiles WHERE user_id = $1', [user.id])).toEqual([{ balance_seconds: '900' }]);
+      expect(await t.dataSource.query('SELECT delta_seconds FROM balance_ledger WHERE user_id = $1', [user.id])).toEqual([{ delta_seconds: '-100' }]);
+    });
+
+    it('answers 503 with Retry-After once every attempt deadlocked, never 500, and writes nothing', async () => {
+      const user = await t.factories.subscriber({ balanceSeconds: 1000 });
+      await deadlockSessionInserts(1000);
+      const identity = sessionIdentity(user.username);
+      const start = await send({ 'Acct-Status-Type': 'Start', ...identity });
+      expect(start.status).toBe(503);
+      expect(start.headers['retry-after']).toBe('1');
+      expect(start.body).toEqual({ detail: 'The database is busy with concurrent changes to this account; try again.' });
+      const stop = await send({ 'Acct-Status-Type': 'Stop', ...identity, 'Acct-Session-Time': 100, 'Acct-Terminate-Cause': 'User-Request' });
+      expect(stop.status).toBe(503);
+      expect(await t.dataSource.query('SELECT 1 FROM accounting_sessions WHERE username = $1', [user.username])).toEqual([]);
+      expect(await t.dataSource.query('SELECT balance_seconds FROM aaa_profiles WHERE user_id = $1', [user.id])).toEqual([{ balance_seconds: '1000' }]);
+    });
+  });
 });
