@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { liveSessionSql, remainingBalanceSql, staleBeforeAt } from './balance-sql.js';
+import { remainingBalanceSql, staleBeforeAt } from './balance-sql.js';
 import type { AccountingRecord } from './radius-attributes.js';
 
 /** A record ready to write: its unique id and when the event happened. */
@@ -201,8 +201,7 @@ export class SessionsRepository {
         `SELECT u.id AS "userId", u.username AS "username", u.is_active AS "isActive", u.password_hash AS "passwordHash",
                 t.key_hash AS "tokenKeyHash", t.last_used_at AS "tokenLastUsedAt", u.token_lifetime AS "tokenLifetime",
                 ${remainingBalanceSql('p', '$2::timestamptz', '$3::timestamptz')} AS "remainingSeconds",
-                (SELECT count(*) FROM accounting_sessions os
-                  WHERE os.user_id = u.id AND os.status = 'open' AND ${liveSessionSql('os', '$3::timestamptz')}) AS "openSessions"
+                (SELECT count(*) FROM accounting_sessions os WHERE os.user_id = u.id AND os.status = 'open') AS "openSessions"
            FROM users u JOIN aaa_profiles p ON p.user_id = u.id LEFT JOIN auth_tokens t ON t.user_id = u.id
           WHERE u.username = $1`,
         [username, now, staleBeforeAt(now, this.config.accounting.staleAfterSeconds)],
