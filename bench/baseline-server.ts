@@ -11,10 +11,12 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import pg from 'pg';
-import { remainingBalanceSql, unchargedSecondsSql } from '../src/accounting/balance-sql.js';
+import { liveSessionSql, remainingBalanceSql, staleBeforeAt, unsettledSecondsSql } from '../src/accounting/balance-sql.js';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE ?? 20) });
 const prepared = process.env.BASELINE_PREPARED !== '0';
+/** The service's default stale window (3 × the 300 s interim interval). */
+const STALE_AFTER_SECONDS = 900;
 
 function statement(name: string, text: string): (values: unknown[]) => Promise<pg.QueryResult> {
   return (values) => pool.query(prepared ? { name, text, values } : { text, values });
@@ -28,7 +30,8 @@ const pollQuery = statement(
   `SELECT ${CREDENTIAL_COLUMNS}, p.balance_seconds AS "storedBalance", o.uncharged AS "uncharged", o.open_sessions AS "openSessions"
      FROM auth_tokens t JOIN users u ON u.id = t.user_id JOIN aaa_profiles p ON p.user_id = t.user_id
      CROSS JOIN LATERAL (
-       SELECT COALESCE(SUM(${unchargedSecondsSql('s', '$2::timestamptz')}), 0) AS uncharged, count(*) AS open_sessions
+       SELECT COALESCE(SUM(${unsettledSecondsSql('s', '$2::timestamptz', '$3::timestamptz')}), 0) AS uncharged,
+              count(*) FILTER (WHERE ${liveSessionSql('s', '$3::timestamptz')}) AS open_sessions
          FROM accounting_sessions s WHERE s.user_id = t.user_id AND s.status = 'open') o
     WHERE t.key_hash = $1`,
 );
@@ -44,7 +47,7 @@ const touchQuery = statement(
 const subscriberQuery = statement(
   'baseline_subscriber',
   `SELECT u.id, u.username, u.email, u.date_joined, u.last_login, p.organization, p.role, p.permissions,
-          ${remainingBalanceSql('p', '$2::timestamptz')} AS balance
+          ${remainingBalanceSql('p', '$2::timestamptz', '$3::timestamptz')} AS balance
      FROM users u JOIN aaa_profiles p ON p.user_id = u.id WHERE u.id = $1`,
 );
 const interimQuery = statement(
@@ -108,7 +111,7 @@ async function poll(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const hash = keyHash(req);
   if (!hash) return send(res, 401, { detail: 'Invalid token.' });
   const now = new Date();
-  const row = (await pollQuery([hash, now])).rows[0] as (Credential & { storedBalance: string; uncharged: string; openSessions: string }) | undefined;
+  const row = (await pollQuery([hash, now, staleBeforeAt(now, STALE_AFTER_SECONDS)])).rows[0] as (Credential & { storedBalance: string; uncharged: string; openSessions: string }) | undefined;
   if (!usable(row, now)) return send(res, 401, { detail: 'Invalid token.' });
   const remaining = Math.max(0, Number(row.storedBalance) - Number(row.uncharged));
   const open = Number(row.openSessions);
@@ -127,7 +130,7 @@ async function userToken(req: IncomingMessage, res: ServerResponse, id: number):
   const caller = hash ? await authenticate(hash, now) : undefined;
   if (!caller) return send(res, 401, { detail: 'Invalid token.' });
   if (caller.userId !== id && !caller.isStaff) return send(res, 404, { detail: 'Not found.' });
-  const row = (await subscriberQuery([id, now])).rows[0] as
+  const row = (await subscriberQuery([id, now, staleBeforeAt(now, STALE_AFTER_SECONDS)])).rows[0] as
     | { id: number; username: string; email: string; date_joined: Date; last_login: Date | null; organization: string; role: string; permissions: string[]; balance: string }
     | undefined;
   if (!row) return send(res, 404, { detail: 'Not found.' });

@@ -212,6 +212,35 @@ describe('balances: authorize, poll, user_token, ledger', () => {
       await poll(shortLived.token).expect(401, { detail: 'Token has expired.' });
     });
 
+    it('keeps a portal key valid while its subscriber has an open session; after the Stop the lifetime runs again', async () => {
+      // 3 h of balance, the default one-hour key, a portal that only polls (the poll writes nothing).
+      const user = await t.factories.subscriber({ balanceSeconds: 3 * 3600, tokenLifetime: 3600 });
+      const id = sessionIdentity(user.username);
+      await gateway.start(id);
+      for (let elapsed = 300; elapsed <= 7200; elapsed += 300) {
+        t.clock.advanceSeconds(300);
+        await gateway.interim(id, elapsed);
+        await poll(user.token).expect(200);
+        if (elapsed % 1800 === 0) await runAccounting(t);
+      }
+      // Two hours in: the key's own last use is two hours old, yet it is valid everywhere and the run kept it.
+      expect((await poll(user.token).expect(200)).body).toMatchObject({ balance_seconds: 3600, status: 'active' });
+      expect((await authorize({ username: user.username, token: user.token }).expect(200)).body).toMatchObject({ result: 'accept' });
+      const [stamp] = await t.dataSource.query('SELECT last_used_at FROM auth_tokens WHERE user_id = $1', [user.id]);
+      expect(new Date(stamp.last_used_at).getTime()).toBe(t.clock.now().getTime() - 7200_000);
+      await gateway.stop(id, 7200);
+      // The session ended at 7200 s: the key lives one more hour from then, and no longer.
+      t.clock.advanceSeconds(3599);
+      await poll(user.token).expect(200);
+      await runAccounting(t);
+      expect(await t.dataSource.query('SELECT 1 FROM auth_tokens WHERE user_id = $1', [user.id])).toHaveLength(1);
+      t.clock.advanceSeconds(1);
+      await poll(user.token).expect(401, { detail: 'Token has expired.' });
+      expect((await authorize({ username: user.username, token: user.token }).expect(200)).body).toMatchObject({ result: 'reject', reason: 'token_expired' });
+      await runAccounting(t);
+      expect(await t.dataSource.query('SELECT 1 FROM auth_tokens WHERE user_id = $1', [user.id])).toEqual([]);
+    });
+
     it('writes nothing: not the token’s last use, not the profile, not the sessions', async () => {
       const user = await t.factories.subscriber({ balanceSeconds: 1000, tokenLifetime: 86400 });
       await gateway.start(sessionIdentity(user.username));

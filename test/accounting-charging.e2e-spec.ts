@@ -188,6 +188,39 @@ describe('accounting: charged seconds equal session time', () => {
     expect(await ledgerOf(t, user.id)).toEqual([{ kind: 'session', delta: -300, overage: 0, balanceAfter: 3300, reason: 'Lost-Service' }]);
   });
 
+  it('roaming: sessions gone silent are not charged past their last update, so the live one is not cut off', async () => {
+    // A phone roams between access points: the sessions on the first two stop reporting at 300 s,
+    // the third keeps sending Interim-Updates. Runs at 600, 1200 and 1800 s; by 1800 s the silent
+    // ones are stale (last update 300 s < 1800 − 900). The subscriber owes 1800 + 300 + 300 by then.
+    const user = await subscriber(3650);
+    const live = sessionIdentity(user.username, 'ap-3');
+    const gone = [sessionIdentity(user.username, 'ap-1'), sessionIdentity(user.username, 'ap-2')];
+    for (const id of [live, ...gone]) await gateway.start(id);
+    for (let at = 300; at <= 1800; at += 300) {
+      t.clock.advanceSeconds(300);
+      await gateway.interim(live, at);
+      if (at === 300) for (const id of gone) await gateway.interim(id, 300);
+      if (at % 600 === 0 && at < 1800) await runAccounting(t);
+    }
+    // Before the run, every read already agrees with what the run is about to settle.
+    const poll = await t.api().get('/api/v1/balance/').set('Authorization', `Bearer ${user.token}`).expect(200);
+    expect(poll.body).toMatchObject({ balance_seconds: 1250, status: 'active', session_timeout: 1250 });
+    const authorized = await t.api().post('/api/v1/authorize/').set('Authorization', `Bearer ${gateway.token}`).send({ username: user.username }).expect(200);
+    expect(authorized.body).toMatchObject({ result: 'accept', session_timeout: 1250 });
+    const outcome = await runAccounting(t);
+    expect(outcome.status).toBe('finished');
+    if (outcome.status === 'finished') expect(outcome.run).toMatchObject({ sessionsStopped: 0, staleClosed: 2 });
+    expect((await sessionsOf(t, user.username)).map((s) => [s.status, s.terminateCause, s.charged])).toEqual([
+      ['open', null, 1800],
+      ['closed', 'Lost-Service', 300],
+      ['closed', 'Lost-Service', 300],
+    ]);
+    expect(await storedBalance(t, user.id)).toBe(1250);
+    t.clock.advanceSeconds(600);
+    await gateway.stop(live, 2400);
+    await expectCharged('roaming: 1 live + 2 silent since 300 s, runs at 600/1200/1800 s, stop at 2400 s', user, 3650, [2400, 300, 300]);
+  });
+
   it('a late Stop corrects a session the server closed as stale', async () => {
     const user = await subscriber(3600);
     const id = sessionIdentity(user.username);
@@ -288,12 +321,13 @@ describe('accounting: charged seconds equal session time', () => {
     } finally {
       await t.dataSource.query('DROP TRIGGER fail_lost_service ON accounting_sessions; DROP FUNCTION fail_lost_service();');
     }
-    expect((await sessionsOf(t, user.username)).map((s) => [s.status, s.charged])).toEqual([['open', 1000], ['open', 1000]]);
+    // Step 1 committed: the live session charged to 1000 s, the stale one not past its last update (its start).
+    expect((await sessionsOf(t, user.username)).map((s) => [s.status, s.charged])).toEqual([['open', 1000], ['open', 0]]);
     const next = await runAccounting(t);
     expect(next.status).toBe('finished');
     t.clock.advanceSeconds(20);
     await gateway.stop(live, 1020);
-    await expectCharged('run killed in step 3; next run refunds the stale one (0 s) and the live one stops at 1020 s', user, 3600, [1020, 0]);
+    await expectCharged('run killed in step 3; next run closes the stale one (0 s) and the live one stops at 1020 s', user, 3600, [1020, 0]);
   });
 
   it('a batch that fails at commit leaves nothing in the run record or the balances', async () => {
@@ -319,12 +353,13 @@ describe('accounting: charged seconds equal session time', () => {
     expect(failed.status).toBe('failed');
     if (failed.status !== 'failed') return;
     expect(failed.run.error).toContain('injected failure at commit');
-    // Only step 1 committed: two sessions charged to 1000 s. The stale close was rolled back and is not counted.
+    // Only step 1 committed: the live session charged to 1000 s (the stale one owes nothing past its start).
+    // The stale close was rolled back and is not counted.
     expect(failed.run.staleClosed).toBe(0);
     const [row] = await t.dataSource.query('SELECT stale_closed, sessions_charged, seconds_charged FROM accounting_runs WHERE id = $1', [failed.run.id]);
     expect(row).toMatchObject({ stale_closed: 0 });
-    expect(Number(row.seconds_charged)).toBeGreaterThanOrEqual(2000);
-    expect((await sessionsOf(t, user.username)).map((s) => [s.status, s.charged])).toEqual([['open', 1000], ['open', 1000]]);
+    expect(Number(row.seconds_charged)).toBeGreaterThanOrEqual(1000);
+    expect((await sessionsOf(t, user.username)).map((s) => [s.status, s.charged])).toEqual([['open', 1000], ['open', 0]]);
     const next = await runAccounting(t);
     expect(next.status).toBe('finished');
     if (next.status === 'finished') expect(next.run.staleClosed).toBeGreaterThanOrEqual(1);

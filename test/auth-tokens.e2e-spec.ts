@@ -271,6 +271,28 @@ describe('/api/auth-tokens/ (access, retrieve, delete, methods)', () => {
       expect(response.body).toEqual({ detail: 'Token has expired.' });
     });
 
+    it("counts the subscriber's open session as use: the key stays live (and listed) while it is open", async () => {
+      const gateway = await t.factories.subscriber({ role: Role.Gateway, tokenLifetime: null });
+      const staff = await t.factories.staff({ tokenLifetime: null });
+      const user = await t.factories.subscriber({ tokenLifetime: 60 });
+      const session = { 'User-Name': user.username, 'Acct-Session-Id': `s-${user.id}`, 'NAS-Identifier': 'nas-tokens' };
+      const accounting = (body: object) => t.api().post('/api/v1/accounting/').set('Authorization', token(gateway.token)).send(body).expect(200);
+      await accounting({ 'Acct-Status-Type': 'Start', ...session });
+      t.clock.advanceSeconds(120);
+      // Past its own 60 s, but the session is open: listed for staff, readable, usable (which also stamps it).
+      await get(`/api/auth-tokens/${user.id}/`, staff.token).expect(200);
+      await get(`/api/auth-tokens/${user.id}/`, user.token).expect(200);
+      expect(await lastUsedAt(user.id)).toBe(t.clock.now().toISOString());
+      t.clock.advanceSeconds(30);
+      await accounting({ 'Acct-Status-Type': 'Stop', ...session, 'Acct-Session-Time': 150 });
+      t.clock.advanceSeconds(59);
+      await get(`/api/auth-tokens/${user.id}/`, staff.token).expect(200);
+      t.clock.advanceSeconds(1);
+      // 60 s after the session's end (its last activity) and the last use: gone.
+      await get(`/api/auth-tokens/${user.id}/`, staff.token).expect(404);
+      await get(`/api/auth-tokens/${user.id}/`, user.token).expect(401, { detail: 'Token has expired.' });
+    });
+
     it('never expires a token with a null lifetime', async () => {
       const user = await t.factories.subscriber({ tokenLifetime: null });
       t.clock.advanceSeconds(10 * 365 * 86400);

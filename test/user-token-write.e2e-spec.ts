@@ -125,6 +125,16 @@ describe('user_token API: create, replace, update, delete', () => {
       expect(await argon2.verify(stored.password_hash!, 'correct horse battery')).toBe(true);
     });
 
+    it('gives a gateway account a key that never expires unless token_lifetime is given', async () => {
+      const gateway = await create(validBody({ role: 'gateway', balance_seconds: 0 })).expect(201);
+      expect((await row(gateway.body.id))!.token_lifetime).toBeNull();
+      const explicit = await create(validBody({ username: uniqueUsername('gw'), role: 'gateway', balance_seconds: 0, token_lifetime: 600 })).expect(201);
+      expect((await row(explicit.body.id))!.token_lifetime).toBe(600);
+      // The key keeps working long after the default lifetime (TOKEN_LIFETIME_DEFAULT_SECONDS, one hour).
+      t.clock.advanceSeconds(86400 * 30);
+      await t.api().get(`${PATH}${gateway.body.id}/`).set(bearer(gateway.body.token as string)).expect(200);
+    });
+
     it('rejects a taken username with the Django message and writes nothing', async () => {
       const existing = await t.factories.subscriber();
       const response = await create(validBody({ username: existing.username, email: 'other@example.com' })).expect(400);

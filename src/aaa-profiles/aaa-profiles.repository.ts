@@ -1,10 +1,13 @@
-import { remainingBalanceSql } from '../accounting/balance-sql.js';
+import { remainingBalanceSql, staleBeforeAt } from '../accounting/balance-sql.js';
 import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
-import { Injectable } from '@nestjs/common';
+import { lockSubscriberProfiles } from '../database/subscriber-lock.js';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Role } from '../auth/policy.js';
 import type { LimitOffset } from '../common/pagination/limit-offset.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 
 /** A subscriber as the user_token API reads it: the user row joined with its AAA profile. */
 export interface SubscriberRecord {
@@ -71,16 +74,16 @@ const FIND_BY_ID: NamedStatement = {
 
 const FIND_BY_ID_WITH_BALANCE: NamedStatement = {
   name: 'user_token_find_by_id_with_balance',
-  text: `SELECT ${SUBSCRIBER_COLUMNS}, ${remainingBalanceSql('p', '$2::timestamptz')} AS "balanceSeconds"
+  text: `SELECT ${SUBSCRIBER_COLUMNS}, ${remainingBalanceSql('p', '$2::timestamptz', '$3::timestamptz')} AS "balanceSeconds"
            FROM ${SUBSCRIBERS} WHERE u.id = $1`,
 };
 
 /**
  * A subscriber's remaining balance at `now`, exact to the second: the balance rule's one SQL
- * definition (stored balance − uncharged time of open sessions), over `p` (aaa_profiles).
+ * definition (stored balance − what settling its open sessions would move), over `p` (aaa_profiles).
  */
-function remainingBalanceAt(params: SqlParams, now: Date): string {
-  return remainingBalanceSql('p', `${params.add(now)}::timestamptz`);
+function remainingBalanceAt(params: SqlParams, now: Date, staleAfterSeconds: number): string {
+  return remainingBalanceSql('p', `${params.add(now)}::timestamptz`, `${params.add(staleBeforeAt(now, staleAfterSeconds))}::timestamptz`);
 }
 
 function whereClause(filter: SubscriberFilter, params: SqlParams): string {
@@ -98,7 +101,10 @@ function withNumericBalance<T extends SubscriberRecord>(row: T): T {
 /** The user_token API's SQL: subscribers (users + aaa_profiles) and their balances. */
 @Injectable()
 export class AaaProfilesRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async count(filter: SubscriberFilter): Promise<number> {
     const params = new SqlParams();
@@ -112,7 +118,7 @@ export class AaaProfilesRepository {
   /** One page ordered by id; `balanceAt` adds the remaining balance at that instant. */
   async findPage(filter: SubscriberFilter, page: LimitOffset, balanceAt?: Date): Promise<SubscriberRecord[]> {
     const params = new SqlParams();
-    const balance = balanceAt ? `, ${remainingBalanceAt(params, balanceAt)} AS "balanceSeconds"` : '';
+    const balance = balanceAt ? `, ${remainingBalanceAt(params, balanceAt, this.config.accounting.staleAfterSeconds)} AS "balanceSeconds"` : '';
     const where = whereClause(filter, params);
     const rows: SubscriberRecord[] = await this.dataSource.query(
       `SELECT ${SUBSCRIBER_COLUMNS}${balance} FROM ${SUBSCRIBERS} ${where}
@@ -126,21 +132,24 @@ export class AaaProfilesRepository {
   /** A named prepared statement: captive portals poll `GET /{id}/?balance=true`, planning it each time cost more than running it. */
   async findById(id: number, balanceAt?: Date): Promise<SubscriberRecord | undefined> {
     const rows = balanceAt
-      ? await queryNamed<SubscriberRecord>(this.dataSource, FIND_BY_ID_WITH_BALANCE, [id, balanceAt])
+      ? await queryNamed<SubscriberRecord>(this.dataSource, FIND_BY_ID_WITH_BALANCE, [id, balanceAt, staleBeforeAt(balanceAt, this.config.accounting.staleAfterSeconds)])
       : await queryNamed<SubscriberRecord>(this.dataSource, FIND_BY_ID, [id]);
     return rows[0] && withNumericBalance(rows[0]);
   }
 
   /**
-   * Reads the subscriber in the caller's transaction and locks its user and profile rows
-   * (SELECT ... FOR UPDATE) until the transaction ends, so concurrent writes serialize.
+   * Reads the subscriber in the caller's transaction and locks it until the transaction ends, so
+   * concurrent writes serialize: the profile row first, then the user row (the one lock order of
+   * lockSubscriberProfiles), the user row FOR NO KEY UPDATE so sessions and ledger rows can still be
+   * inserted for it meanwhile.
    */
   async lockById(manager: EntityManager, id: number, now: Date): Promise<LockedSubscriber | undefined> {
+    if ((await lockSubscriberProfiles(manager, [id])).length === 0) return undefined;
     const params = new SqlParams();
-    const balance = remainingBalanceAt(params, now);
+    const balance = remainingBalanceAt(params, now, this.config.accounting.staleAfterSeconds);
     const rows: LockedSubscriber[] = await manager.query(
       `SELECT ${SUBSCRIBER_COLUMNS}, u.is_active AS "isActive", ${balance} AS "balanceSeconds" FROM ${SUBSCRIBERS}
-        WHERE u.id = ${params.add(id)} FOR UPDATE OF u, p`,
+        WHERE u.id = ${params.add(id)} FOR NO KEY UPDATE OF u`,
       params.values,
     );
     return rows[0] && withNumericBalance(rows[0]);

@@ -8,6 +8,7 @@ import { DomainError } from '../common/errors/domain-error.js';
 import { limitOffsetPage, parseLimitOffset, type LimitOffsetPage } from '../common/pagination/limit-offset.js';
 import { queryValue, type RawQuery } from '../common/pagination/query-url.js';
 import { Clock } from '../common/time/clock.js';
+import { inRetriedTransaction } from '../database/transient-conflict.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { PasswordHasher } from '../users/password-hasher.js';
@@ -104,7 +105,7 @@ export class AaaProfilesService {
     const passwordHash = input.password === undefined ? null : await this.hasher.hash(input.password);
     const now = this.clock.now();
     return this.withUsernameConflict(() =>
-      this.dataSource.transaction(async (manager) => {
+      inRetriedTransaction(this.dataSource, async (manager) => {
         await this.assertUsernameFree(state.username, undefined, manager);
         const user = await this.users.insertWithProfile(
           {
@@ -143,7 +144,7 @@ export class AaaProfilesService {
   /** Removes the account; its profile and token go with it (ON DELETE CASCADE). The last active staff account stays (400). */
   async destroy(principal: Principal, id: number): Promise<void> {
     if (!mayView(principal, id)) throw DomainError.notFound();
-    await this.dataSource.transaction(async (manager) => {
+    await inRetriedTransaction(this.dataSource, async (manager) => {
       const target = await this.profiles.lockById(manager, id, this.clock.now());
       if (!target) throw DomainError.notFound();
       if (!mayDelete(principal, target)) throw DomainError.permissionDenied();
@@ -170,7 +171,7 @@ export class AaaProfilesService {
     const passwordHash = input.password === undefined ? undefined : await this.hasher.hash(input.password);
     const now = this.clock.now();
     return this.withUsernameConflict(() =>
-      this.dataSource.transaction(async (manager) => {
+      inRetriedTransaction(this.dataSource, async (manager) => {
         const target = await this.profiles.lockById(manager, id, now);
         if (!target) throw DomainError.notFound();
         const current = stateOf(target);

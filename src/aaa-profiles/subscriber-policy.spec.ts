@@ -61,6 +61,13 @@ describe('replacedState / patchedState', () => {
     expect(desired.permissions).toEqual(['a', 'b']);
   });
 
+  it('gives gateway accounts a key that never expires unless a lifetime is given', () => {
+    const gateway = { username: 'nas', organization: 'acme', email: 'nas@example.com', role: Role.Gateway, balance_seconds: 0 };
+    expect(replacedState(gateway, 7200).tokenLifetime).toBeNull();
+    expect(replacedState({ ...gateway, token_lifetime: 600 }, 7200).tokenLifetime).toBe(600);
+    expect(replacedState({ ...gateway, role: Role.Moderator }, 7200).tokenLifetime).toBe(7200);
+  });
+
   it('PATCH changes only the given fields', () => {
     expect(patchedState(state, {})).toEqual(state);
     expect(patchedState(state, { balance_seconds: 0, token_lifetime: null, first_name: '' })).toEqual({

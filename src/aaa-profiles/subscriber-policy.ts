@@ -1,4 +1,4 @@
-import { Capability, can, canActOn, CAPABILITIES, holdsEveryCapabilityOf, staffBoundaryAllows, type Principal, type Role } from '../auth/policy.js';
+import { Capability, can, canActOn, CAPABILITIES, holdsEveryCapabilityOf, Role, staffBoundaryAllows, type Principal } from '../auth/policy.js';
 
 /**
  * Who may see and change which subscriber fields in the user_token API. Pure functions over the
@@ -50,8 +50,17 @@ function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
 }
 
+/**
+ * The token lifetime a subscriber gets when none is given: gateway accounts (a NAS, a captive
+ * portal's back end) keep one key for good, so theirs never expires; everyone else gets the
+ * configured default (TOKEN_LIFETIME_DEFAULT_SECONDS).
+ */
+export function defaultTokenLifetime(role: Role, configuredDefault: number | null): number | null {
+  return role === Role.Gateway ? null : configuredDefault;
+}
+
 /** POST and PUT: the required fields as given; omitted optional ones take their defaults. */
-export function replacedState(input: FullSubscriberInput, defaultTokenLifetime: number | null): EditableState {
+export function replacedState(input: FullSubscriberInput, configuredTokenLifetime: number | null): EditableState {
   return {
     username: input.username,
     organization: input.organization,
@@ -61,7 +70,7 @@ export function replacedState(input: FullSubscriberInput, defaultTokenLifetime: 
     role: input.role,
     permissions: unique(input.permissions ?? []),
     balanceSeconds: input.balance_seconds,
-    tokenLifetime: input.token_lifetime === undefined ? defaultTokenLifetime : input.token_lifetime,
+    tokenLifetime: input.token_lifetime === undefined ? defaultTokenLifetime(input.role, configuredTokenLifetime) : input.token_lifetime,
   };
 }
 

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { Clock } from '../common/time/clock.js';
+import { inRetriedTransaction, retryTransientConflicts } from '../database/transient-conflict.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import {
@@ -92,13 +93,13 @@ export class AccountingIngestService {
     };
     switch (record.statusType) {
       case AcctStatusType.Start: {
-        const created = await this.sessions.insertStart(event);
+        const created = await retryTransientConflicts(() => this.sessions.insertStart(event));
         if (created) return { action: 'started', acctUniqueId: created };
         const existing = await this.sessions.findForEvent(event);
         return { action: 'duplicate', acctUniqueId: existing?.uniqueId ?? event.uniqueId };
       }
       case AcctStatusType.InterimUpdate: {
-        const written = await this.sessions.upsertInterim(event);
+        const written = await retryTransientConflicts(() => this.sessions.upsertInterim(event));
         if (written.clamped) this.noteClamped(record, written.uniqueId, 'Interim-Update');
         return { action: written.action, acctUniqueId: written.uniqueId };
       }
@@ -112,7 +113,7 @@ export class AccountingIngestService {
   }
 
   private async stop(event: SessionEvent, now: Date): Promise<IngestAction> {
-    return this.dataSource.transaction(async (manager) => {
+    return inRetriedTransaction(this.dataSource, async (manager) => {
       const existing = await this.sessions.findForEvent(event, manager);
       if (existing) event.uniqueId = existing.uniqueId;
       const userId = existing ? existing.userId : await this.sessions.findUserIdByUsername(event.record.userName, manager);
@@ -169,19 +170,20 @@ export class AccountingIngestService {
     const batchSize = this.config.accounting.batchSize;
     let closedTotal = 0;
     for (;;) {
-      const found = await this.dataSource.transaction(async (manager) => {
+      // Counted after the commit: a retried attempt must not count its sessions twice.
+      const batch = await inRetriedTransaction(this.dataSource, async (manager) => {
         const open = await this.charging.findOpenForNas(manager, record.nasIdentifier, record.nasIpAddress, batchSize);
-        if (open.length === 0) return 0;
+        if (open.length === 0) return { found: 0, closed: 0 };
         const userIds = [...new Set(open.flatMap((session) => (session.userId === null ? [] : [session.userId])))];
         await this.charging.lockProfiles(manager, userIds);
         const closed = await this.charging.closeForNasReboot(manager, open.map((session) => session.id), at);
         const closedIds = closed.map((session) => session.id);
         await this.charging.charge(manager, userIds, { sessionIds: closedIds }, now);
         await this.charging.recordSessionCharges(manager, closedIds, now);
-        closedTotal += closed.length;
-        return open.length;
+        return { found: open.length, closed: closed.length };
       });
-      if (found < batchSize) return closedTotal;
+      closedTotal += batch.closed;
+      if (batch.found < batchSize) return closedTotal;
     }
   }
 }

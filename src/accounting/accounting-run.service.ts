@@ -5,6 +5,7 @@ import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { retryTransientConflicts } from '../database/transient-conflict.js';
 import { bindLogger } from '../observability/bound-logger.js';
 import {
   accountingLastSuccess,
@@ -103,13 +104,16 @@ export class AccountingRunService implements BeforeApplicationShutdown {
   /** Does the whole run in one transaction and rolls it back: what a run would do now, exactly. */
   private async dryRun(runner: QueryRunner): Promise<RunOutcome> {
     const startedAt = this.clock.now();
-    const counts = emptyCounts();
-    await runner.startTransaction();
-    try {
-      await this.steps(startedAt, counts, (work) => work(runner.manager), { notify: false });
-    } finally {
-      await runner.rollbackTransaction();
-    }
+    const counts = await retryTransientConflicts(async () => {
+      const attempt = emptyCounts();
+      await runner.startTransaction();
+      try {
+        await this.steps(startedAt, attempt, (work) => work(runner.manager), { notify: false });
+      } finally {
+        await runner.rollbackTransaction();
+      }
+      return attempt;
+    });
     return { status: 'dry-run', startedAt, counts };
   }
 
@@ -122,17 +126,20 @@ export class AccountingRunService implements BeforeApplicationShutdown {
     const log = bindLogger(this.logger, { run_id: record.id });
     log.log(`started (${trigger}) at ${startedAt.toISOString()}`, { trigger });
     const counts = emptyCounts();
+    // Each batch is one transaction, run again whole when it deadlocks with a concurrent Stop or PATCH.
     const batch: Batch = async (work) => {
       if (this.stopping) throw new RunStoppedError();
-      await runner.startTransaction();
-      try {
-        const result = await work(runner.manager);
-        await runner.commitTransaction();
-        return result;
-      } catch (error) {
-        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-        throw error;
-      }
+      return retryTransientConflicts(async () => {
+        await runner.startTransaction();
+        try {
+          const result = await work(runner.manager);
+          await runner.commitTransaction();
+          return result;
+        } catch (error) {
+          if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+          throw error;
+        }
+      });
     };
     try {
       await this.steps(startedAt, counts, batch, { notify: true });

@@ -1,5 +1,6 @@
 import { AuthThrottleModule } from '../auth/auth-throttle.module.js';
 import { Module } from '@nestjs/common';
+import { AuthTokensModule } from '../auth-tokens/auth-tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountingEvents } from './accounting-events.js';
 import { AccountingController } from './accounting.controller.js';
@@ -19,7 +20,7 @@ import { RejectedRecordsRepository } from './rejected-records.repository.js';
 import { SessionsRepository } from './sessions.repository.js';
 
 @Module({
-  imports: [UsersModule, AuthThrottleModule],
+  imports: [AuthTokensModule, UsersModule, AuthThrottleModule],
   controllers: [AccountingController, AuthorizeController],
   providers: [
     AccountingEvents,

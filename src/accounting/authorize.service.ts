@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { assertCredentialUsable } from '../auth-tokens/token-credential.js';
-import { isTokenExpired } from '../auth-tokens/token-expiry.js';
+import { AuthTokensService } from '../auth-tokens/auth-tokens.service.js';
 import { hashTokenKey, isWellFormedTokenKey } from '../auth-tokens/token-key.js';
 import { AuthThrottle } from '../auth/auth-throttle.js';
 import { parseAuthorizationHeader } from '../auth/authorization-header.js';
@@ -46,6 +45,7 @@ export class AuthorizeService {
     private readonly balances: BalanceRepository,
     private readonly passwords: PasswordHasher,
     private readonly throttle: AuthThrottle,
+    private readonly tokens: AuthTokensService,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -91,7 +91,7 @@ export class AuthorizeService {
     if (!subscriber || match === 'mismatch') return reject('invalid_credentials');
     if (attempt) await this.throttle.release(attempt.reservation);
     if (!subscriber.isActive) return reject('inactive_user');
-    if (match === 'token' && isTokenExpired(subscriber.tokenLastUsedAt!, subscriber.tokenLifetime, now)) return reject('token_expired');
+    if (match === 'token' && (await this.tokens.isExpired(subscriber.userId, subscriber.tokenLastUsedAt!, subscriber.tokenLifetime, now))) return reject('token_expired');
     if (subscriber.remainingSeconds <= 0) return reject('no_balance');
     return {
       result: 'accept',
@@ -115,7 +115,8 @@ export class AuthorizeService {
 
   /**
    * The captive-portal poll for the calling token: one read-only query (credential and balance
-   * together), no write — not even the token's last-use stamp. A wrong or expired key counts
+   * together), no write — not even the token's last-use stamp. The key stays valid while the
+   * subscriber has an open session (session activity counts as use). A wrong or expired key counts
    * against the client IP's failed-authentication limit, as on every other route.
    */
   async poll(authorization: string | undefined, clientIp: string): Promise<BalancePollDto> {
@@ -124,11 +125,11 @@ export class AuthorizeService {
       const key = parseAuthorizationHeader(authorization);
       if (!isWellFormedTokenKey(key)) throw new DomainError(ErrorCode.InvalidToken, 'Invalid token.');
       const found = await this.balances.findPollRow(hashTokenKey(key), now);
-      assertCredentialUsable(found, now);
+      await this.tokens.usableCredential(found, now, found ? Number(found.openSessions) : undefined);
       return found!;
     });
     const remaining = Math.max(0, Number(row.storedBalance) - Number(row.uncharged));
-    const open = Number(row.openSessions);
+    const open = Number(row.liveSessions);
     const sessionTimeout = open > 0 ? Math.floor(remaining / open) : remaining;
     return {
       balance_seconds: remaining,

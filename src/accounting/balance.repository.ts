@@ -1,36 +1,53 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { TokenCredential } from '../auth-tokens/token-credential.js';
 import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
-import { remainingBalanceSql, unchargedSecondsSql } from './balance-sql.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { liveSessionSql, remainingBalanceSql, staleBeforeAt, unsettledSecondsSql } from './balance-sql.js';
 
 /** The poll: the caller's credential and balance figures in one round trip. */
 export interface BalancePollRow extends TokenCredential {
   storedBalance: string;
   uncharged: string;
+  /** Open sessions, stale ones included (they keep the key in use). */
   openSessions: string;
+  /** Open sessions still reporting: they share the balance. */
+  liveSessions: string;
 }
 
-/** The poll's one query, prepared by name: planning it cost more than running it. `$1` key hash, `$2` now. */
+/**
+ * The poll's one query, prepared by name: planning it cost more than running it. `$1` key hash,
+ * `$2` now, `$3` the stale cut-off. `uncharged` is what settling the open sessions would move.
+ */
 const POLL_ROW: NamedStatement = {
   name: 'balance_poll_row',
   text: `SELECT t.user_id AS "userId", u.uuid AS "uuid", u.username AS "username", u.is_active AS "isActive",
                 u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime", p.role AS "role",
                 p.permissions AS "permissions", t.last_used_at AS "lastUsedAt",
-                p.balance_seconds AS "storedBalance", o.uncharged AS "uncharged", o.open_sessions AS "openSessions"
+                p.balance_seconds AS "storedBalance", o.uncharged AS "uncharged", o.open_sessions AS "openSessions",
+                o.live_sessions AS "liveSessions"
            FROM auth_tokens t
            JOIN users u ON u.id = t.user_id
            JOIN aaa_profiles p ON p.user_id = t.user_id
            CROSS JOIN LATERAL (
-             SELECT COALESCE(SUM(${unchargedSecondsSql('s', '$2::timestamptz')}), 0) AS uncharged, count(*) AS open_sessions
+             SELECT COALESCE(SUM(${unsettledSecondsSql('s', '$2::timestamptz', '$3::timestamptz')}), 0) AS uncharged,
+                    count(*) AS open_sessions, count(*) FILTER (WHERE ${liveSessionSql('s', '$3::timestamptz')}) AS live_sessions
                FROM accounting_sessions s WHERE s.user_id = t.user_id AND s.status = 'open') o
           WHERE t.key_hash = $1`,
 };
 
 @Injectable()
 export class BalanceRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  private staleBefore(now: Date): Date {
+    return staleBeforeAt(now, this.config.accounting.staleAfterSeconds);
+  }
 
   async findUserIdByUsername(username: string): Promise<number | undefined> {
     const rows: { id: number }[] = await this.dataSource.query('SELECT id FROM users WHERE username = $1', [username]);
@@ -48,15 +65,15 @@ export class BalanceRepository {
 
   async remaining(userId: number, now: Date): Promise<number | undefined> {
     const rows: { remaining: string }[] = await this.dataSource.query(
-      `SELECT ${remainingBalanceSql('p', '$2::timestamptz')} AS remaining FROM aaa_profiles p WHERE p.user_id = $1`,
-      [userId, now],
+      `SELECT ${remainingBalanceSql('p', '$2::timestamptz', '$3::timestamptz')} AS remaining FROM aaa_profiles p WHERE p.user_id = $1`,
+      [userId, now, this.staleBefore(now)],
     );
     return rows[0] ? Number(rows[0].remaining) : undefined;
   }
 
   /** Read-only: one indexed lookup by key hash plus an aggregate over the subscriber's open sessions. */
   async findPollRow(keyHash: string, now: Date): Promise<BalancePollRow | undefined> {
-    const rows = await queryNamed<BalancePollRow>(this.dataSource, POLL_ROW, [keyHash, now]);
+    const rows = await queryNamed<BalancePollRow>(this.dataSource, POLL_ROW, [keyHash, now, this.staleBefore(now)]);
     return rows[0];
   }
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { Clock } from '../common/time/clock.js';
+import { inRetriedTransaction } from '../database/transient-conflict.js';
 import { LedgerKind } from './balance-ledger.entity.js';
 import { BalanceRepository } from './balance.repository.js';
 import { ChargingRepository } from './charging.repository.js';
@@ -72,7 +73,7 @@ export class BalanceService {
       });
       return { previous, balance };
     };
-    return manager ? work(manager) : this.dataSource.transaction(work);
+    return manager ? work(manager) : inRetriedTransaction(this.dataSource, work);
   }
 
   /** `set` or `add` for the subscriber with this username (the CLI's way in). */

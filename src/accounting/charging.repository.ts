@@ -1,7 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { tokenExpiredSql } from '../auth-tokens/token-use-sql.js';
 import { queryReturning } from '../database/raw-query.js';
-import { sessionTargetSql } from './balance-sql.js';
+import { lockSubscriberProfiles } from '../database/subscriber-lock.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { sessionTargetSql, staleBeforeAt } from './balance-sql.js';
 
 export interface ChargeResult {
   /** Sessions whose charge moved. */
@@ -26,14 +30,11 @@ export interface ClosedSession {
  */
 @Injectable()
 export class ChargingRepository {
-  /** Locks profiles in user-id order (a fixed order, so concurrent batches cannot deadlock). */
-  async lockProfiles(manager: EntityManager, userIds: number[]): Promise<number[]> {
-    if (userIds.length === 0) return [];
-    const rows: { user_id: number }[] = await manager.query(
-      'SELECT user_id FROM aaa_profiles WHERE user_id = ANY($1::int[]) ORDER BY user_id FOR UPDATE',
-      [userIds],
-    );
-    return rows.map((row) => row.user_id);
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  /** Locks profiles in user-id order: the first lock of the one lock order (see lockSubscriberProfiles). */
+  lockProfiles(manager: EntityManager, userIds: number[]): Promise<number[]> {
+    return lockSubscriberProfiles(manager, userIds);
   }
 
   /**
@@ -48,7 +49,7 @@ export class ChargingRepository {
         WHERE p.user_id = ANY(ARRAY(SELECT DISTINCT s.user_id FROM accounting_sessions s
                                      WHERE s.status = 'open' AND s.user_id > $1
                                      ORDER BY s.user_id LIMIT $2))
-        ORDER BY p.user_id FOR UPDATE OF p`,
+        ORDER BY p.user_id FOR NO KEY UPDATE OF p`,
       [afterUserId, limit],
     );
     return rows.map((row) => row.user_id);
@@ -64,8 +65,8 @@ export class ChargingRepository {
     if (userIds.length === 0) return { sessions: 0, seconds: 0 };
     // The range bounds let PostgreSQL range-scan the open-sessions index (a long `= ANY` list alone is
     // planned as a scan of the whole table); `= ANY` keeps it to exactly the locked subscribers.
-    const filter = 'openOnly' in scope ? `s.status = 'open' AND s.user_id BETWEEN $3 AND $4` : 's.id = ANY($3::bigint[])';
-    const params: unknown[] = [userIds, now];
+    const filter = 'openOnly' in scope ? `s.status = 'open' AND s.user_id BETWEEN $4 AND $5` : 's.id = ANY($4::bigint[])';
+    const params: unknown[] = [userIds, now, staleBeforeAt(now, this.config.accounting.staleAfterSeconds)];
     if ('openOnly' in scope) params.push(Math.min(...userIds), Math.max(...userIds));
     if (!('openOnly' in scope)) {
       if (scope.sessionIds.length === 0) return { sessions: 0, seconds: 0 };
@@ -73,7 +74,7 @@ export class ChargingRepository {
     }
     const rows: { sessions: string; seconds: string }[] = await manager.query(
       `WITH sess AS (
-         SELECT s.id, s.user_id, s.charged_seconds, s.overage_seconds, ${sessionTargetSql('s', '$2::timestamptz')} AS target
+         SELECT s.id, s.user_id, s.charged_seconds, s.overage_seconds, ${sessionTargetSql('s', '$2::timestamptz', '$3::timestamptz')} AS target
            FROM accounting_sessions s
           WHERE s.user_id = ANY($1::int[]) AND ${filter}
        ),
@@ -209,12 +210,12 @@ export class ChargingRepository {
     );
   }
 
-  /** Deletes up to `limit` tokens past their sliding lifetime; returns how many. */
+  /** Deletes up to `limit` tokens past their sliding lifetime (session activity counts as use); returns how many. */
   async deleteExpiredTokens(manager: EntityManager, now: Date, limit: number): Promise<number> {
     const result: [unknown[], number] = await manager.query(
       `DELETE FROM auth_tokens WHERE user_id IN (
          SELECT t.user_id FROM auth_tokens t JOIN users u ON u.id = t.user_id
-          WHERE u.token_lifetime IS NOT NULL AND t.last_used_at + make_interval(secs => u.token_lifetime) <= $1
+          WHERE ${tokenExpiredSql('$1::timestamptz')}
           LIMIT $2)`,
       [now, limit],
     );
@@ -224,7 +225,7 @@ export class ChargingRepository {
   async countExpiredTokens(manager: EntityManager, now: Date): Promise<number> {
     const rows: { count: string }[] = await manager.query(
       `SELECT count(*) AS count FROM auth_tokens t JOIN users u ON u.id = t.user_id
-        WHERE u.token_lifetime IS NOT NULL AND t.last_used_at + make_interval(secs => u.token_lifetime) <= $1`,
+        WHERE ${tokenExpiredSql('$1::timestamptz')}`,
       [now],
     );
     return Number(rows[0]?.count ?? 0);

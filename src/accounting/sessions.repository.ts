@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
-import { remainingBalanceSql } from './balance-sql.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { remainingBalanceSql, staleBeforeAt } from './balance-sql.js';
 import type { AccountingRecord } from './radius-attributes.js';
 
 /**
@@ -159,7 +161,10 @@ const UPSERT_INTERIM: NamedStatement = {
 /** Sessions as the NAS reports them. Charging columns are never written here (see ChargingRepository). */
 @Injectable()
 export class SessionsRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async findUserIdByUsername(username: string, manager: EntityManager = this.dataSource.manager): Promise<number | null> {
     const rows: { id: number }[] = await manager.query('SELECT id FROM users WHERE username = $1', [username]);
@@ -257,11 +262,11 @@ export class SessionsRepository {
       await this.dataSource.query(
         `SELECT u.id AS "userId", u.username AS "username", u.is_active AS "isActive", u.password_hash AS "passwordHash",
                 t.key_hash AS "tokenKeyHash", t.last_used_at AS "tokenLastUsedAt", u.token_lifetime AS "tokenLifetime",
-                ${remainingBalanceSql('p', '$2::timestamptz')} AS "remainingSeconds",
+                ${remainingBalanceSql('p', '$2::timestamptz', '$3::timestamptz')} AS "remainingSeconds",
                 (SELECT count(*) FROM accounting_sessions os WHERE os.user_id = u.id AND os.status = 'open') AS "openSessions"
            FROM users u JOIN aaa_profiles p ON p.user_id = u.id LEFT JOIN auth_tokens t ON t.user_id = u.id
           WHERE u.username = $1`,
-        [username, now],
+        [username, now, staleBeforeAt(now, this.config.accounting.staleAfterSeconds)],
       );
     const row = rows[0];
     return row ? { ...row, remainingSeconds: Number(row.remainingSeconds), openSessions: Number(row.openSessions) } : undefined;

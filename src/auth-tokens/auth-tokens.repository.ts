@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
 import type { TokenCredential } from './token-credential.js';
+import { tokenLastUseSql } from './token-use-sql.js';
 
 /** An auth-tokens listing row: the token joined with its user. */
 export interface TokenWithUser {
@@ -32,8 +33,9 @@ const TOKEN_WITH_USER_COLUMNS = `
 /** `$2`: whether staff accounts' tokens are included (only for staff callers). */
 const VISIBLE_OWNER = `($2::boolean OR NOT u.is_staff)`;
 
-/** Live: never expires, or used within its lifetime. `$1` is now. */
-const LIVE_TOKEN = `(u.token_lifetime IS NULL OR t.last_used_at + make_interval(secs => u.token_lifetime) > $1)`;
+/** Live: never expires, or used within its lifetime (its subscriber's sessions count as use). `$1` is now. */
+const LIVE_TOKEN = `(u.token_lifetime IS NULL OR t.last_used_at + make_interval(secs => u.token_lifetime) > $1
+                     OR ${tokenLastUseSql('t', '$1::timestamptz')} + make_interval(secs => u.token_lifetime) > $1)`;
 
 /** Every authenticated request runs these two, so they are prepared by name (planned once per connection). */
 const CREDENTIAL_BY_KEY_HASH: NamedStatement = {
@@ -59,6 +61,19 @@ export class AuthTokensRepository {
   async findCredentialByKeyHash(keyHash: string): Promise<TokenCredential | undefined> {
     const rows = await queryNamed<TokenCredential>(this.dataSource, CREDENTIAL_BY_KEY_HASH, [keyHash]);
     return rows[0];
+  }
+
+  /**
+   * The subscriber's session activity at `now` (see lastUseAt): `now` while a session is open, else
+   * its sessions' latest update, null without sessions. Only asked for keys past their own lifetime.
+   */
+  async findSessionActivity(userId: number, now: Date): Promise<Date | null> {
+    const rows: { at: Date | null }[] = await this.dataSource.query(
+      `SELECT CASE WHEN bool_or(status = 'open') THEN $2::timestamptz ELSE max(last_update_at) END AS at
+         FROM accounting_sessions WHERE user_id = $1`,
+      [userId, now],
+    );
+    return rows[0]?.at ?? null;
   }
 
   /** Refreshes the last-use stamp unless another request (or replica) already did since `staleBefore`. */

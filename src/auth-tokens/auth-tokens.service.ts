@@ -12,8 +12,8 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { userUrl } from '../users/user-uuid.js';
 import { AuthTokensRepository, type TokenWithUser } from './auth-tokens.repository.js';
 import type { AuthTokenDto } from './dto/auth-token.dto.js';
-import { assertCredentialUsable, principalFrom } from './token-credential.js';
-import { touchIntervalSeconds } from './token-expiry.js';
+import { assertCredentialUsable, principalFrom, type TokenCredential } from './token-credential.js';
+import { isTokenExpired, lastUseAt, touchIntervalSeconds } from './token-expiry.js';
 import { generateTokenKey, hashTokenKey, isWellFormedTokenKey } from './token-key.js';
 
 
@@ -42,12 +42,35 @@ export class AuthTokensService {
     if (!isWellFormedTokenKey(key)) throw new DomainError(ErrorCode.InvalidToken, 'Invalid token.');
     const keyHash = hashTokenKey(key);
     const now = this.clock.now();
-    const credential = assertCredentialUsable(await this.tokens.findCredentialByKeyHash(keyHash), now);
+    const credential = await this.usableCredential(await this.tokens.findCredentialByKeyHash(keyHash), now);
     if (options.refresh) {
       const staleBefore = new Date(now.getTime() - touchIntervalSeconds(credential.tokenLifetime) * 1000);
       if (credential.lastUsedAt < staleBefore) await this.tokens.touch(credential.userId, keyHash, now, staleBefore);
     }
     return principalFrom(credential);
+  }
+
+  /**
+   * assertCredentialUsable with the subscriber's sessions counted as use. `openSessions`, when the
+   * caller has already counted them, saves the look-up; it is only needed for a key past its own lifetime.
+   */
+  async usableCredential(credential: TokenCredential | undefined, now: Date, openSessions?: number): Promise<TokenCredential> {
+    const activity = credential?.isActive
+      ? await this.sessionActivityIfNeeded(credential.userId, credential.lastUsedAt, credential.tokenLifetime, now, openSessions)
+      : null;
+    return assertCredentialUsable(credential, now, activity);
+  }
+
+  /** Is the key (last used at `lastUsedAt`) past its lifetime, its subscriber's sessions counted as use? */
+  async isExpired(userId: number, lastUsedAt: Date, lifetimeSeconds: number | null, now: Date): Promise<boolean> {
+    const activity = await this.sessionActivityIfNeeded(userId, lastUsedAt, lifetimeSeconds, now);
+    return isTokenExpired(lastUseAt(lastUsedAt, activity), lifetimeSeconds, now);
+  }
+
+  private async sessionActivityIfNeeded(userId: number, lastUsedAt: Date, lifetimeSeconds: number | null, now: Date, openSessions?: number): Promise<Date | null> {
+    if (!isTokenExpired(lastUsedAt, lifetimeSeconds, now)) return null;
+    if (openSessions !== undefined && openSessions > 0) return now;
+    return this.tokens.findSessionActivity(userId, now);
   }
 
   /** Issues a fresh key for the user (replacing any old one) and returns it; only its hash is kept. */

@@ -1,6 +1,6 @@
 import { capabilitiesFor, type Principal, type Role } from '../auth/policy.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
-import { isTokenExpired } from './token-expiry.js';
+import { isTokenExpired, lastUseAt } from './token-expiry.js';
 
 /** What authenticating a key needs, read in one indexed query. */
 export interface TokenCredential {
@@ -16,13 +16,14 @@ export interface TokenCredential {
 }
 
 /**
- * Waldur's TokenAuthentication checks, in its order: unknown key, inactive user, expired token.
+ * Waldur's TokenAuthentication checks, in its order: unknown key, inactive user, expired token, with
+ * the subscriber's session activity counted as use (see lastUseAt; null: none or not needed).
  * Shared by the guard and the balance poll (which reads the credential in the same query as the balance).
  */
-export function assertCredentialUsable(credential: TokenCredential | undefined, now: Date): TokenCredential {
+export function assertCredentialUsable(credential: TokenCredential | undefined, now: Date, sessionActivityAt: Date | null = null): TokenCredential {
   if (!credential) throw new DomainError(ErrorCode.InvalidToken, 'Invalid token.');
   if (!credential.isActive) throw new DomainError(ErrorCode.UserInactive, 'User inactive or deleted.');
-  if (isTokenExpired(credential.lastUsedAt, credential.tokenLifetime, now)) {
+  if (isTokenExpired(lastUseAt(credential.lastUsedAt, sessionActivityAt), credential.tokenLifetime, now)) {
     throw new DomainError(ErrorCode.TokenExpired, 'Token has expired.');
   }
   return credential;

@@ -1,4 +1,4 @@
-import { isTokenExpired, shouldTouchToken, tokenExpiresAt, touchIntervalSeconds } from './token-expiry.js';
+import { isTokenExpired, lastUseAt, shouldTouchToken, tokenExpiresAt, touchIntervalSeconds } from './token-expiry.js';
 
 const t0 = new Date('2030-01-01T00:00:00Z');
 const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
@@ -12,6 +12,14 @@ describe('token expiry', () => {
   it('expires exactly lifetime seconds after the last use', () => {
     expect(isTokenExpired(t0, 60, at(59))).toBe(false);
     expect(isTokenExpired(t0, 60, at(60))).toBe(true);
+  });
+
+  it('counts session activity as use: the later of the key\'s own use and its sessions\' activity', () => {
+    expect(lastUseAt(t0, null)).toEqual(t0);
+    expect(lastUseAt(at(100), at(50))).toEqual(at(100));
+    expect(lastUseAt(t0, at(7200))).toEqual(at(7200));
+    expect(isTokenExpired(lastUseAt(t0, at(7200)), 3600, at(7200))).toBe(false);
+    expect(isTokenExpired(lastUseAt(t0, at(7200)), 3600, at(10800))).toBe(true);
   });
 
   it('refreshes the last-use stamp after a tenth of the lifetime, at most a minute', () => {

@@ -6,6 +6,16 @@ export function tokenExpiresAt(lastUsedAt: Date, lifetimeSeconds: number | null)
   return lifetimeSeconds === null ? null : new Date(lastUsedAt.getTime() + lifetimeSeconds * 1000);
 }
 
+/**
+ * A key's last use, counting its subscriber's accounting as use, so that a captive portal that only
+ * polls (the poll writes nothing) keeps its key for as long as the subscriber is online:
+ * `sessionActivityAt` is now while one of the subscriber's sessions is open, else its sessions'
+ * latest update (null: no session). After the last session ends the lifetime runs from its end.
+ */
+export function lastUseAt(lastUsedAt: Date, sessionActivityAt: Date | null): Date {
+  return sessionActivityAt !== null && sessionActivityAt.getTime() > lastUsedAt.getTime() ? sessionActivityAt : lastUsedAt;
+}
+
 export function isTokenExpired(lastUsedAt: Date, lifetimeSeconds: number | null, now: Date): boolean {
   const expiresAt = tokenExpiresAt(lastUsedAt, lifetimeSeconds);
   return expiresAt !== null && expiresAt.getTime() <= now.getTime();

@@ -44,6 +44,25 @@ export const rateLimited = once(
     }),
 );
 
+export const transactionRetries = once(
+  'timegate_transaction_retries_total',
+  () =>
+    new Counter({
+      name: 'timegate_transaction_retries_total',
+      help: 'Transactions run again after a transient conflict, by SQLSTATE (40P01 deadlock, 40001 serialization, 23503 parent deleted meanwhile).',
+      labelNames: ['sqlstate'] as const,
+    }),
+);
+
+export const transactionsGivenUp = once(
+  'timegate_transactions_given_up_total',
+  () =>
+    new Counter({
+      name: 'timegate_transactions_given_up_total',
+      help: 'Transactions still conflicting after every retry (answered 503 with Retry-After).',
+    }),
+);
+
 export const accountingRuns = once(
   'timegate_accounting_runs_total',
   () =>

@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { AaaProfileEntity } from '../aaa-profiles/aaa-profile.entity.js';
 import { Role } from '../auth/policy.js';
+import { lockSubscriberProfiles } from '../database/subscriber-lock.js';
+import { inRetriedTransaction } from '../database/transient-conflict.js';
 import { UserEntity } from './user.entity.js';
 
 /** The AAA profile every account gets with it (defaults: no organization, role user, no balance). */
@@ -102,9 +104,9 @@ export class UsersRepository {
     return this.repo(manager).save(entity);
   }
 
-  /** Runs `work` in one transaction; pass its manager to this and other repositories' methods. */
+  /** Runs `work` in one transaction (again, whole, on a deadlock); pass its manager to this and other repositories' methods. */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+    return inRetriedTransaction(this.dataSource, work);
   }
 
   /** Only the filters that are set: TypeORM 1.x rejects undefined values in a `where`. */
@@ -137,12 +139,24 @@ export class UsersRepository {
 
   /** The account, row-locked until the transaction ends (`manager` must be a transaction's). */
   findByUsernameForUpdate(username: string, manager: EntityManager): Promise<UserEntity | null> {
-    return this.repo(manager).findOne({ where: { username }, lock: { mode: 'pessimistic_write' } });
+    return this.lockInSubscriberOrder({ username }, manager);
   }
 
   /** The account by uuid, row-locked until the transaction ends (`manager` must be a transaction's). */
   findByUuidForUpdate(uuid: string, manager: EntityManager): Promise<UserEntity | null> {
-    return this.repo(manager).findOne({ where: { uuid }, lock: { mode: 'pessimistic_write' } });
+    return this.lockInSubscriberOrder({ uuid }, manager);
+  }
+
+  /**
+   * Locks an account in the one lock order of lockSubscriberProfiles: its profile row first, then the
+   * users row FOR NO KEY UPDATE (sessions and ledger rows can still reference it meanwhile), so an
+   * account change waits for a charge in progress instead of deadlocking with it.
+   */
+  private async lockInSubscriberOrder(where: { username: string } | { uuid: string }, manager: EntityManager): Promise<UserEntity | null> {
+    const found = await this.repo(manager).findOne({ where, select: { id: true } });
+    if (!found) return null;
+    await lockSubscriberProfiles(manager, [found.id]);
+    return this.repo(manager).findOne({ where: { ...where, id: found.id }, lock: { mode: 'for_no_key_update' } });
   }
 
   /** The role and permissions of the account's AAA profile (what the account can do besides is_staff). */
@@ -194,9 +208,17 @@ export class UsersRepository {
     await this.repo(manager).update({ id }, { lastLogin: at });
   }
 
-  /** Deletes the account; its profile and token go with it (ON DELETE CASCADE). */
+  /**
+   * Deletes the account; its profile and token go with it (ON DELETE CASCADE), its sessions and
+   * ledger rows stay without it. The profile is locked first (the one lock order of
+   * lockSubscriberProfiles), so a deletion waits for a charge in progress instead of deadlocking with it.
+   */
   async delete(id: number, manager?: EntityManager): Promise<boolean> {
-    const result = await this.repo(manager).delete({ id });
-    return (result.affected ?? 0) > 0;
+    const run = async (tx: EntityManager) => {
+      await lockSubscriberProfiles(tx, [id]);
+      const result = await this.repo(tx).delete({ id });
+      return (result.affected ?? 0) > 0;
+    };
+    return manager ? run(manager) : inRetriedTransaction(this.dataSource, run);
   }
 }

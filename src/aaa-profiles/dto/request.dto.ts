@@ -106,7 +106,9 @@ export class CreateUserTokenDto {
     minimum: TOKEN_LIFETIME_MIN_SECONDS,
     maximum: TOKEN_LIFETIME_MAX_SECONDS,
     example: 3600,
-    description: "Seconds the token stays valid after its last use; null: never expires. Omitted: the service's default.",
+    description:
+      "Seconds the token stays valid after its last use (the subscriber's open sessions count as use); null: never expires. " +
+      "Omitted: the service's default, or null for a gateway account.",
   })
   @whenPresent()
   @SatisfiesRule(tokenLifetimeRule)

@@ -71,3 +71,14 @@ export class ThrottledError extends DomainError {
     this.name = 'ThrottledError';
   }
 }
+
+/** Temporarily unable to complete (e.g. a write that kept colliding with concurrent ones): 503 with Retry-After. */
+export class RetryLaterError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(ErrorCode.ServiceUnavailable, message);
+    this.name = 'RetryLaterError';
+  }
+}

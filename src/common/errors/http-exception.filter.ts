@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, ErrorCode, ThrottledError } from './domain-error.js';
+import { DomainError, ErrorCode, RetryLaterError, ThrottledError } from './domain-error.js';
 
 interface ErrorResponse {
   status: number;
@@ -40,7 +40,9 @@ export function domainErrorToResponse(error: DomainError, request: FastifyReques
     case ErrorCode.PayloadTooLarge:
       return { status: HttpStatus.PAYLOAD_TOO_LARGE, body: detail };
     case ErrorCode.ServiceUnavailable:
-      return { status: HttpStatus.SERVICE_UNAVAILABLE, body: detail };
+      return error instanceof RetryLaterError
+        ? { status: HttpStatus.SERVICE_UNAVAILABLE, body: detail, headers: { 'retry-after': String(error.retryAfterSeconds) } }
+        : { status: HttpStatus.SERVICE_UNAVAILABLE, body: detail };
     case ErrorCode.Throttled: {
       const wait = error instanceof ThrottledError ? error.retryAfterSeconds : 60;
       return { status: HttpStatus.TOO_MANY_REQUESTS, body: detail, headers: { 'retry-after': String(wait) } };

@@ -1,0 +1,23 @@
+import type { EntityManager } from 'typeorm';
+
+/**
+ * Locks subscribers' aaa_profiles rows, in user-id order, until the transaction ends; returns the
+ * ids that exist. This is the first lock of every transaction that changes a subscriber, and the
+ * order is the same everywhere, so two such transactions can wait for each other but never deadlock:
+ *
+ * 1. the aaa_profiles rows (here), in user-id order;
+ * 2. then, only for writers of the account itself, the users row (FOR NO KEY UPDATE);
+ * 3. then sessions, ledger rows, tokens.
+ *
+ * FOR NO KEY UPDATE rather than FOR UPDATE: inserting a session or ledger row takes FOR KEY SHARE
+ * on the referenced users row (the foreign-key check), which FOR NO KEY UPDATE does not block.
+ * Start and Interim-Update records take no profile lock at all (they do not move a balance).
+ */
+export async function lockSubscriberProfiles(manager: EntityManager, userIds: number[]): Promise<number[]> {
+  if (userIds.length === 0) return [];
+  const rows: { user_id: number }[] = await manager.query(
+    'SELECT user_id FROM aaa_profiles WHERE user_id = ANY($1::int[]) ORDER BY user_id FOR NO KEY UPDATE',
+    [userIds],
+  );
+  return rows.map((row) => row.user_id);
+}
