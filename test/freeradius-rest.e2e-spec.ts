@@ -129,7 +129,10 @@ describe('FreeRADIUS (rlm_rest) in front of the service', () => {
       expect(await ledgerOf(t, user.id)).toEqual(ledger);
       expect(await sessionsOf(t, user.username)).toHaveLength(1);
       // FreeRADIUS really ran in the non-UTC zone: it printed the dates it forwarded as CET/CEST.
-      expect(radiusd.log()).toMatch(/Event-Timestamp = \w{3} [ \d]\d \d{4} \d\d:\d\d:\d\d CES?T/);
+      expect(radiusd.log()).toMatch(/Event-Timestamp = "\w{3} [ \d]\d \d{4} \d\d:\d\d:\d\d CES?T"/);
+      // 204 with no body: rlm_rest had nothing to parse, so nothing to warn about.
+      expect(radiusd.log()).toContain('Status : 204 (No Content)');
+      expect(radiusd.log()).not.toMatch(/rest: WARNING/);
     });
 
     it("closes the NAS's open sessions on Accounting-On, charging them up to the reboot", async () => {
@@ -163,6 +166,16 @@ describe('FreeRADIUS (rlm_rest) in front of the service', () => {
       const [row] = (await t.dataSource.query('SELECT extract(epoch FROM started_at)::int AS start FROM accounting_sessions WHERE username = $1', [user.username])) as { start: number }[];
       expect(row!.start).toBeGreaterThanOrEqual(before);
       expect(row!.start).toBeLessThanOrEqual(after);
+    });
+
+    it("stores the session under FreeRADIUS's Acct-Unique-Session-Id (its acct_unique policy)", async () => {
+      const user = await t.factories.subscriber({ balanceSeconds: HOUR });
+      const seen = radiusd.log().length;
+      await account('Start', { ...sessionIdentity(user.username, 'fr-unique'), 'NAS-IP-Address': '192.0.2.30' }, { 'NAS-Port': 7, 'NAS-Port-Id': 'wlan0' });
+      const computed = [...radiusd.log().slice(seen).matchAll(/&Acct-Unique-Session-Id := "?([0-9a-f]{32})"?/g)].map((match) => match[1]);
+      expect(computed).toHaveLength(1);
+      const rows = (await t.dataSource.query('SELECT acct_unique_id FROM accounting_sessions WHERE username = $1', [user.username])) as { acct_unique_id: string }[];
+      expect(rows).toEqual([{ acct_unique_id: computed[0] }]);
     });
 
     it('sends the NAS no Accounting-Response for a record the service refuses (the NAS retransmits it)', async () => {
