@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,11 +14,19 @@ export const DEPLOY_DIR = resolve(import.meta.dirname, '../../deploy/freeradius'
 
 /** Fails (never skips) when FreeRADIUS or its rlm_rest module is missing; bash .ci/run installs both. */
 export function requireFreeradius(): void {
-  const missing = [FREERADIUS_BINARY, `${FREERADIUS_CONFIG}/radiusd.conf`, RLM_REST].filter((path) => !existsSync(path));
+  const missing = [FREERADIUS_BINARY, RLM_REST].filter((path) => !existsSync(path));
   if (missing.length > 0) {
     throw new Error(
       `FreeRADIUS is not installed (missing ${missing.join(', ')}), and test/freeradius-rest.e2e-spec.ts runs the real one: ` +
         '`apt-get install -y freeradius freeradius-rest freeradius-utils` (bash .ci/run installs them when missing).',
+    );
+  }
+  try {
+    accessSync(`${FREERADIUS_CONFIG}/radiusd.conf`, constants.R_OK);
+  } catch (error) {
+    throw new Error(
+      `Cannot read ${FREERADIUS_CONFIG}/radiusd.conf (${(error as NodeJS.ErrnoException).code}), which the test copies: ` +
+        'run the tests as root, or `sudo chmod -R o+rX /etc/freeradius` (bash .ci/run does it for a CI user that is not root).',
     );
   }
 }
@@ -72,7 +80,7 @@ async function privateConfig(options: FreeradiusOptions, authPort: number, acctP
     await cp(FREERADIUS_CONFIG, dir, { recursive: true, verbatimSymlinks: true });
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
-    throw new Error(`Cannot copy ${FREERADIUS_CONFIG} (run the tests as root or as a member of the freerad group): ${String(error)}`);
+    throw new Error(`Cannot copy ${FREERADIUS_CONFIG} (run the tests as root, or \`sudo chmod -R o+rX /etc/freeradius\`): ${String(error)}`);
   }
   for (const site of await readdir(join(dir, 'sites-enabled'))) await unlink(join(dir, 'sites-enabled', site));
   await unlink(join(dir, 'mods-enabled', 'eap'));
