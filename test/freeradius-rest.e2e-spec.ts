@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { Role } from '../src/auth/policy.js';
 import { epoch, ledgerOf, runAccounting, sessionIdentity, sessionsOf, storedBalance, type SessionIdentity } from './support/accounting.js';
 import { requireFreeradius, startFreeradius, type FreeradiusProcess } from './support/freeradius.js';
@@ -183,6 +183,47 @@ describe('FreeRADIUS (rlm_rest) in front of the service', () => {
       expect(reply.reply).toBeUndefined();
       expect(reply.stdout).toContain('No reply from server');
       expect(await t.dataSource.query("SELECT id FROM accounting_sessions WHERE acct_session_id = 'no-user'")).toEqual([]);
+    });
+  });
+
+  describe('when the service cannot be used', () => {
+    async function withFreeradius(options: { serviceUrl: string; apiToken: string }, check: (other: FreeradiusProcess) => Promise<void>) {
+      const other = await startFreeradius({ ...options, secret: SECRET, timeZone: TIME_ZONE });
+      try {
+        await check(other);
+      } finally {
+        await other.stop();
+      }
+    }
+    /** The reply codes FreeRADIUS gives a NAS for an Access-Request and a Start. */
+    const probe = async (other: FreeradiusProcess, username: string, password: string) => {
+      const auth = await radclient(other.authPort, 'auth', SECRET, { 'User-Name': username, 'User-Password': password });
+      const acct = await radclient(other.acctPort, 'acct', SECRET, { 'Acct-Status-Type': 'Start', ...sessionIdentity(username, 'fr-down') }, { timeout: 1, retries: 1 });
+      return { auth: auth.reply, acct: acct.reply };
+    };
+
+    it('starts while the service is down, then rejects Access-Requests and answers no Accounting-Request', async () => {
+      const user = await t.factories.subscriber({ balanceSeconds: HOUR, password: 'correct horse battery' });
+      const closed = await new Promise<number>((resolve) => {
+        const server = createServer().listen(0, '127.0.0.1', () => {
+          const { port } = server.address() as AddressInfo;
+          server.close(() => resolve(port));
+        });
+      });
+      await withFreeradius({ serviceUrl: `http://127.0.0.1:${closed}`, apiToken: gatewayToken }, async (other) => {
+        expect(await probe(other, user.username, 'correct horse battery')).toEqual({ auth: 'Access-Reject', acct: undefined });
+      });
+      expect(await sessionsOf(t, user.username)).toEqual([]);
+    });
+
+    it('rejects and records nothing when its key is refused', async () => {
+      const user = await t.factories.subscriber({ balanceSeconds: HOUR, password: 'correct horse battery' });
+      const { port } = t.app.getHttpServer().address() as AddressInfo;
+      // A subscriber's key: it authenticates, but has no accounting:write (403 on every call).
+      await withFreeradius({ serviceUrl: `http://127.0.0.1:${port}`, apiToken: user.token }, async (other) => {
+        expect(await probe(other, user.username, 'correct horse battery')).toEqual({ auth: 'Access-Reject', acct: undefined });
+      });
+      expect(await sessionsOf(t, user.username)).toEqual([]);
     });
   });
 
