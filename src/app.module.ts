@@ -9,6 +9,7 @@ import { CommonModule } from './common/common.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { buildDataSourceOptions } from './database/data-source-options.js';
+import { FreeradiusModule } from './freeradius/freeradius.module.js';
 import { HealthModule } from './health/health.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { RadiusModule } from './radius/radius.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
         AuthTokensModule,
         AaaProfilesModule,
         AccountingModule,
+        FreeradiusModule,
         HealthModule,
         RadiusModule,
       ],

@@ -146,6 +146,22 @@ const ROUTES: RouteCase[] = [
     body: ({ target }) => ({ username: target.username }),
     expect: only(200, ['gateway', 'staff']),
   },
+  // ---- FreeRADIUS rlm_rest (gateways): the target's key as its PAP password is accepted (200)
+  ...(['authorize', 'authenticate'] as const).map((path): RouteCase => ({
+    method: 'POST', route: `/api/v1/freeradius/${path}`, url: () => `/api/v1/freeradius/${path}/`,
+    body: ({ target }) => ({ 'User-Name': { type: 'string', value: [target.username] }, 'User-Password': { type: 'string', value: [target.token] } }),
+    expect: only(200, ['gateway', 'staff']),
+  })),
+  {
+    method: 'POST', route: '/api/v1/freeradius/accounting', url: () => '/api/v1/freeradius/accounting/',
+    body: ({ target }) => ({
+      'Acct-Status-Type': { type: 'integer', value: ['Start'] },
+      'User-Name': { type: 'string', value: [target.username] },
+      'Acct-Session-Id': { type: 'string', value: [`fr-${target.id}`] },
+      'NAS-Identifier': { type: 'string', value: ['nas-matrix'] },
+    }),
+    expect: only(204, ['gateway', 'staff']),
+  },
   // The captive-portal poll authenticates inside its one query: the caller's own balance.
   { method: 'GET', route: '/api/v1/balance', url: () => '/api/v1/balance/', expect: authenticated(200) },
   // ---- RADIUS NAS clients (staff). Staff pass authorization and meet validation (400) or a missing id (404).
