@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { RequireCapability } from '../auth/auth.decorators.js';
-import { Capability } from '../auth/policy.js';
+import { CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
+import { Capability, type Principal } from '../auth/policy.js';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
 import { AccountingRequestDto } from '../accounting/dto/accounting-request.dto.js';
 import { RestAcceptDto, RestRejectDto, RestRequestDto } from './dto/rest-attributes.dto.js';
@@ -67,8 +67,8 @@ export class FreeradiusController {
   @ApiNoContentResponse({ description: 'Recorded (or a retransmit: nothing changed).' })
   @ApiResponse({ status: 400, description: 'Invalid attributes, e.g. `{"Acct-Session-Time": ["A valid integer from 0 to 4294967295 is required."]}`' })
   @ApiResponse({ status: 401, description: 'The gateway key was refused.', type: ErrorDetailDto })
-  accounting(@Body() body: unknown): Promise<void> {
-    return this.freeradius.account(body);
+  accounting(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<void> {
+    return this.freeradius.account(body, principal);
   }
 
   private async answer(body: unknown, reply: FastifyReply): Promise<RestAttributes> {

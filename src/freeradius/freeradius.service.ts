@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AccountingIngestService } from '../accounting/accounting-ingest.service.js';
 import { AuthorizeService } from '../accounting/authorize.service.js';
 import { formatDuration } from '../radius/radius-requests.service.js';
+import type { Principal } from '../auth/policy.js';
 import { parseAccessRequest } from './rest-request.js';
 
 /**
@@ -32,7 +33,7 @@ export class FreeradiusService {
   async decide(body: unknown): Promise<RestDecision> {
     const request = parseAccessRequest(body);
     if (request.password === undefined) return reject('Only PAP (User-Password) is supported.');
-    const result = await this.authorizer.authorizePap(request.userName, request.password);
+    const result = await this.authorizer.authorizePap(request.userName, request.password, request.callingStationId);
     if (result.result === 'reject') return reject(result.message ?? 'Access denied.');
     const remaining = result.session_timeout ?? 0;
     return {
@@ -47,8 +48,8 @@ export class FreeradiusService {
   }
 
   /** Resolves once the record is committed; a record that cannot be read throws a 400 naming the attribute. */
-  async account(body: unknown): Promise<void> {
-    await this.ingest.ingest(body);
+  async account(body: unknown, gateway: Principal): Promise<void> {
+    await this.ingest.ingest(body, { source: 'http', detail: gateway.username, reportedBy: { gatewayUserId: gateway.userId } });
   }
 }
 

@@ -5,6 +5,8 @@ export interface AccessRequest {
   userName: string;
   /** User-Password (the subscriber's password or one of its keys); absent for CHAP/EAP requests. */
   password: string | undefined;
+  /** Calling-Station-Id (the subscriber's device): the per-source key of the credential rate limits. */
+  callingStationId: string | undefined;
 }
 
 /** RADIUS string attributes hold at most 253 octets. */
@@ -13,7 +15,7 @@ const MAX_STRING = 253;
 /**
  * rlm_rest's JSON body (`{"User-Name": {"type": "string", "value": ["jane"]}, ...}`), or the same
  * attributes as plain values (`{"User-Name": "jane"}`). Attribute names are case-insensitive, as in
- * RADIUS; attributes other than User-Name and User-Password are accepted and ignored.
+ * RADIUS; attributes other than User-Name, User-Password and Calling-Station-Id are accepted and ignored.
  */
 export function parseAccessRequest(body: unknown): AccessRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -21,7 +23,7 @@ export function parseAccessRequest(body: unknown): AccessRequest {
   }
   const attributes = new Map(Object.entries(body).map(([name, value]) => [name.toLowerCase(), value]));
   const errors: FieldErrors = {};
-  const read = (name: 'User-Name' | 'User-Password'): string | undefined => {
+  const read = (name: 'User-Name' | 'User-Password' | 'Calling-Station-Id'): string | undefined => {
     const value = unwrap(attributes.get(name.toLowerCase()));
     if (value === undefined) return undefined;
     if (typeof value !== 'string') {
@@ -36,9 +38,10 @@ export function parseAccessRequest(body: unknown): AccessRequest {
   };
   const userName = read('User-Name');
   const password = read('User-Password');
+  const callingStationId = read('Calling-Station-Id') || undefined;
   if ((userName === undefined || userName === '') && !errors['User-Name']) errors['User-Name'] = ['This field is required.'];
   if (Object.keys(errors).length > 0) throw DomainError.validation(errors);
-  return { userName: userName!, password };
+  return { userName: userName!, password, callingStationId };
 }
 
 /** The one value of a typed (`{"value": [v]}`), listed (`[v]`) or plain attribute; `null` for any other shape. */
