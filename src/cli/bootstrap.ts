@@ -27,7 +27,7 @@ class StderrLogger extends ConsoleLogger {
  */
 export async function bootApplication(log: (line: string) => void): Promise<BootedApp> {
   const config = loadConfig();
-  const database = await resolveDatabase(config, log);
+  const database = await resolveDatabase(config, log, 'command');
   try {
     if (config.migrationsRun) {
       const applied = await runPendingMigrations(database.url);

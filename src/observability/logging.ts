@@ -1,8 +1,10 @@
 import { RequestMethod } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import pino, { type Logger as PinoRootLogger } from 'pino';
-import type { Params } from 'nestjs-pino';
+import type { Writable } from 'node:stream';
+import pino, { type DestinationStream, type Logger as PinoRootLogger } from 'pino';
+import pinoPretty from 'pino-pretty';
+import { Logger as NestPinoLogger, type Params } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config.js';
 
 /**
@@ -35,9 +37,53 @@ const LEVELS: Record<AppConfig['logLevel'], pino.Level> = {
   verbose: 'trace',
 };
 
-/** The process's one pino logger: JSON lines on stdout, LOG_LEVEL mapped to pino's levels. */
-export function createRootLogger(level: AppConfig['logLevel']): PinoRootLogger {
-  return pino({ level: LEVELS[level], redact: { paths: REDACT_PATHS, censor: '[Redacted]' }, base: { pid: process.pid } });
+export type LogSettings = Pick<AppConfig, 'logLevel' | 'logFormat'>;
+
+/** `auto` (the default): readable lines at a terminal, JSON lines when the output goes to a file or a pipe. */
+export function resolveLogFormat(format: AppConfig['logFormat'], output: { isTTY?: boolean }): 'json' | 'pretty' {
+  if (format !== 'auto') return format;
+  return output.isTTY === true ? 'pretty' : 'json';
+}
+
+/** Readable lines: `12:00:01.234 INFO [Accounting] finished …`, coloured only at a terminal that allows it. */
+function prettyStream(output: Writable & { isTTY?: boolean; fd?: number }): DestinationStream {
+  return pinoPretty({
+    destination: output,
+    sync: true,
+    colorize: output.isTTY === true && process.env.NO_COLOR === undefined,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,context',
+    messageFormat: '{if context}[{context}] {end}{msg}',
+    singleLine: true,
+  });
+}
+
+/**
+ * The process's one pino logger, LOG_LEVEL mapped to pino's levels: JSON lines or readable lines
+ * (LOG_FORMAT) on `output` — stdout for the service, stderr for the CLI (its stdout is the result).
+ */
+export function createRootLogger(settings: LogSettings, output: Writable & { isTTY?: boolean; fd?: number } = process.stdout): PinoRootLogger {
+  const options = { level: LEVELS[settings.logLevel], redact: { paths: REDACT_PATHS, censor: '[Redacted]' }, base: { pid: process.pid } };
+  if (resolveLogFormat(settings.logFormat, output) === 'pretty') return pino(options, prettyStream(output));
+  return pino(options, pino.destination({ fd: output.fd ?? 1, sync: true }));
+}
+
+/**
+ * Nest's own start-up chatter — the route map ("Mapped {/api/…, GET} route") and one line per module
+ * ("UsersModule dependencies initialized") — is only interesting when debugging.
+ */
+const ROUTE_MAP_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer', 'InstanceLoader']);
+
+/** nestjs-pino's Nest logger, with Nest's start-up chatter moved to debug level. */
+export class AppLogger extends NestPinoLogger {
+  override log(message: unknown, ...optionalParams: unknown[]): void {
+    const context = optionalParams.at(-1);
+    if (typeof context === 'string' && ROUTE_MAP_CONTEXTS.has(context)) {
+      super.debug(message, ...optionalParams);
+      return;
+    }
+    super.log(message, ...optionalParams);
+  }
 }
 
 /** An X-Request-Id a client or proxy sent is kept when it is a sane token; anything else is replaced. */
@@ -67,7 +113,7 @@ export function loggerParams(config: AppConfig): Params {
     forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
     exclude: POLL_ROUTES,
     pinoHttp: {
-      logger: createRootLogger(config.logLevel),
+      logger: createRootLogger(config),
       // Fastify made the id (X-Request-Id or a UUID); @fastify/middie hands it over on the raw request.
       genReqId: (req: IncomingMessage & { id?: unknown }) => (typeof req.id === 'string' ? req.id : randomUUID()),
       customAttributeKeys: { reqId: 'request_id' },
