@@ -100,6 +100,7 @@ export function requestIdFor(header: string | string[] | undefined): string {
  * the request-logging middleware alone cost a fifth of their throughput (bench:poll).
  */
 const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
+const requestPath = (url: string | undefined): string => (url ?? '').split('?')[0]!.replace(/\/+$/, '');
 const POLL_ROUTES = [
   { path: 'api/v1/balance', method: RequestMethod.GET },
   // The seed API's own poll: GET /api/v1/user_token/{id}/?balance=true. Writes to it are still logged.
@@ -118,7 +119,8 @@ export function loggerParams(config: AppConfig): Params {
       genReqId: (req: IncomingMessage & { id?: unknown }) => (typeof req.id === 'string' ? req.id : randomUUID()),
       customAttributeKeys: { reqId: 'request_id' },
       quietReqLogger: true,
-      autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.has((req.url ?? '').split('?')[0]!.replace(/\/+$/, '')) },
+      // @fastify/middie strips the matched prefix from req.url while middleware runs; originalUrl is the path asked for.
+      autoLogging: { ignore: (req: IncomingMessage & { originalUrl?: string }) => QUIET_PATHS.has(requestPath(req.originalUrl ?? req.url)) },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
       serializers: {
         req: (req: { id?: unknown; method?: string; url?: string; headers?: Record<string, unknown>; remoteAddress?: string }) => ({
