@@ -269,7 +269,7 @@ export class ConfigValidationError extends Error {
  * but would only repeat it ("must not be greater than 65535; must not be less than 0").
  */
 function problemsOf(constraints: Record<string, string>): string[] {
-  const typeChecks = Object.entries(constraints).filter(([name]) => /^is/.test(name) && name !== 'isIn');
+  const typeChecks = Object.entries(constraints).filter(([name]) => name.startsWith('is') && name !== 'isIn');
   return (typeChecks.length > 0 ? typeChecks : Object.entries(constraints)).map(([, message]) => message);
 }
 

@@ -247,7 +247,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOp
 /** Spawns a PostgreSQL program, as user postgres when we are root; C messages so its output can be read. */
 function spawnProgram(runtime: PostgresRuntime, program: string, args: string[]): ChildProcess {
   return spawn(program, args, {
-    ...(runtime.runAs ?? {}),
+    ...runtime.runAs,
     cwd: '/',
     env: { ...process.env, LC_MESSAGES: 'C', LC_ALL: 'C' },
     stdio: ['ignore', 'pipe', 'pipe'],
