@@ -1,4 +1,4 @@
-import { RequestMethod } from '@nestjs/common';
+import { RequestMethod, type LoggerService } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
@@ -135,4 +135,24 @@ export function loggerParams(config: AppConfig): Params {
       },
     },
   };
+}
+
+/**
+ * A Nest LoggerService writing through a pino logger: what the CLI gives Nest, so the services'
+ * lines look as in the service (`{msg, …fields}` objects keep their fields).
+ */
+export function nestLoggerFor(root: PinoRootLogger): LoggerService {
+  const write = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal') => (message: unknown, ...params: unknown[]) => {
+    const context = typeof params.at(-1) === 'string' ? (params.at(-1) as string) : undefined;
+    const logger = context ? root.child({ context }) : root;
+    if (message !== null && typeof message === 'object' && 'msg' in message) {
+      const { msg, ...fields } = message as { msg: unknown } & Record<string, unknown>;
+      logger[level](fields, String(msg));
+    } else if (message instanceof Error) {
+      logger[level]({ err: message }, message.message);
+    } else {
+      logger[level](String(message));
+    }
+  };
+  return { verbose: write('trace'), debug: write('debug'), log: write('info'), warn: write('warn'), error: write('error'), fatal: write('fatal') };
 }
