@@ -213,7 +213,7 @@ describe('CLI: accounting and balance commands (compiled, as a child process)', 
         expect(result.code).toBe(0);
         expect(runTable(result.stdout)['stopped (no balance)']).toBe(1);
         // Piped: JSON lines on stderr, no ANSI colour codes anywhere.
-        expect(result.stderr + result.stdout).not.toMatch(/\u001b\[/);
+        expect(result.stderr + result.stdout).not.toContain('\u001b[');
         const lines = result.stderr.trim().split('\n').map((line) => JSON.parse(line) as { msg: string; context?: string });
         expect(lines.map((line) => line.msg)).toContain(
           'Waiting for the NAS answers to 1 Disconnect-Request(s) before exiting, so each outcome is recorded on its session ' +
