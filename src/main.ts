@@ -14,6 +14,7 @@ async function bootstrap(): Promise<void> {
   const config = loadConfig();
   const log = createRootLogger(config).child({ context: 'Bootstrap' });
   const database = await resolveDatabase(config, (message) => log.info(message), 'service');
+  let app: NestFastifyApplication;
   try {
     await assertDatabaseReachable(database.url, config);
     if (config.migrationsRun) {
@@ -22,7 +23,7 @@ async function bootstrap(): Promise<void> {
     } else {
       log.info('MIGRATIONS_RUN=false: not applying migrations (run `npm run migration:run` separately)');
     }
-    const app = await NestFactory.create<NestFastifyApplication>(
+    app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot({ ...config, databaseUrl: database.url }),
       createFastifyAdapter({ trustProxy: config.trustProxy }),
       { bufferLogs: true },
@@ -35,7 +36,9 @@ async function bootstrap(): Promise<void> {
     await database.stop();
     throw error;
   }
-  log.info(`Listening on ${config.host}:${config.port}; public URL ${config.publicUrl}`);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info(`Listening on ${config.host}:${port}; public URL ${config.publicUrl}`);
   log.info(`API schema: ${config.publicUrl}/api/schema/ · docs: ${config.publicUrl}/api/docs/`);
   log.info('First time? Create an admin and get its token: npm run cli -- users:create-staff --username admin');
 }

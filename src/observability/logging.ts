@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import pino, { type DestinationStream, type Logger as PinoRootLogger } from 'pino';
-import pinoPretty from 'pino-pretty';
+import { prettyFactory } from 'pino-pretty';
 import { Logger as NestPinoLogger, type Params } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config.js';
 
@@ -46,16 +46,16 @@ export function resolveLogFormat(format: AppConfig['logFormat'], output: { isTTY
 }
 
 /** Readable lines: `12:00:01.234 INFO [Accounting] finished …`, coloured only at a terminal that allows it. */
-function prettyStream(output: Writable & { isTTY?: boolean; fd?: number }): DestinationStream {
-  return pinoPretty({
-    destination: output,
-    sync: true,
+function prettyStream(output: Writable & { isTTY?: boolean }): DestinationStream {
+  const format = prettyFactory({
     colorize: output.isTTY === true && process.env.NO_COLOR === undefined,
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname,context',
     messageFormat: '{if context}[{context}] {end}{msg}',
     singleLine: true,
   });
+  // Formatted and written synchronously, like the JSON lines: nothing is lost at process.exit.
+  return { write: (line: string) => void output.write(format(line)) };
 }
 
 /**
