@@ -128,7 +128,7 @@ describe('structured logs (pino)', () => {
     const lines = pretty.split(/\r?\n/).filter((line) => line.trim() !== '');
     expect(lines.some((line) => line.trim().startsWith('{'))).toBe(false);
     expect(pretty).toContain('\u001b['); // colours at a terminal
-    const plain = pretty.replaceAll(/\u001b\[[0-9;]*m/g, '');
+    const plain = pretty.replaceAll(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
     expect(plain).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: \[Bootstrap\] Listening on 127\.0\.0\.1:\d+; public URL /m);
     expect(plain).not.toContain('Mapped {');
 
