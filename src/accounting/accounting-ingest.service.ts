@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/time/clock.js';
+import { accountingRecords } from '../observability/metrics.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ChargingRepository } from './charging.repository.js';
@@ -39,7 +40,14 @@ export class AccountingIngestService {
     return this.apply(parseAccountingRequest(body));
   }
 
+  /** Applies one record (HTTP or RADIUS) and counts it in timegate_accounting_records_total. */
   async apply(record: AccountingRecord): Promise<IngestResult> {
+    const result = await this.applyRecord(record);
+    accountingRecords.inc({ status_type: record.statusType, result: result.action });
+    return result;
+  }
+
+  private async applyRecord(record: AccountingRecord): Promise<IngestResult> {
     const now = this.clock.now();
     const at = eventTime(record, now, this.config.accounting.maxEventAgeSeconds);
     if (record.statusType === AcctStatusType.AccountingOn || record.statusType === AcctStatusType.AccountingOff) {

@@ -13,6 +13,7 @@ import { PasswordHasher } from '../users/password-hasher.js';
 import { BalanceRepository } from './balance.repository.js';
 import type { AuthorizeRequestDto, AuthorizeResultDto, BalancePollDto } from './dto/authorize.dto.js';
 import { SessionsRepository } from './sessions.repository.js';
+import { authorizeDecisions } from '../observability/metrics.js';
 
 type RejectReason = 'unknown_user' | 'inactive_user' | 'invalid_credentials' | 'token_expired' | 'no_balance';
 
@@ -23,6 +24,12 @@ const REJECT_MESSAGES: Record<RejectReason, string> = {
   token_expired: 'Token has expired.',
   no_balance: 'No time left on this account.',
 };
+
+/** Counts one decision in timegate_authorize_decisions_total and passes it on. */
+function counted(source: 'http' | 'radius', decision: AuthorizeResultDto): AuthorizeResultDto {
+  authorizeDecisions.inc({ source, result: decision.result, reason: decision.reason ?? 'none' });
+  return decision;
+}
 
 /**
  * What a gateway asks before and during a session: may this subscriber start one now
@@ -39,7 +46,12 @@ export class AuthorizeService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** POST /api/v1/authorize/. */
   async authorize(request: AuthorizeRequestDto): Promise<AuthorizeResultDto> {
+    return counted('http', await this.decide(request));
+  }
+
+  private async decide(request: AuthorizeRequestDto): Promise<AuthorizeResultDto> {
     if (request.password !== undefined && request.token !== undefined) {
       throw DomainError.field('non_field_errors', 'Give either a password or a token, not both.');
     }
@@ -76,9 +88,9 @@ export class AuthorizeService {
    * token (a captive portal's voucher). The same decision as `authorize`, tried as a password first.
    */
   async authorizePap(username: string, secret: string): Promise<AuthorizeResultDto> {
-    const byPassword = await this.authorize({ username, password: secret });
-    if (byPassword.reason !== 'invalid_credentials' || !isWellFormedTokenKey(secret)) return byPassword;
-    return this.authorize({ username, token: secret });
+    const byPassword = await this.decide({ username, password: secret });
+    if (byPassword.reason !== 'invalid_credentials' || !isWellFormedTokenKey(secret)) return counted('radius', byPassword);
+    return counted('radius', await this.decide({ username, token: secret }));
   }
 
   /**

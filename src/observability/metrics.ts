@@ -122,3 +122,34 @@ export const openSessions = once(
       },
     }),
 );
+
+export const authorizeDecisions = once(
+  'timegate_authorize_decisions_total',
+  () =>
+    new Counter({
+      name: 'timegate_authorize_decisions_total',
+      help: 'Authorize decisions (POST /api/v1/authorize/ and RADIUS Access-Request) by source (http, radius), result (accept, reject) and reject reason (none for accept).',
+      labelNames: ['source', 'result', 'reason'] as const,
+    }),
+);
+
+export const accountingRecords = once(
+  'timegate_accounting_records_total',
+  () =>
+    new Counter({
+      name: 'timegate_accounting_records_total',
+      help: 'Accounting records applied (HTTP and RADIUS), by Acct-Status-Type and result (started, updated, created, stopped, duplicate, ignored, nas_reboot).',
+      labelNames: ['status_type', 'result'] as const,
+    }),
+);
+
+/** Accounting records refused and kept aside for an operator (quarantined), by source (http, radius) and reason. */
+export const accountingRejected = once(
+  'timegate_accounting_rejected_total',
+  () =>
+    new Counter({
+      name: 'timegate_accounting_rejected_total',
+      help: 'Accounting records refused and quarantined, by source (http, radius) and reason.',
+      labelNames: ['source', 'reason'] as const,
+    }),
+);
