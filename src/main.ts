@@ -58,7 +58,7 @@ async function listen(app: NestFastifyApplication, config: AppConfig): Promise<v
 }
 
 /**
- * SIGTERM / SIGINT: readiness turns 503, the accounting schedule stops and a run in progress stops
+ * SIGTERM / SIGINT / SIGHUP: readiness turns 503, the accounting schedule stops and a run in progress stops
  * after its current batch, the HTTP server stops accepting and finishes in-flight requests (requests
  * arriving on kept-alive connections meanwhile get 503), the pool closes, then exit 0. Exit 1 if
  * that takes longer than SHUTDOWN_TIMEOUT_SECONDS.
@@ -91,8 +91,9 @@ function handleShutdownSignals(
         process.exit(1);
       });
   };
-  // This sequence stops the embedded server itself (stopDatabase) after the app.
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, shutdown);
+  // This sequence stops the embedded server itself (stopDatabase) after the app. SIGHUP (the
+  // terminal running `npm start` closed) too: by default it would end the process at once.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, shutdown);
 }
 
 bootstrap().catch((error: unknown) => {
