@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
-import { chmod, cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from './support/cli.js';
@@ -61,7 +61,7 @@ describe('embedded PostgreSQL: one service per DATA_DIR, commands join it, a cra
     // A CLI command joins the service's running cluster (and leaves it running).
     const cluster = path.join(dataDir, 'postgres');
     const postmaster = postmasterPid(cluster);
-    const joined = await runCli(['users:list'], { DATA_DIR: dataDir }, ['DATABASE_URL']);
+    const joined = await runCli(['users:list'], { DATA_DIR: dataDir, LOG_LEVEL: 'log' }, ['DATABASE_URL']);
     expect(joined).toMatchObject({ code: 0 });
     expect(joined.stderr).toContain('Using the embedded PostgreSQL already running');
     expect(isAlive(postmaster)).toBe(true);
@@ -84,6 +84,18 @@ describe('embedded PostgreSQL: one service per DATA_DIR, commands join it, a cra
     await expectCleanExit(third);
     expect(isAlive(restarted)).toBe(false);
     expect(existsSync(path.join(dataDir, 'embedded-postgres.owner.json'))).toBe(false);
+  }, 120000);
+
+  it('is not fooled by reused pids: an owner file and a postmaster.pid naming another live process (this test runner)', async () => {
+    // As after a container restart: the files of the last run name pids that now belong to other processes.
+    await writeFile(path.join(dataDir, 'embedded-postgres.owner.json'), JSON.stringify({ pid: process.pid, role: 'service', started: '1' }));
+    await writeFile(path.join(dataDir, 'postgres', 'postmaster.pid'), `${process.pid}\n${dataDir}/postgres\n0\n5432\n`);
+    const service = await startService({ ...EMBEDDED, DATA_DIR: dataDir });
+    services.push(service);
+    await waitFor('ready', async () => (await probe(`${service.url}/health/ready`)) === 200, 30000);
+    expect(postmasterPid(path.join(dataDir, 'postgres'))).not.toBe(process.pid);
+    await terminate(service);
+    await expectCleanExit(service);
   }, 120000);
 });
 
@@ -138,4 +150,15 @@ const asRoot = process.getuid?.() === 0;
     await expectCleanExit(running);
     expect(isAlive(postmaster)).toBe(false);
   }, 120000);
+
+  it('stops with one line naming the cause and the fix when an existing cluster is out of user postgres\'s reach', async () => {
+    const dataDir = path.join(privateDir, 'old-data');
+    await mkdir(path.join(dataDir, 'postgres'), { recursive: true });
+    await writeFile(path.join(dataDir, 'postgres', 'PG_VERSION'), '18\n');
+    const refused = await spawnService({ ...EMBEDDED, DATA_DIR: dataDir });
+    expect((await refused.exited).code).toBe(1);
+    expect(refused.stderr().trim()).toBe(
+      `The embedded PostgreSQL runs as user postgres, which cannot reach its cluster in ${dataDir}/postgres (a parent directory is not searchable by others): \`chmod o+x\` the parents, move DATA_DIR, or set DATABASE_URL`,
+    );
+  }, 60000);
 });

@@ -84,7 +84,32 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** The postmaster.pid of a live cluster names its pid and, on line 4, its port; a stale file (dead pid) is ignored. */
+/**
+ * When a process started, in clock ticks since boot (Linux /proc/<pid>/stat field 22): a pid and its
+ * start time name one process, while pids alone are reused (a restarted container hands out the same
+ * small pids again). Undefined where there is no /proc.
+ */
+function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Is this pid a PostgreSQL server (not an unrelated process that got a stale postmaster.pid's number)? */
+function isPostgresServer(pid: number): boolean {
+  if (pid === process.pid || !isAlive(pid)) return false;
+  try {
+    const program = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+    return path.basename(program) === 'postgres';
+  } catch {
+    return !existsSync('/proc/self'); // no /proc to ask: trust the pid
+  }
+}
+
+/** The postmaster.pid of a live cluster names its pid and, on line 4, its port; a stale file (no such server) is ignored. */
 async function runningCluster(clusterDir: string): Promise<{ pid: number; port: number } | undefined> {
   const pidFile = path.join(clusterDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return undefined;
@@ -92,7 +117,7 @@ async function runningCluster(clusterDir: string): Promise<{ pid: number; port: 
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
   if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port)) return undefined;
-  return isAlive(pid) ? { pid, port } : undefined;
+  return isPostgresServer(pid) ? { pid, port } : undefined;
 }
 
 /** A cluster left running by a process that died without stopping it (SIGKILL, a crash): fast shutdown. */
@@ -100,15 +125,34 @@ async function stopOrphan(cluster: { pid: number }, log: (message: string) => vo
   log(`Stopping the embedded PostgreSQL (pid ${cluster.pid}) left running by a process that did not exit cleanly`);
   process.kill(cluster.pid, 'SIGINT');
   const deadline = Date.now() + 30000;
-  while (isAlive(cluster.pid)) {
+  while (isPostgresServer(cluster.pid)) {
     if (Date.now() > deadline) throw new StartupError(`The embedded PostgreSQL left running (pid ${cluster.pid}) did not stop within 30 s: stop it (kill ${cluster.pid}) and start again`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
+/**
+ * A postmaster.pid whose pid now belongs to another process (a restarted container reuses pids)
+ * would make PostgreSQL refuse to start ("lock file already exists"): remove it. Only where /proc
+ * says for sure that no PostgreSQL server has that pid.
+ */
+async function removeStalePidFile(clusterDir: string): Promise<void> {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  if (existsSync(pidFile) && existsSync('/proc/self')) await unlink(pidFile);
+}
+
 interface Owner {
   pid: number;
   role: 'service' | 'command';
+  /** processStartTime(pid) when it wrote the file. */
+  started?: string;
+}
+
+/** The owner is still running: its pid is alive and, where /proc tells, it is the same process. */
+function isLiveOwner(owner: Owner): boolean {
+  if (owner.pid === process.pid || !isAlive(owner.pid)) return false;
+  const started = processStartTime(owner.pid);
+  return owner.started === undefined || started === undefined || started === owner.started;
 }
 
 function readOwner(file: string): Owner | undefined {
@@ -128,14 +172,14 @@ async function claimOwnership(file: string, role: Owner['role']): Promise<Owner 
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await open(file, 'wx', 0o644);
-      await handle.writeFile(JSON.stringify({ pid: process.pid, role }));
+      await handle.writeFile(JSON.stringify({ pid: process.pid, role, started: processStartTime(process.pid) }));
       await handle.close();
       return undefined;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const owner = readOwner(file);
-    if (owner && owner.pid !== process.pid && isAlive(owner.pid)) return owner;
+    if (owner && isLiveOwner(owner)) return owner;
     await unlink(file).catch(() => undefined);
   }
   throw new StartupError(`Could not take ownership of the embedded PostgreSQL (${file} keeps changing): is another instance starting?`);
@@ -198,6 +242,7 @@ export async function startEmbeddedPostgres(dataDir: string, options: EmbeddedOp
   try {
     const orphan = await runningCluster(clusterDir);
     if (orphan) await stopOrphan(orphan, options.log);
+    else await removeStalePidFile(clusterDir);
     const runtime = await preparePostgresRuntime(options.log);
     const home = await clusterHome(clusterDir, runtime, options.log);
 
