@@ -1,15 +1,16 @@
 # syntax=docker/dockerfile:1
 # timegate-aaa: build with `docker build -t timegate-aaa .`, or run everything with `docker compose up`.
+# Commands in a running container: `docker compose exec api npm run cli -- help` (or node dist/src/cli/main.js).
 # The image expects DATABASE_URL (without it the service starts an embedded PostgreSQL under /app/.data,
 # which only lives as long as the container unless you mount a volume there).
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24: the current LTS. (CI tests on Node 20 and newer; package.json "engines" says >=20.)
+ARG NODE_IMAGE=node:24-bookworm-slim
 
-# ---- base: the same npm major as development and CI ---------------------------------------------
+# ---- base ---------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS base
-# npm 11 honours package.json "allowScripts": only the listed packages (argon2, the embedded
-# PostgreSQL binaries, @swc/core) run install scripts, as on a developer's machine and in CI.
-RUN npm install --global npm@11 --no-audit --no-fund && npm cache clean --force
+# Node 24 ships npm 11, which honours package.json "allowScripts": only the listed packages (argon2,
+# the embedded PostgreSQL binaries, @swc/core) run install scripts, as on a developer's machine and in CI.
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false
@@ -32,6 +33,9 @@ ENV NODE_ENV=production \
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# `npm start`, `npm run cli -- …` and `npm run migration:run` run the compiled code here: their
+# pre-script builds only where src/ exists, and the image has dist/ and no TypeScript compiler.
+COPY scripts/build-if-needed.mjs ./scripts/
 # DATA_DIR (./.data) must be writable by the unprivileged user if the embedded PostgreSQL is used.
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node

@@ -9,6 +9,6 @@ import { buildDataSourceOptions } from './src/database/data-source-options.js';
 import { resolveDatabase } from './src/database/database-url.js';
 
 const config = loadConfig();
-const database = await resolveDatabase(config, (message) => console.error(message));
+const database = await resolveDatabase(config, (message) => console.error(message), 'command');
 
 export default new DataSource(buildDataSourceOptions(database.url, 2));

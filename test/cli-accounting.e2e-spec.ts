@@ -1,5 +1,6 @@
 import { runAccounting } from './support/accounting.js';
 import { runCli, type CliResult } from './support/cli.js';
+import { coaListener } from './support/radius.js';
 import { uniqueUsername } from './support/factories.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 
@@ -96,7 +97,10 @@ describe('CLI: accounting and balance commands (compiled, as a child process)', 
       const db = await freshDatabase();
       try {
         const { stale, broke, expiring, staleId, brokeId } = await scenario(db);
-        const settings = ['schedule: off (ACCOUNTING_SCHEDULE_ENABLED=false): run accounting:run from cron', 'stale after: 900 s without an update'];
+        const settings = [
+          'schedule: no scheduled run recorded (the service schedule is off or has not run yet; runs come from accounting:run or the API)',
+          'stale after: 900 s without an update',
+        ];
         const empty = await runCliOn(db.databaseUrl, ['accounting:status']);
         expect(empty).toMatchObject({ code: 0, stdout: [...settings, 'open sessions: 2', 'no accounting run yet', ''].join('\n') });
 
@@ -159,6 +163,67 @@ describe('CLI: accounting and balance commands (compiled, as a child process)', 
 
         expect(limited.stdout.trimEnd().split('\n').slice(4).map((line) => line.split(/ {2,}/)[0])).toEqual([ids[0]]);
       } finally {
+        await db.close();
+      }
+    }, CLI_TIMEOUT);
+  });
+
+  describe('accounting:status shows the schedule the service runs', () => {
+    it('reads the interval, last run and instance from the scheduled runs, not from its own settings', async () => {
+      const db = await freshDatabase();
+      try {
+        // A service on another host runs every 45 s; this command's own settings say 999 s and schedule off.
+        await db.dataSource.query(
+          `INSERT INTO accounting_runs (started_at, finished_at, trigger, instance)
+           SELECT now() - make_interval(secs => s), now() - make_interval(secs => s - 1), 'schedule', 'svc-host:42'
+           FROM unnest(ARRAY[135, 90, 45, 0]) AS s`,
+        );
+        const [last] = await db.dataSource.query(`SELECT started_at FROM accounting_runs ORDER BY started_at DESC LIMIT 1`);
+        const result = await runCli(['accounting:status'], { DATABASE_URL: db.databaseUrl, ACCOUNTING_SCHEDULE_ENABLED: 'false', ACCOUNTING_INTERVAL_SECONDS: '999' });
+        expect(result.code).toBe(0);
+        expect(result.stdout.split('\n')[0]).toBe(
+          `schedule: every ~45 s, as the service runs it (last ${new Date(last.started_at).toISOString()} by svc-host:42)`,
+        );
+      } finally {
+        await db.close();
+      }
+    }, CLI_TIMEOUT);
+  });
+
+  describe('accounting:run and Disconnect-Requests', () => {
+    it('says it waits for the NAS answers, and why, before exiting; logs as JSON lines without colour when piped', async () => {
+      const db = await freshDatabase();
+      const coa = await coaListener('coa-secret-cli', 'none', '127.0.0.7');
+      try {
+        const staff = await db.factories.staff();
+        const added = await db.api().post('/api/v1/nas/').set('Authorization', `Token ${staff.token}`)
+          .send({ name: 'nas-cli-silent', ip_address: '127.0.0.7', secret: 'coa-secret-cli', coa_port: coa.port });
+        expect(added.status).toBe(201);
+        const broke = await db.factories.subscriber({ balanceSeconds: 0 });
+        const sessionId = await insertSession(db, broke.id, broke.username, { startedAgo: 30, updatedAgo: 0 });
+        await db.dataSource.query(`UPDATE accounting_sessions SET nas_ip_address = '127.0.0.7' WHERE id = $1`, [sessionId]);
+
+        const result = await runCli(['accounting:run'], {
+          DATABASE_URL: db.databaseUrl,
+          ACCOUNTING_SCHEDULE_ENABLED: 'false',
+          LOG_LEVEL: 'log',
+          RADIUS_DISCONNECT_TIMEOUT_MS: '200',
+          RADIUS_DISCONNECT_RETRIES: '1',
+        });
+        expect(result.code).toBe(0);
+        expect(runTable(result.stdout)['stopped (no balance)']).toBe(1);
+        // Piped: JSON lines on stderr, no ANSI colour codes anywhere.
+        expect(result.stderr + result.stdout).not.toContain('\u001b[');
+        const lines = result.stderr.trim().split('\n').map((line) => JSON.parse(line) as { msg: string; context?: string });
+        expect(lines.map((line) => line.msg)).toContain(
+          'Waiting for the NAS answers to 1 Disconnect-Request(s) before exiting, so each outcome is recorded on its session ' +
+            '(at most 0.6 s: RADIUS_DISCONNECT_TIMEOUT_MS=200, doubled for each of RADIUS_DISCONNECT_RETRIES=1)',
+        );
+        expect(coa.received).toHaveLength(2);
+        const [row] = await db.dataSource.query('SELECT disconnect_status FROM accounting_sessions WHERE id = $1', [sessionId]);
+        expect(row.disconnect_status).toBe('timeout');
+      } finally {
+        await coa.close();
         await db.close();
       }
     }, CLI_TIMEOUT);

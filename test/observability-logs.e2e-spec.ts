@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { DataSource } from 'typeorm';
+import { findFreePort } from '../src/database/embedded-postgres.js';
 import { FakeClock } from '../src/common/time/clock.js';
 import { buildDataSourceOptions } from '../src/database/data-source-options.js';
 import { Factories, uniqueUsername } from './support/factories.js';
-import { expectCleanExit, startService, waitFor, type ServiceProcess } from './support/service-process.js';
+import { expectCleanExit, probe, SERVICE_MAIN, startService, waitFor, type ServiceProcess } from './support/service-process.js';
 import { createTestDatabase } from './setup/test-database.js';
 
 type LogLine = Record<string, unknown> & { msg?: string; level?: number };
@@ -87,4 +89,57 @@ describe('structured logs (pino)', () => {
     expect(lines.some((line) => line.msg === 'SIGTERM: shutting down gracefully')).toBe(true);
     expect(lines.at(-1)?.msg).toBe('Shut down cleanly');
   });
+
+  /**
+   * The service at a terminal: run under a pseudo-terminal (`script`), as `npm start` in a shell is.
+   * Returns everything it printed until it answered /health/live and was stopped.
+   */
+  async function outputAtTerminal(env: NodeJS.ProcessEnv): Promise<string> {
+    const port = await findFreePort();
+    const childEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      DATABASE_URL: database.url,
+      MIGRATIONS_RUN: 'false',
+      ACCOUNTING_SCHEDULE_ENABLED: 'false',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ...env,
+    };
+    delete childEnv.NODE_OPTIONS;
+    delete childEnv.NO_COLOR;
+    const child = spawn('script', ['-qfec', `exec ${process.execPath} ${SERVICE_MAIN}`, '/dev/null'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      await waitFor('the service at a terminal to answer', async () => (await probe(`http://127.0.0.1:${port}/health/live`)) === 200, 30000);
+      await waitFor('its start-up lines', () => output.includes('First time?'), 15000).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}; it printed:\n${output}`);
+      });
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    return output;
+  }
+
+  it('at a terminal writes readable, coloured lines; LOG_FORMAT=json forces JSON; the route map is debug only', async () => {
+    const pretty = await outputAtTerminal({ LOG_LEVEL: 'log' });
+    const lines = pretty.split(/\r?\n/).filter((line) => line.trim() !== '');
+    expect(lines.some((line) => line.trim().startsWith('{'))).toBe(false);
+    expect(pretty).toContain('\u001b['); // colours at a terminal
+    const plain = pretty.replaceAll(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
+    expect(plain).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: \[Bootstrap\] Listening on 127\.0\.0\.1:\d+; public URL /m);
+    expect(plain).not.toContain('Mapped {');
+
+    const json = await outputAtTerminal({ LOG_LEVEL: 'debug', LOG_FORMAT: 'json' });
+    const parsed = json
+      .split(/\r?\n/)
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as LogLine);
+    const routeMap = parsed.filter((line) => line.msg?.startsWith('Mapped {'));
+    expect(routeMap.length).toBeGreaterThan(10);
+    expect(routeMap.every((line) => line.level === 20)).toBe(true);
+    expect(json).not.toContain('\u001b[');
+  }, 90000);
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Role } from '../src/auth/policy.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { epoch, Gateway, runAccounting, sessionIdentity } from './support/accounting.js';
@@ -96,6 +97,58 @@ describe('GET /metrics (Prometheus)', () => {
     expect(delta('timegate_accounting_run_rows_total', { kind: 'tokens_expired' })).toBe(delta('timegate_tokens_expired_total'));
     expect(delta('timegate_accounting_run_errors_total')).toBe(0);
     expect(sample(after, 'timegate_accounting_last_success_timestamp_seconds')).toBeGreaterThan(0);
+  });
+
+  it('counts authorize decisions by result and reject reason, and accounting records by status type and result', async () => {
+    const gatewayUser = await t.factories.subscriber({ role: Role.Gateway });
+    const gateway = new Gateway(t, gatewayUser.token);
+    const funded = await t.factories.subscriber({ balanceSeconds: 600 });
+    const broke = await t.factories.subscriber({ balanceSeconds: 0 });
+    const before = await scrape();
+    const authorize = (username: string) =>
+      t.api().post('/api/v1/authorize/').set('Authorization', `Token ${gatewayUser.token}`).send({ username }).expect(200);
+    await authorize(funded.username);
+    await authorize(broke.username);
+    await authorize(`nobody-${funded.username}`);
+    const id = sessionIdentity(funded.username);
+    await gateway.start(id);
+    await gateway.start(id); // a retransmission
+    await gateway.interim(id, 30);
+    await gateway.stop(id, 60);
+    await gateway.interim(id, 90); // after the Stop
+    const after = await scrape();
+    const delta = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
+    expect(delta('timegate_authorize_decisions_total', { source: 'http', result: 'accept', reason: 'none' })).toBe(1);
+    expect(delta('timegate_authorize_decisions_total', { source: 'http', result: 'reject', reason: 'no_balance' })).toBe(1);
+    expect(delta('timegate_authorize_decisions_total', { source: 'http', result: 'reject', reason: 'unknown_user' })).toBe(1);
+    expect(delta('timegate_accounting_records_total', { status_type: 'Start', result: 'started' })).toBe(1);
+    expect(delta('timegate_accounting_records_total', { status_type: 'Start', result: 'duplicate' })).toBe(1);
+    expect(delta('timegate_accounting_records_total', { status_type: 'Interim-Update', result: 'updated' })).toBe(1);
+    expect(delta('timegate_accounting_records_total', { status_type: 'Stop', result: 'stopped' })).toBe(1);
+    expect(delta('timegate_accounting_records_total', { status_type: 'Interim-Update', result: 'ignored' })).toBe(1);
+    // Declared for quarantined records, and the Disconnect outcomes.
+    expect(after).toContain('# TYPE timegate_accounting_rejected_total counter');
+    expect(after).toContain('# TYPE radius_disconnect_requests_total counter');
+  });
+
+  it('exposes every metric the Prometheus alert rules and the Grafana dashboard name', async () => {
+    const rules = readFileSync('deploy/prometheus/timegate-alerts.yml', 'utf8');
+    const dashboard = JSON.parse(readFileSync('deploy/grafana/timegate-dashboard.json', 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+    const expressions = [
+      ...[...rules.matchAll(/expr: >?\n?([\s\S]*?)\n\s+for:/g)].map((match) => match[1]!),
+      ...dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr)),
+    ];
+    // Every metric of the service starts with one of these prefixes; PromQL functions and labels do not.
+    const named = new Set(expressions.flatMap((expr) => [...expr.matchAll(/\b(?:timegate|radius|http)_[a-z0-9_]+/g)].map((match) => match[0])));
+    expect(named.size).toBeGreaterThanOrEqual(14);
+    // The poll the dashboard's p99 panel selects by route template.
+    const poller = await t.factories.subscriber({ balanceSeconds: 60 });
+    await t.api().get('/api/v1/balance/').set('Authorization', `Token ${poller.token}`).expect(200);
+    const text = await scrape();
+    expect(text).toMatch(/http_request_duration_seconds_bucket\{[^}]*route="\/api\/v1\/balance\/?"/);
+    const exposed = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1]!));
+    const missing = [...named].filter((name) => !exposed.has(name) && !exposed.has(name.replace(/_(bucket|sum|count)$/, '')));
+    expect(missing).toEqual([]);
   });
 
   it('needs `Authorization: Bearer <METRICS_TOKEN>` when METRICS_TOKEN is set', async () => {

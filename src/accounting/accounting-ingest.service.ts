@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { Clock } from '../common/time/clock.js';
 import { inRetriedTransaction, retryTransientConflicts } from '../database/transient-conflict.js';
+import { accountingRecords } from '../observability/metrics.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import {
@@ -80,8 +81,17 @@ export class AccountingIngestService {
     return this.apply(parseAccountingRequest(body), reportedBy);
   }
 
-  /** `source` binds a new session to the NAS client that reported it (see RecordSource). */
+  /**
+   * Applies one record (HTTP or RADIUS) and counts it in timegate_accounting_records_total. `source`
+   * binds a new session to the NAS client that reported it (see RecordSource).
+   */
   async apply(record: AccountingRecord, source: RecordSource): Promise<IngestResult> {
+    const result = await this.applyRecord(record, source);
+    accountingRecords.inc({ status_type: record.statusType, result: result.action });
+    return result;
+  }
+
+  private async applyRecord(record: AccountingRecord, source: RecordSource): Promise<IngestResult> {
     const now = this.clock.now();
     this.noteLenientReads(record);
     const at = eventTime(record, now, this.config.accounting.maxEventAgeSeconds);

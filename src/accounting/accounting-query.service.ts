@@ -12,6 +12,7 @@ import type { AccountingRunDto } from './dto/accounting-run.dto.js';
 import type { LedgerEntryDto } from './dto/ledger-entry.dto.js';
 import type { SessionDto } from './dto/session.dto.js';
 import { LedgerRepository } from './ledger.repository.js';
+import { observeSchedule, type ObservedSchedule } from './observed-schedule.js';
 import { SessionsRepository, type SessionFilter } from './sessions.repository.js';
 
 export const SESSIONS_PATH = '/api/v1/accounting/sessions/';
@@ -21,6 +22,9 @@ export const RUNS_PATH = '/api/v1/accounting/runs/';
 const SESSION_STATUSES = ['open', 'closed'];
 
 /** Read side of accounting. A subscriber sees only its own sessions and ledger; support and staff see all. */
+/** Scheduled runs the observed interval is taken from. */
+const SCHEDULE_SAMPLE = 6;
+
 @Injectable()
 export class AccountingQueryService {
   constructor(
@@ -68,9 +72,14 @@ export class AccountingQueryService {
   }
 
   /** For `accounting:status`: the latest runs (newest first) and how many sessions are open now. */
-  async status(limit: number): Promise<{ runs: AccountingRunDto[]; openSessions: number }> {
-    const [{ rows }, openSessions] = await Promise.all([this.runs.findPage(0, limit), this.sessions.countOpen()]);
-    return { runs: rows.map(toRunDto), openSessions };
+  /** The latest runs, the open sessions, and the schedule as the recorded scheduled runs show it. */
+  async status(limit: number): Promise<{ runs: AccountingRunDto[]; openSessions: number; schedule: ObservedSchedule }> {
+    const [{ rows }, openSessions, scheduled] = await Promise.all([
+      this.runs.findPage(0, limit),
+      this.sessions.countOpen(),
+      this.runs.findRecentScheduled(SCHEDULE_SAMPLE),
+    ]);
+    return { runs: rows.map(toRunDto), openSessions, schedule: observeSchedule(scheduled) };
   }
 
   /** Newest first. */

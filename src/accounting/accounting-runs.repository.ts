@@ -45,6 +45,11 @@ export class AccountingRunsRepository {
     return { rows, count };
   }
 
+  /** The latest runs the in-process schedule started (any replica), newest first. */
+  findRecentScheduled(limit: number): Promise<AccountingRunEntity[]> {
+    return this.repo.find({ where: { trigger: 'schedule' }, order: { startedAt: 'DESC' }, take: limit });
+  }
+
   findLatest(): Promise<AccountingRunEntity | null> {
     return this.repo.findOne({ where: {}, order: { id: 'DESC' } });
   }

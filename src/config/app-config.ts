@@ -63,6 +63,10 @@ export class EnvironmentVariables {
   @IsIn(['fatal', 'error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
+  /** `auto`: readable lines at a terminal, JSON lines otherwise; `json` or `pretty` forces one. */
+  @IsIn(['auto', 'json', 'pretty'])
+  LOG_FORMAT: 'auto' | 'json' | 'pretty' = 'auto';
+
   @Transform(toInteger)
   @IsInt()
   @Min(1)
@@ -274,6 +278,7 @@ export interface AppConfig {
   migrationsRun: boolean;
   tokenLifetimeDefaultSeconds: number | null;
   logLevel: EnvironmentVariables['LOG_LEVEL'];
+  logFormat: EnvironmentVariables['LOG_FORMAT'];
   databasePoolSize: number;
   accounting: AccountingConfig;
   trustProxy: TrustProxy;
@@ -340,6 +345,15 @@ export class ConfigValidationError extends Error {
   }
 }
 
+/**
+ * When a value has the wrong type ("abc" for a port), only that is said: its range checks fail too
+ * but would only repeat it ("must not be greater than 65535; must not be less than 0").
+ */
+function problemsOf(constraints: Record<string, string>): string[] {
+  const typeChecks = Object.entries(constraints).filter(([name]) => name.startsWith('is') && name !== 'isIn');
+  return (typeChecks.length > 0 ? typeChecks : Object.entries(constraints)).map(([, message]) => message);
+}
+
 const SECRET_VARIABLES = new Set(['METRICS_TOKEN', 'DATABASE_URL', 'SECRETS_KEY', 'SECRETS_KEY_PREVIOUS']);
 
 /** Validates the environment and returns the typed configuration, or throws naming every bad variable. */
@@ -357,7 +371,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       errors.map((error) => {
         // A secret is never echoed, not even a wrong one.
         const shown = SECRET_VARIABLES.has(error.property) ? '"***"' : JSON.stringify(raw[error.property]);
-        return `${error.property}=${shown}: ${Object.values(error.constraints ?? {}).join('; ')}`;
+        return `${error.property}=${shown}: ${problemsOf(error.constraints ?? {}).join('; ')}`;
       }),
     );
   }
@@ -376,6 +390,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     migrationsRun: vars.MIGRATIONS_RUN,
     tokenLifetimeDefaultSeconds: vars.TOKEN_LIFETIME_DEFAULT_SECONDS,
     logLevel: vars.LOG_LEVEL,
+    logFormat: vars.LOG_FORMAT,
     databasePoolSize: vars.DATABASE_POOL_SIZE,
     accounting: {
       intervalSeconds: vars.ACCOUNTING_INTERVAL_SECONDS,

@@ -1,4 +1,4 @@
-import { Inject, Injectable, ServiceUnavailableException, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, ServiceUnavailableException, type BeforeApplicationShutdown } from '@nestjs/common';
 import {
   HealthCheckService,
   HealthIndicatorService,
@@ -28,6 +28,9 @@ export class HealthService implements BeforeApplicationShutdown {
   /** When this process started: with no successful run yet, accounting is overdue only this long after boot. */
   private readonly bootedAt: Date;
   private shuttingDown = false;
+  /** The last readiness answer, to log only its changes (probes come every few seconds). */
+  private lastStatus: 'ok' | 'error' | undefined;
+  private readonly logger = new Logger('Health');
 
   constructor(
     private readonly healthChecks: HealthCheckService,
@@ -49,7 +52,24 @@ export class HealthService implements BeforeApplicationShutdown {
   async readiness(): Promise<ReadinessDto> {
     if (this.shuttingDown) return { status: 'shutting_down', checks: {} };
     const result = await this.runChecks();
+    this.logChange(result);
     return { status: result.status, checks: result.details };
+  }
+
+  /** One line when readiness turns 503 (naming what is down) and one when it recovers; never a stack. */
+  private logChange(result: HealthCheckResult): void {
+    const status = result.status === 'ok' ? 'ok' : 'error';
+    if (status === this.lastStatus) return;
+    const first = this.lastStatus === undefined;
+    this.lastStatus = status;
+    if (status === 'ok') {
+      if (!first) this.logger.log('Readiness: ready again');
+      return;
+    }
+    const down = Object.entries(result.details)
+      .filter(([, check]) => check.status !== 'up')
+      .map(([name, check]) => `${name}: ${typeof check.message === 'string' ? check.message : 'down'}`);
+    this.logger.warn(`Readiness: not ready (${down.join('; ')})`);
   }
 
   private database(): PromiseLike<HealthIndicatorResult<'database'>> {
@@ -73,7 +93,8 @@ export class HealthService implements BeforeApplicationShutdown {
 
   /**
    * The schedule is on, so a run must have succeeded within the last ACCOUNTING_OVERDUE_INTERVALS
-   * intervals (any replica's run counts), or the process must have booted less than that long ago.
+   * intervals (any replica's run counts), or the process must have booted less than that long ago
+   * (whatever the last run was: the schedule's first run comes one interval after boot).
    */
   private accounting(): PromiseLike<HealthIndicatorResult<'accounting'>> {
     return this.indicators
@@ -82,8 +103,9 @@ export class HealthService implements BeforeApplicationShutdown {
         const allowedMs = ACCOUNTING_OVERDUE_INTERVALS * this.config.accounting.intervalSeconds * 1000;
         const now = this.clock.now().getTime();
         const last = await this.repository.lastSuccessfulRunFinishedAt();
-        const since = last ?? this.bootedAt;
-        if (now - since.getTime() > allowedMs) {
+        // A restarted process gets the same grace as a fresh one: its first run is an interval away.
+        const since = Math.max(last?.getTime() ?? 0, this.bootedAt.getTime());
+        if (now - since > allowedMs) {
           const what = last ? `the last successful accounting run finished at ${last.toISOString()}` : 'no accounting run has succeeded since boot';
           throw new Error(`accounting is overdue: ${what}, more than ${allowedMs / 1000} s ago`);
         }

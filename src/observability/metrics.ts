@@ -170,6 +170,26 @@ export const accountingSessionTimeClamped = once(
     }),
 );
 
+export const authorizeDecisions = once(
+  'timegate_authorize_decisions_total',
+  () =>
+    new Counter({
+      name: 'timegate_authorize_decisions_total',
+      help: 'Authorize decisions (POST /api/v1/authorize/ and RADIUS Access-Request) by source (http, radius), result (accept, reject) and reject reason (none for accept).',
+      labelNames: ['source', 'result', 'reason'] as const,
+    }),
+);
+
+export const accountingRecords = once(
+  'timegate_accounting_records_total',
+  () =>
+    new Counter({
+      name: 'timegate_accounting_records_total',
+      help: 'Accounting records applied (HTTP and RADIUS), by Acct-Status-Type and result (started, updated, created, stopped, duplicate, ignored, nas_reboot).',
+      labelNames: ['status_type', 'result'] as const,
+    }),
+);
+
 export const accountingRejected = once(
   'timegate_accounting_rejected_total',
   () =>

@@ -38,6 +38,8 @@ export function disconnectAttributes(row: DisconnectRow, now: Date): Attribute[]
 export class DisconnectService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('RadiusDisconnect');
   private readonly inFlight = new Set<Promise<void>>();
+  /** Sessions whose Disconnect-Request has no recorded outcome yet. */
+  private pendingSessions = 0;
 
   constructor(
     private readonly events: AccountingEvents,
@@ -54,12 +56,16 @@ export class DisconnectService implements OnModuleInit, BeforeApplicationShutdow
 
   /** Starts disconnecting the sessions and returns at once. */
   disconnect(sessionIds: string[]): void {
+    this.pendingSessions += sessionIds.length;
     const work = this.disconnectNow(sessionIds).catch((error: unknown) => {
       radiusMetrics.disconnects.inc({ result: 'error' });
       this.logger.error(`Disconnect-Requests for sessions ${sessionIds.join(', ')} failed: ${error instanceof Error ? error.message : String(error)}`);
     });
     this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    void work.finally(() => {
+      this.inFlight.delete(work);
+      this.pendingSessions -= sessionIds.length;
+    });
   }
 
   /** Resolves once every Disconnect-Request started so far has its outcome recorded. */
@@ -67,7 +73,17 @@ export class DisconnectService implements OnModuleInit, BeforeApplicationShutdow
     while (this.inFlight.size > 0) await Promise.allSettled(this.inFlight);
   }
 
+  /** Shutdown (the service, or a CLI command such as accounting:run) waits for the outcomes, and says so. */
   async beforeApplicationShutdown(): Promise<void> {
+    if (this.inFlight.size > 0) {
+      const { disconnectTimeoutMs, disconnectRetries } = this.config.radius;
+      // The first wait, doubled for each retransmission.
+      const longest = (disconnectTimeoutMs * (2 ** (disconnectRetries + 1) - 1)) / 1000;
+      this.logger.log(
+        `Waiting for the NAS answers to ${this.pendingSessions} Disconnect-Request(s) before exiting, so each outcome is recorded on its session ` +
+          `(at most ${longest} s: RADIUS_DISCONNECT_TIMEOUT_MS=${disconnectTimeoutMs}, doubled for each of RADIUS_DISCONNECT_RETRIES=${disconnectRetries})`,
+      );
+    }
     await this.whenIdle();
   }
 

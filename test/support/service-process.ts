@@ -44,12 +44,23 @@ export async function probe(url: string, init: RequestInit = {}): Promise<number
   }
 }
 
-/** Starts the service on a free port with `env` on top of the test's environment, and waits for /health/live. */
-export async function startService(env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
+export interface SpawnOptions {
+  /** Working directory (default: this one); DATA_DIR's default ./.data is relative to it. */
+  cwd?: string;
+  /** The compiled main.js to run (default SERVICE_MAIN). */
+  main?: string;
+}
+
+/**
+ * Spawns the service on a free port with `env` on top of the test's environment (a variable set to
+ * undefined is removed), without waiting for anything.
+ */
+export async function spawnService(env: NodeJS.ProcessEnv, options: SpawnOptions = {}): Promise<ServiceProcess> {
   const port = await findFreePort();
   const childEnv: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error', ...env };
   delete childEnv.NODE_OPTIONS; // Jest's --experimental-vm-modules is not for the child
-  const child = spawn(process.execPath, [SERVICE_MAIN], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const [name, value] of Object.entries(childEnv)) if (value === undefined) delete childEnv[name];
+  const child = spawn(process.execPath, [options.main ?? SERVICE_MAIN], { env: childEnv, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   let partial = '';
   let stderr = '';
@@ -64,7 +75,7 @@ export async function startService(env: NodeJS.ProcessEnv): Promise<ServiceProce
   });
   let running = true;
   void exited.then(() => (running = false));
-  const service: ServiceProcess = {
+  return {
     url: `http://127.0.0.1:${port}`,
     child,
     stdout,
@@ -72,13 +83,18 @@ export async function startService(env: NodeJS.ProcessEnv): Promise<ServiceProce
     exited,
     alive: () => running,
   };
+}
+
+/** Starts the service (spawnService) and waits for /health/live. */
+export async function startService(env: NodeJS.ProcessEnv, options: SpawnOptions = {}): Promise<ServiceProcess> {
+  const service = await spawnService(env, options);
   try {
     await waitFor('the service to answer /health/live', async () => {
-      if (!running) throw new Error(`the service exited early:\n${stderr}\n${stdout.join('\n')}`);
+      if (!service.alive()) throw new Error(`the service exited early:\n${service.stderr()}\n${service.stdout.join('\n')}`);
       return (await probe(`${service.url}/health/live`)) === 200;
     }, 30000);
   } catch (error) {
-    child.kill('SIGKILL');
+    service.child.kill('SIGKILL');
     throw error;
   }
   return service;

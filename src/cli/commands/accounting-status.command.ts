@@ -1,4 +1,5 @@
 import { AccountingQueryService } from '../../accounting/accounting-query.service.js';
+import type { ObservedSchedule } from '../../accounting/observed-schedule.js';
 import { defineCommand, UsageError } from '../command.js';
 import { formatTable } from '../table.js';
 
@@ -10,6 +11,14 @@ function parseLimit(raw: string | undefined): number {
   return limit;
 }
 
+/** What the services' schedule did, from their recorded runs: this command's own settings say nothing about it. */
+function describeSchedule(schedule: ObservedSchedule): string {
+  if (!schedule.last) return 'no scheduled run recorded (the service schedule is off or has not run yet; runs come from accounting:run or the API)';
+  const last = `last ${schedule.last.startedAt.toISOString()} by ${schedule.last.instance}`;
+  if (schedule.intervalSeconds === null) return `one scheduled run so far (${last})`;
+  return `every ~${schedule.intervalSeconds} s, as the service runs it (${last})`;
+}
+
 export const accountingStatus = defineCommand({
   name: 'accounting:status',
   description: 'Show the latest accounting runs, the schedule and how many sessions are open',
@@ -19,10 +28,9 @@ export const accountingStatus = defineCommand({
   check: (args) => void parseLimit(args.limit),
   async run(ctx, args) {
     const limit = parseLimit(args.limit);
-    const { runs, openSessions } = await ctx.app.get(AccountingQueryService).status(limit);
-    const { scheduleEnabled, intervalSeconds, staleAfterSeconds } = ctx.config.accounting;
-    ctx.print(`schedule: ${scheduleEnabled ? `every ${intervalSeconds} s in each service process (one runs at a time)` : 'off (ACCOUNTING_SCHEDULE_ENABLED=false): run accounting:run from cron'}`);
-    ctx.print(`stale after: ${staleAfterSeconds} s without an update`);
+    const { runs, openSessions, schedule } = await ctx.app.get(AccountingQueryService).status(limit);
+    ctx.print(`schedule: ${describeSchedule(schedule)}`);
+    ctx.print(`stale after: ${ctx.config.accounting.staleAfterSeconds} s without an update`);
     ctx.print(`open sessions: ${openSessions}`);
     if (runs.length === 0) {
       ctx.print('no accounting run yet');
