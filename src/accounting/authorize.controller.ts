@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Public, RequireCapability } from '../auth/auth.decorators.js';
 import { Capability } from '../auth/policy.js';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
@@ -7,8 +7,6 @@ import { AuthorizeService } from './authorize.service.js';
 import { AuthorizeRequestDto, AuthorizeResultDto, BalancePollDto } from './dto/authorize.dto.js';
 
 @ApiTags('accounting')
-@ApiSecurity('tokenAuth')
-@ApiBearerAuth('bearerAuth')
 @ApiResponse({ status: 401, description: 'Unauthorized', type: ErrorDetailDto })
 @Controller('api/v1')
 export class AuthorizeController {

@@ -1,13 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiBody,
   ApiExcludeEndpoint,
   ApiOperation,
   ApiParam,
   ApiQuery,
   ApiResponse,
-  ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -39,8 +37,6 @@ const UUID_PARAM = {
 
 /** Waldur-style accounts: staff manage everyone, a user reads and edits their own profile. */
 @ApiTags('users')
-@ApiSecurity('tokenAuth')
-@ApiBearerAuth('bearerAuth')
 @Controller('api/users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
