@@ -74,6 +74,7 @@ const ROUTES: RouteCase[] = [
     body: () => ({ username: uniqueUsername('made') }),
     expect: only(201, ['staff']),
   },
+  { method: 'GET', route: '/api/users/me', url: () => '/api/users/me/', expect: authenticated(200) },
   {
     method: 'GET', route: '/api/users/:uuid', url: ({ target }) => `/api/users/${target.uuid}/`,
     expect: { anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 404, admin: 404, gateway: 404, staff: 200 },

@@ -85,6 +85,19 @@ export class UsersController {
     return this.users.create(dto);
   }
 
+  /** Waldur's `me` action. Declared before `:uuid` (Fastify matches the static segment first anyway). */
+  @Get('me')
+  @Authenticated()
+  @ApiOperation({
+    operationId: 'users_me_retrieve',
+    summary: "The caller's own user record (Waldur's /api/users/me/), the same shape as /api/users/{uuid}/.",
+  })
+  @ApiResponse({ status: 200, type: UserResponseDto })
+  @ApiResponse(UNAUTHORIZED)
+  me(@CurrentPrincipal() principal: Principal): Promise<UserResponseDto> {
+    return this.users.me(principal);
+  }
+
   @Get(':uuid')
   @Authenticated()
   @ApiOperation({ operationId: 'users_retrieve', summary: 'Retrieve a user: yourself, or anyone when staff.' })

@@ -97,6 +97,11 @@ export class UsersService {
     return this.toResponse(await this.findVisible(principal, rawUuid));
   }
 
+  /** The caller's own account (Waldur's `me`). */
+  async me(principal: Principal): Promise<UserResponseDto> {
+    return this.toResponse(await this.reload(principal.userId));
+  }
+
   /**
    * Partial update. Holders of users:manage may change every field; a user on their own account
    * may change names, e-mail, password and token lifetime, and gets 403 (nothing written) for an

@@ -11,14 +11,14 @@ const TSC = path.resolve('node_modules/typescript/bin/tsc');
 /**
  * Generates a TypeScript client (@hey-api/openapi-ts, fetch client) from `schema` into `directory`,
  * exactly as a user would from /api/schema/, and type-checks the generated code with the project's
- * TypeScript. Returns the path of the client's index.ts.
+ * TypeScript. Returns the directory of the generated client (index.ts: the SDK; client.gen.ts: its `client`).
  */
 export async function generateClient(schema: unknown, directory: string): Promise<string> {
   await mkdir(directory, { recursive: true });
   const input = path.join(directory, 'openapi.json');
   await writeFile(input, JSON.stringify(schema));
   const output = path.join(directory, 'client');
-  const env = { ...process.env, NO_COLOR: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.NODE_OPTIONS; // Jest's --experimental-vm-modules is not for the generator
   await run(process.execPath, ['--import', TYPESCRIPT6_HOOK, OPENAPI_TS, '--input', input, '--output', output, '--client', '@hey-api/client-fetch', '--silent', '--no-log-file'], { env });
   await writeFile(
@@ -33,5 +33,5 @@ export async function generateClient(schema: unknown, directory: string): Promis
   } catch (error) {
     throw new Error(`the generated client does not type-check:\n${(error as { stdout?: string }).stdout ?? String(error)}`);
   }
-  return path.join(output, 'index.ts');
+  return output;
 }
