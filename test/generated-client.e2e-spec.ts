@@ -123,4 +123,12 @@ describe('a client generated from /api/schema/ with @hey-api/openapi-ts', () => 
     expect(me.response.status).toBe(200);
     expect(me.data).toMatchObject({ username: user.username, uuid: user.uuid.replaceAll('-', '') });
   });
+
+  it('polls the balance with balanceRetrieve (the token scheme is documented there too)', async () => {
+    const subscriber = await t.factories.subscriber({ balanceSeconds: 600 });
+    const poll = await call('balanceRetrieve', { auth: `Bearer ${subscriber.token}` });
+    expect(sentAuthorization).toEqual([`Bearer ${subscriber.token}`]);
+    expect(poll.response.status).toBe(200);
+    expect(poll.data).toMatchObject({ balance_seconds: 600, status: 'idle' });
+  });
 });

@@ -209,6 +209,21 @@ describe('role matrix: every route × every kind of caller', () => {
     expect(documented.filter((operation) => !tested.has(operation))).toEqual([]);
   });
 
+  it("documents each route's rule as its OpenAPI security: no credentials needed exactly where anonymous callers get in", async () => {
+    const schema = await t.api().get('/api/schema/').expect(200);
+    const rows = new Map(ROUTES.map((route) => [`${route.method} ${route.route}`, route]));
+    const mismatches: string[] = [];
+    for (const [path, operations] of Object.entries(schema.body.paths as Record<string, Record<string, { security?: Record<string, string[]>[] }>>)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const key = `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1').replace(/(.)\/$/, '$1')}`;
+        const security = operation.security ?? [];
+        const optional = security.length === 0 || security.some((requirement) => Object.keys(requirement).length === 0);
+        if (optional !== (rows.get(key)?.expect.anonymous !== 401)) mismatches.push(`${key}: ${JSON.stringify(security)}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+
   async function makeCaller(kind: Caller, target: CreatedSubscriber): Promise<CreatedSubscriber | undefined> {
     switch (kind) {
       case 'anonymous':

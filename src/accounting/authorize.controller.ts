@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Public, RequireCapability } from '../auth/auth.decorators.js';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Public, RequireCapability, TOKEN_AUTH_SCHEME } from '../auth/auth.decorators.js';
 import { Capability } from '../auth/policy.js';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
 import { AuthorizeService } from './authorize.service.js';
@@ -29,9 +29,13 @@ export class AuthorizeController {
     return this.authorizer.authorize(body);
   }
 
-  /** Authenticated inside the service, in the same query as the balance: the poll path does one round trip. */
+  /**
+   * Authenticated inside the service, in the same query as the balance: the poll path does one round trip.
+   * Public to the guard, but it needs a token: documented with the token scheme like every authenticated route.
+   */
   @Get('balance')
   @Public()
+  @ApiSecurity(TOKEN_AUTH_SCHEME)
   @ApiOperation({
     operationId: 'balance_retrieve',
     summary: "The calling token's remaining time (captive-portal poll)",
