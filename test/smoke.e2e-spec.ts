@@ -19,7 +19,7 @@ describe('service smoke', () => {
     // One scheme on the Authorization header (its whole value: "Token <key>" or "Bearer <key>"), and /metrics's own.
     expect(response.body.components.securitySchemes).toEqual({
       tokenAuth: { type: 'apiKey', in: 'header', name: 'Authorization', description: expect.any(String) },
-      metricsAuth: { type: 'http', scheme: 'bearer', description: expect.any(String) },
+      metricsAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'METRICS_TOKEN', description: expect.any(String) },
     });
   });
 

@@ -34,7 +34,7 @@ export function createOpenApiDocument(app: INestApplication, schemas: Record<str
       TOKEN_AUTH_SCHEME,
     )
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', description: '`METRICS_TOKEN`, required by /metrics only when it is set.' },
+      { type: 'http', scheme: 'bearer', bearerFormat: 'METRICS_TOKEN', description: 'The `METRICS_TOKEN` setting; /metrics requires it only when it is set.' },
       METRICS_AUTH_SCHEME,
     )
     .build();
