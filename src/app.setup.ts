@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { withTrailingSlashes } from './common/http/openapi.js';
+import { SwaggerModule } from '@nestjs/swagger';
+import { ACCOUNTING_REQUEST_SCHEMAS } from './accounting/dto/accounting-request.schema.js';
+import { createOpenApiDocument } from './common/http/openapi.js';
 import { staticSecurityHeaders } from './common/http/security-headers.js';
 import { errorCodes, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AuthThrottle } from './auth/auth-throttle.js';
@@ -129,22 +130,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   app.useGlobalFilters(new HttpExceptionFilter((code) => throttle.onAuthFailure(code)));
   app.useGlobalPipes(new DrfValidationPipe());
 
-  const document = withTrailingSlashes(SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('timegate AAA API')
-      .setDescription(
-        'Authentication, authorization and RADIUS-style accounting for networks that sell or grant time. ' +
-          'Waldur-style auth tokens under /api/auth-tokens/ (`Authorization: Token <key>`) and the user token ' +
-          'API with AAA profiles and balances under /api/v1/ (`Authorization: Bearer <key>`); both accept the same keys. ' +
-          'Errors follow Django REST framework: `{"detail": "..."}`, or `{"field": ["message"]}` for invalid input.',
-      )
-      .setVersion('1')
-      .addServer(config.publicUrl)
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'Authorization', description: 'Token <key>' }, 'tokenAuth')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque 40-hex key', description: 'Bearer <key>' }, 'bearerAuth')
-      .build(),
-  ));
+  const document = createOpenApiDocument(app, ACCOUNTING_REQUEST_SCHEMAS);
   SwaggerModule.setup('api/docs', app, document, {
     jsonDocumentUrl: 'api/schema',
     yamlDocumentUrl: 'api/schema.yaml',

@@ -76,6 +76,7 @@ const ROUTES: RouteCase[] = [
     body: () => ({ username: uniqueUsername('made') }),
     expect: only(201, ['staff']),
   },
+  { method: 'GET', route: '/api/users/me', url: () => '/api/users/me/', expect: authenticated(200) },
   {
     method: 'GET', route: '/api/users/:uuid', url: ({ target }) => `/api/users/${target.uuid}/`,
     expect: { anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 404, admin: 404, gateway: 404, staff: 200 },
@@ -229,6 +230,21 @@ describe('role matrix: every route × every kind of caller', () => {
     );
     const tested = new Set(ROUTES.map((route) => `${route.method} ${route.route}`));
     expect(documented.filter((operation) => !tested.has(operation))).toEqual([]);
+  });
+
+  it("documents each route's rule as its OpenAPI security: no credentials needed exactly where anonymous callers get in", async () => {
+    const schema = await t.api().get('/api/schema/').expect(200);
+    const rows = new Map(ROUTES.map((route) => [`${route.method} ${route.route}`, route]));
+    const mismatches: string[] = [];
+    for (const [path, operations] of Object.entries(schema.body.paths as Record<string, Record<string, { security?: Record<string, string[]>[] }>>)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const key = `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1').replace(/(.)\/$/, '$1')}`;
+        const security = operation.security ?? [];
+        const optional = security.length === 0 || security.some((requirement) => Object.keys(requirement).length === 0);
+        if (optional !== (rows.get(key)?.expect.anonymous !== 401)) mismatches.push(`${key}: ${JSON.stringify(security)}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
   });
 
   async function makeCaller(kind: Caller, target: CreatedSubscriber): Promise<CreatedSubscriber | undefined> {

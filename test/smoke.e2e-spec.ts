@@ -16,9 +16,10 @@ describe('service smoke', () => {
     expect(Object.keys(response.body.paths)).toEqual(
       expect.arrayContaining(['/api/auth-tokens/', '/api/auth-tokens/{user_id}/', '/api/v1/user_token/', '/api/v1/user_token/{id}/']),
     );
-    expect(response.body.components.securitySchemes).toMatchObject({
-      tokenAuth: { type: 'apiKey', in: 'header', name: 'Authorization' },
-      bearerAuth: { type: 'http', scheme: 'bearer' },
+    // One scheme on the Authorization header (its whole value: "Token <key>" or "Bearer <key>"), and /metrics's own.
+    expect(response.body.components.securitySchemes).toEqual({
+      tokenAuth: { type: 'apiKey', in: 'header', name: 'Authorization', description: expect.any(String) },
+      metricsAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'METRICS_TOKEN', description: expect.any(String) },
     });
   });
 

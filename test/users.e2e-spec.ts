@@ -117,11 +117,12 @@ describe('/api/users/', () => {
       expect(first.headers['x-result-count']).toBe(String(total));
       const base = `${TEST_PUBLIC_URL}/api/users/`;
       expect(first.headers.link).toBe(
-        `<${base}?is_active=true&is_staff=false&page=2&page_size=2>; rel="next", ` +
+        `<${base}?is_active=true&is_staff=false&page_size=2>; rel="first", ` +
+          `<${base}?is_active=true&is_staff=false&page=2&page_size=2>; rel="next", ` +
           `<${base}?is_active=true&is_staff=false&page=${pages}&page_size=2>; rel="last"`,
       );
       const second = await t.api().get('/api/users/?is_active=true&is_staff=false&page_size=2&page=2').set(token(staff.token)).expect(200);
-      expect(second.headers.link).toContain(`<${base}?is_active=true&is_staff=false&page=1&page_size=2>; rel="first"`);
+      expect(second.headers.link).toContain(`<${base}?is_active=true&is_staff=false&page_size=2>; rel="first"`);
       expect(second.headers.link).toContain(`<${base}?is_active=true&is_staff=false&page_size=2>; rel="prev"`);
       const ids = [...first.body, ...second.body].map((user: { uuid: string }) => user.uuid);
       expect(new Set(ids).size).toBe(4);
@@ -137,7 +138,9 @@ describe('/api/users/', () => {
       const byName = await t.api().get(`/api/users/?username=${member.username}`).set(token(staff.token)).expect(200);
       expect(byName.body.map((user: { username: string }) => user.username)).toEqual([member.username]);
       expect(byName.headers['x-result-count']).toBe('1');
-      expect(byName.headers.link).toBeUndefined();
+      expect(byName.headers.link).toBe(
+        `<${TEST_PUBLIC_URL}/api/users/?username=${member.username}>; rel="first", <${TEST_PUBLIC_URL}/api/users/?username=${member.username}>; rel="last"`,
+      );
       const prefix = await t.api().get(`/api/users/?username=${member.username.slice(0, 6)}`).set(token(staff.token)).expect(200);
       expect(prefix.body).toEqual([]);
       expect(prefix.headers['x-result-count']).toBe('0');
@@ -280,6 +283,23 @@ describe('/api/users/', () => {
         .set('Content-Type', 'application/json')
         .send('["x"]')
         .expect(400, { non_field_errors: ['Invalid data. Expected a dictionary, but got list.'] });
+    });
+  });
+
+  describe('GET /api/users/me/ (Waldur)', () => {
+    it("answers the caller's own record, the same as /api/users/{uuid}/, with Token or Bearer", async () => {
+      const own = await t.api().get(`/api/users/${hex(member.uuid)}/`).set(token(member.token)).expect(200);
+      const me = await t.api().get('/api/users/me/').set(token(member.token)).expect(200);
+      expect(Object.keys(me.body)).toEqual(FIELDS);
+      expect(me.body).toEqual(own.body);
+      await t.api().get('/api/users/me').set(bearer(member.token)).expect(200, own.body);
+      const staffMe = await t.api().get('/api/users/me/').set(token(staff.token)).expect(200);
+      expect(staffMe.body).toMatchObject({ uuid: hex(staff.uuid), username: staff.username, is_staff: true });
+    });
+
+    it('needs a token (401), and only GET is routed to it (other methods treat "me" as a uuid: 404)', async () => {
+      await t.api().get('/api/users/me/').expect(401, { detail: 'Authentication credentials were not provided.' });
+      await t.api().patch('/api/users/me/').set(token(member.token)).send({ first_name: 'x' }).expect(404, NOT_FOUND);
     });
   });
 
@@ -481,6 +501,9 @@ describe('/api/users/', () => {
       const schema = (await t.api().get('/api/schema/').expect(200)).body;
       const list = schema.paths['/api/users'] ?? schema.paths['/api/users/'];
       const detail = schema.paths['/api/users/{uuid}'] ?? schema.paths['/api/users/{uuid}/'];
+      const me = schema.paths['/api/users/me/'];
+      expect(me.get).toMatchObject({ operationId: 'users_me_retrieve', security: [{ tokenAuth: [] }] });
+      expect(me.get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/UserResponseDto' });
       expect(list.get.operationId).toBe('users_list');
       expect(list.post.operationId).toBe('users_create');
       expect(detail.get.operationId).toBe('users_retrieve');
@@ -489,7 +512,7 @@ describe('/api/users/', () => {
       expect(detail.put).toBeUndefined();
       for (const operation of [list.get, list.post, detail.get, detail.patch, detail.delete]) {
         expect(operation.tags).toEqual(['users']);
-        expect(operation.security).toEqual(expect.arrayContaining([{ tokenAuth: [] }, { bearerAuth: [] }]));
+        expect(operation.security).toEqual([{ tokenAuth: [] }]);
         expect(operation.responses['401']).toBeDefined();
       }
       expect(Object.keys(list.get.responses).sort()).toEqual(['200', '400', '401', '403', '404']);

@@ -1,13 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Patch, Post, Put, Query } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiBody,
   ApiExcludeEndpoint,
   ApiOperation,
   ApiParam,
   ApiQuery,
   ApiResponse,
-  ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
@@ -56,8 +54,6 @@ const idParam = ApiParam({ name: 'id', type: 'integer', description: "The subscr
  * Thin: every rule (visibility, field-level authorization, anti-escalation) lives in the service.
  */
 @ApiTags('user_token')
-@ApiBearerAuth('bearerAuth')
-@ApiSecurity('tokenAuth')
 @ApiResponse({ status: 401, ...UNAUTHORIZED })
 @Controller('api/v1/user_token')
 export class AaaProfilesController {

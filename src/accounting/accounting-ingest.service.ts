@@ -4,11 +4,10 @@ import { DataSource } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { Clock } from '../common/time/clock.js';
 import { inRetriedTransaction, retryTransientConflicts } from '../database/transient-conflict.js';
-import { accountingRecords } from '../observability/metrics.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import {
-  accountingAttributesIgnored, accountingRejected, accountingSessionTimeClamped, accountingTimestampFallbacks,
+  accountingAttributesIgnored, accountingRecords, accountingRejected, accountingSessionTimeClamped, accountingTimestampFallbacks,
 } from '../observability/metrics.js';
 import { ChargingRepository } from './charging.repository.js';
 import { AcctStatusType, acctUniqueId, eventTime, legacyAcctUniqueId, parseAccountingRequest, type AccountingRecord } from './radius-attributes.js';

@@ -1,7 +1,7 @@
 import { applyDecorators, Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
-  ApiBearerAuth, ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiSecurity, ApiTags,
+  ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags,
 } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
 import { Capability, type Principal } from '../auth/policy.js';
@@ -13,7 +13,8 @@ import { AccountingIngestService } from './accounting-ingest.service.js';
 import { AccountingQueryService } from './accounting-query.service.js';
 import { AccountingReplayService } from './accounting-replay.service.js';
 import { AccountingRunService } from './accounting-run.service.js';
-import { AccountingRequestDto, AccountingResultDto } from './dto/accounting-request.dto.js';
+import { AccountingResultDto } from './dto/accounting-request.dto.js';
+import { ACCOUNTING_REQUEST_EXAMPLES } from './dto/accounting-request.schema.js';
 import { AccountingRunDto, AccountingRunPageDto, DryRunResultDto, StartRunDto } from './dto/accounting-run.dto.js';
 import { LedgerPageDto } from './dto/ledger-entry.dto.js';
 import { RejectedRecordDto, RejectedRecordPageDto } from './dto/rejected-record.dto.js';
@@ -26,35 +27,7 @@ const ApiLimitOffsetQuery = () =>
     ApiQuery({ name: 'offset', required: false, type: 'integer', description: 'The initial index from which to return the results.' }),
   );
 
-const EXAMPLES = {
-  start: {
-    summary: 'Start (plain JSON)',
-    value: { 'Acct-Status-Type': 'Start', 'User-Name': 'jane_smith', 'Acct-Session-Id': '5f2a0001', 'NAS-Identifier': 'hotspot-lobby', 'NAS-IP-Address': '192.0.2.10', 'Calling-Station-Id': '00-11-22-33-44-55', 'Framed-IP-Address': '10.1.2.3', 'Event-Timestamp': 1795575600 },
-  },
-  interim: {
-    summary: 'Interim-Update',
-    value: { 'Acct-Status-Type': 'Interim-Update', 'User-Name': 'jane_smith', 'Acct-Session-Id': '5f2a0001', 'NAS-Identifier': 'hotspot-lobby', 'NAS-IP-Address': '192.0.2.10', 'Acct-Session-Time': 300, 'Acct-Input-Octets': 1048576, 'Acct-Output-Octets': 52428800, 'Acct-Output-Gigawords': 0 },
-  },
-  stop: {
-    summary: 'Stop (rlm_rest JSON)',
-    value: {
-      'Acct-Status-Type': { type: 'integer', value: ['Stop'] },
-      'User-Name': { type: 'string', value: ['jane_smith'] },
-      'Acct-Session-Id': { type: 'string', value: ['5f2a0001'] },
-      'NAS-Identifier': { type: 'string', value: ['hotspot-lobby'] },
-      'NAS-IP-Address': { type: 'ipaddr', value: ['192.0.2.10'] },
-      'Acct-Session-Time': { type: 'integer', value: [1830] },
-      'Acct-Terminate-Cause': { type: 'integer', value: ['User-Request'] },
-      'Event-Timestamp': { type: 'date', value: ['Nov 25 2026 03:30:30 UTC'] },
-    },
-  },
-  accountingOn: { summary: 'Accounting-On (NAS rebooted)', value: { 'Acct-Status-Type': 'Accounting-On', 'NAS-Identifier': 'hotspot-lobby', 'NAS-IP-Address': '192.0.2.10' } },
-};
-
 @ApiTags('accounting')
-@ApiSecurity('tokenAuth')
-@ApiBearerAuth('bearerAuth')
-@ApiExtraModels(AccountingRequestDto)
 @ApiResponse({ status: 401, description: 'Unauthorized', type: ErrorDetailDto })
 @Controller('api/v1/accounting')
 export class AccountingController {
@@ -78,7 +51,7 @@ export class AccountingController {
       'Only identifying and timing attributes can refuse a record; an unreadable informational one is ignored. ' +
       'A refused record is kept for replay (`/api/v1/accounting/rejected/`).',
   })
-  @ApiBody({ type: AccountingRequestDto, examples: EXAMPLES })
+  @ApiBody({ schema: { $ref: '#/components/schemas/AccountingRequestDto' }, examples: ACCOUNTING_REQUEST_EXAMPLES })
   @ApiOkResponse({ type: AccountingResultDto })
   @ApiResponse({ status: 400, description: 'Invalid attributes, e.g. `{"Acct-Session-Time": ["A valid integer from 0 to 4294967295 is required."]}`' })
   @ApiResponse({ status: 403, type: ErrorDetailDto })

@@ -1,14 +1,12 @@
 import { Body, Controller, Get, Headers, HttpCode, Ip, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { Public, RequireCapability } from '../auth/auth.decorators.js';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Public, RequireCapability, TOKEN_AUTH_SCHEME } from '../auth/auth.decorators.js';
 import { Capability } from '../auth/policy.js';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
 import { AuthorizeService } from './authorize.service.js';
 import { AuthorizeRequestDto, AuthorizeResultDto, BalancePollDto } from './dto/authorize.dto.js';
 
 @ApiTags('accounting')
-@ApiSecurity('tokenAuth')
-@ApiBearerAuth('bearerAuth')
 @ApiResponse({ status: 401, description: 'Unauthorized', type: ErrorDetailDto })
 @Controller('api/v1')
 export class AuthorizeController {
@@ -36,9 +34,13 @@ export class AuthorizeController {
     return this.authorizer.authorize(body);
   }
 
-  /** Authenticated inside the service, in the same query as the balance: the poll path does one round trip. */
+  /**
+   * Authenticated inside the service, in the same query as the balance: the poll path does one round trip.
+   * Public to the guard, but it needs a token: documented with the token scheme like every authenticated route.
+   */
   @Get('balance')
   @Public()
+  @ApiSecurity(TOKEN_AUTH_SCHEME)
   @ApiOperation({
     operationId: 'balance_retrieve',
     summary: "The calling token's remaining time (captive-portal poll)",

@@ -1,13 +1,11 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiExcludeEndpoint,
   ApiExtraModels,
   ApiOperation,
   ApiParam,
   ApiQuery,
   ApiResponse,
-  ApiSecurity,
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
@@ -54,8 +52,6 @@ const USER_ID_PARAM = {
  * Keys are never shown (only their hash is stored); a new key comes from POST /api/auth/login/.
  */
 @ApiTags('auth-tokens')
-@ApiSecurity('tokenAuth')
-@ApiBearerAuth('bearerAuth')
 @ApiExtraModels(ErrorDetailDto)
 @Controller('api/auth-tokens')
 export class AuthTokensController {

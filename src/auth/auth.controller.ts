@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, HttpStatus, Ip, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtraModels, ApiOperation, ApiResponse, ApiSecurity, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
 import { Authenticated, CurrentPrincipal, Public } from './auth.decorators.js';
 import { AuthService, INVALID_CREDENTIALS_MESSAGE } from './auth.service.js';
@@ -65,8 +65,6 @@ export class AuthController {
   @Post('logout')
   @Authenticated()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiSecurity('tokenAuth')
-  @ApiBearerAuth('bearerAuth')
   @ApiOperation({
     operationId: 'auth_logout_create',
     summary: 'Log out',

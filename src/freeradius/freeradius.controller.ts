@@ -1,10 +1,9 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ApiBearerAuth, ApiBody, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
 import { Capability, type Principal } from '../auth/policy.js';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
-import { AccountingRequestDto } from '../accounting/dto/accounting-request.dto.js';
 import { RestAcceptDto, RestRejectDto, RestRequestDto } from './dto/rest-attributes.dto.js';
 import { FreeradiusService, type RestAttributes } from './freeradius.service.js';
 
@@ -16,9 +15,7 @@ const ACCESS_DESCRIPTION =
   'The configuration to use is in deploy/freeradius/.';
 
 @ApiTags('freeradius')
-@ApiSecurity('tokenAuth')
-@ApiBearerAuth('bearerAuth')
-@ApiExtraModels(RestRequestDto, AccountingRequestDto)
+@ApiExtraModels(RestRequestDto)
 @ApiResponse({ status: 403, type: ErrorDetailDto })
 @Controller('api/v1/freeradius')
 export class FreeradiusController {
@@ -63,7 +60,7 @@ export class FreeradiusController {
       '204 with no body once the record is committed (a body would make rlm_rest warn on every record); ' +
       'FreeRADIUS then sends the Accounting-Response. A 400 names the attribute that could not be read.',
   })
-  @ApiBody({ type: AccountingRequestDto })
+  @ApiBody({ schema: { $ref: '#/components/schemas/AccountingRequestDto' } })
   @ApiNoContentResponse({ description: 'Recorded (or a retransmit: nothing changed).' })
   @ApiResponse({ status: 400, description: 'Invalid attributes, e.g. `{"Acct-Session-Time": ["A valid integer from 0 to 4294967295 is required."]}`' })
   @ApiResponse({ status: 401, description: 'The gateway key was refused.', type: ErrorDetailDto })

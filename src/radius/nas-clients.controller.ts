@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { RequireCapability } from '../auth/auth.decorators.js';
 import { Capability } from '../auth/policy.js';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
@@ -23,8 +23,6 @@ const idParam = ApiParam({ name: 'id', type: 'integer', example: 1 });
 
 /** `/api/v1/nas/`: the gateways allowed to speak RADIUS to the service (staff). Secrets are write-only. */
 @ApiTags('nas')
-@ApiSecurity('tokenAuth')
-@ApiBearerAuth('bearerAuth')
 @ApiResponse({ status: 401, description: 'No, malformed, unknown or expired token.', type: ErrorDetailDto })
 @ApiResponse(FORBIDDEN)
 @RequireCapability(Capability.NasManage)

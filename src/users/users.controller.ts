@@ -1,13 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiBody,
   ApiExcludeEndpoint,
   ApiOperation,
   ApiParam,
   ApiQuery,
   ApiResponse,
-  ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -39,8 +37,6 @@ const UUID_PARAM = {
 
 /** Waldur-style accounts: staff manage everyone, a user reads and edits their own profile. */
 @ApiTags('users')
-@ApiSecurity('tokenAuth')
-@ApiBearerAuth('bearerAuth')
 @Controller('api/users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
@@ -87,6 +83,19 @@ export class UsersController {
   @ApiResponse({ status: 403, description: 'The caller does not hold users:manage, or is not staff and sent is_staff: true.', type: ErrorDetailDto })
   create(@CurrentPrincipal() principal: Principal, @Body() dto: CreateUserDto): Promise<UserResponseDto> {
     return this.users.create(principal, dto);
+  }
+
+  /** Waldur's `me` action. Declared before `:uuid` (Fastify matches the static segment first anyway). */
+  @Get('me')
+  @Authenticated()
+  @ApiOperation({
+    operationId: 'users_me_retrieve',
+    summary: "The caller's own user record (Waldur's /api/users/me/), the same shape as /api/users/{uuid}/.",
+  })
+  @ApiResponse({ status: 200, type: UserResponseDto })
+  @ApiResponse(UNAUTHORIZED)
+  me(@CurrentPrincipal() principal: Principal): Promise<UserResponseDto> {
+    return this.users.me(principal);
   }
 
   @Get(':uuid')

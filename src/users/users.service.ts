@@ -109,6 +109,11 @@ export class UsersService {
     return this.toResponse(await this.findVisible(principal, rawUuid));
   }
 
+  /** The caller's own account (Waldur's `me`). */
+  async me(principal: Principal): Promise<UserResponseDto> {
+    return this.toResponse(await this.reload(principal.userId));
+  }
+
   /**
    * Partial update, decided on the locked row by account-policy.ts: holders of users:manage may
    * change every field of a non-staff account (only staff may change is_staff or a staff account);

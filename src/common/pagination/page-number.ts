@@ -34,8 +34,10 @@ export function resolvePage(requested: { page: number | 'last'; pageSize: number
 }
 
 /**
- * `X-Result-Count` and `Link` (first, prev, next, last; only the ones that exist), as Waldur sends them.
- * Links are absolute (PUBLIC_URL + path) and keep every other query parameter.
+ * `X-Result-Count` and `Link`, exactly as Waldur's LinkHeaderPagination sends them: `first` and `last`
+ * on every page (also when there is only one), `prev` and `next` when those pages exist. As in DRF,
+ * page 1 is the URL without `page` (first, last of a single page, prev of page 2).
+ * Links are absolute (PUBLIC_URL + path) and keep every other query parameter, sorted.
  */
 export function pageNumberHeaders(
   page: PageRequest,
@@ -43,13 +45,13 @@ export function pageNumberHeaders(
   url: { baseUrl: string; path: string; query: RawQuery },
 ): Record<string, string> {
   const pages = Math.max(1, Math.ceil(count / page.pageSize));
-  const link = (target: number | null) => buildPageUrl(url.baseUrl, url.path, url.query, { page: target });
+  const link = (target: number) => buildPageUrl(url.baseUrl, url.path, url.query, { page: target === 1 ? null : target });
   const links: [string, string | undefined][] = [
-    ['first', page.page > 1 ? link(1) : undefined],
-    ['prev', page.page > 1 ? link(page.page - 1 === 1 ? null : page.page - 1) : undefined],
+    ['first', link(1)],
+    ['prev', page.page > 1 ? link(page.page - 1) : undefined],
     ['next', page.page < pages ? link(page.page + 1) : undefined],
-    ['last', page.page < pages ? link(pages) : undefined],
+    ['last', link(pages)],
   ];
   const header = links.filter(([, href]) => href !== undefined).map(([rel, href]) => `<${href}>; rel="${rel}"`).join(', ');
-  return header ? { 'X-Result-Count': String(count), Link: header } : { 'X-Result-Count': String(count) };
+  return { 'X-Result-Count': String(count), Link: header };
 }

@@ -20,18 +20,29 @@ describe('page-number pagination (Waldur LinkHeaderPagination)', () => {
     expect(resolvePage({ page: 'last', pageSize: 10 }, 21)).toEqual({ page: 3, pageSize: 10, offset: 20 });
   });
 
-  it('sends only the links that exist, in first, prev, next, last order', () => {
+  it("sends Waldur's Link: first and last always, prev and next when they exist, page 1 without `page`", () => {
     const middle = pageNumberHeaders({ page: 2, pageSize: 10, offset: 10 }, 35, url({ page: '2', page_size: '10' }));
     expect(middle['X-Result-Count']).toBe('35');
     expect(middle.Link).toBe(
-      '<https://api.example.com/api/things/?page=1&page_size=10>; rel="first", ' +
+      '<https://api.example.com/api/things/?page_size=10>; rel="first", ' +
         '<https://api.example.com/api/things/?page_size=10>; rel="prev", ' +
         '<https://api.example.com/api/things/?page=3&page_size=10>; rel="next", ' +
         '<https://api.example.com/api/things/?page=4&page_size=10>; rel="last"',
     );
-    expect(pageNumberHeaders({ page: 1, pageSize: 10, offset: 0 }, 5, url({}))).toEqual({ 'X-Result-Count': '5' });
-    expect(pageNumberHeaders({ page: 1, pageSize: 10, offset: 0 }, 11, url({})).Link).toBe(
-      '<https://api.example.com/api/things/?page=2>; rel="next", <https://api.example.com/api/things/?page=2>; rel="last"',
+    expect(pageNumberHeaders({ page: 1, pageSize: 10, offset: 0 }, 5, url({ username: 'jane' }))).toEqual({
+      'X-Result-Count': '5',
+      Link: '<https://api.example.com/api/things/?username=jane>; rel="first", <https://api.example.com/api/things/?username=jane>; rel="last"',
+    });
+    expect(pageNumberHeaders({ page: 1, pageSize: 10, offset: 0 }, 0, url({})).Link).toBe(
+      '<https://api.example.com/api/things/>; rel="first", <https://api.example.com/api/things/>; rel="last"',
+    );
+    expect(pageNumberHeaders({ page: 1, pageSize: 10, offset: 0 }, 11, url({ page: '1' })).Link).toBe(
+      '<https://api.example.com/api/things/>; rel="first", ' +
+        '<https://api.example.com/api/things/?page=2>; rel="next", <https://api.example.com/api/things/?page=2>; rel="last"',
+    );
+    expect(pageNumberHeaders({ page: 3, pageSize: 10, offset: 20 }, 21, url({ page: 'last' })).Link).toBe(
+      '<https://api.example.com/api/things/>; rel="first", <https://api.example.com/api/things/?page=2>; rel="prev", ' +
+        '<https://api.example.com/api/things/?page=3>; rel="last"',
     );
   });
 });
