@@ -193,15 +193,16 @@ describe('CLI: accounting and balance commands (compiled, as a child process)', 
   describe('accounting:run and Disconnect-Requests', () => {
     it('says it waits for the NAS answers, and why, before exiting; logs as JSON lines without colour when piped', async () => {
       const db = await freshDatabase();
-      const coa = await coaListener('coa-secret-cli', 'none', '127.0.0.7');
+      const coa = await coaListener('coa-secret-cli-0123', 'none', '127.0.0.7');
       try {
         const staff = await db.factories.staff();
         const added = await db.api().post('/api/v1/nas/').set('Authorization', `Token ${staff.token}`)
-          .send({ name: 'nas-cli-silent', ip_address: '127.0.0.7', secret: 'coa-secret-cli', coa_port: coa.port });
+          .send({ name: 'nas-cli-silent', ip_address: '127.0.0.7', secret: 'coa-secret-cli-0123', coa_port: coa.port });
         expect(added.status).toBe(201);
         const broke = await db.factories.subscriber({ balanceSeconds: 0 });
         const sessionId = await insertSession(db, broke.id, broke.username, { startedAgo: 30, updatedAgo: 0 });
-        await db.dataSource.query(`UPDATE accounting_sessions SET nas_ip_address = '127.0.0.7' WHERE id = $1`, [sessionId]);
+        // Bound to that NAS client, as a session it reported over RADIUS would be.
+        await db.dataSource.query(`UPDATE accounting_sessions SET nas_ip_address = '127.0.0.7', nas_client_id = $2 WHERE id = $1`, [sessionId, (added.body as { id: number }).id]);
 
         const result = await runCli(['accounting:run'], {
           DATABASE_URL: db.databaseUrl,

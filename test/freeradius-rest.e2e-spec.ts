@@ -72,7 +72,7 @@ describe('FreeRADIUS (rlm_rest) in front of the service', () => {
       expect(accepted.reply).toBe('Access-Accept');
       expect(accepted.attributes['Session-Timeout']).toBe('90');
       const rejected = await send('auth', { 'User-Name': user.username, 'User-Password': password.replaceAll('\\', '') });
-      expect({ reply: rejected.reply, attributes: rejected.attributes }).toEqual({ reply: 'Access-Reject', attributes: { 'Reply-Message': 'Invalid password or token.' } });
+      expect({ reply: rejected.reply, attributes: rejected.attributes }).toEqual({ reply: 'Access-Reject', attributes: { 'Reply-Message': 'Invalid username, password or token.' } });
     });
 
     it("accepts the subscriber's live key as the password", async () => {
@@ -87,9 +87,9 @@ describe('FreeRADIUS (rlm_rest) in front of the service', () => {
       const inactive = await t.factories.subscriber({ balanceSeconds: 600, password: 'correct horse battery', isActive: false });
       const cases: [string, string, string][] = [
         [broke.username, 'correct horse battery', 'No time left on this account.'],
-        [broke.username, 'wrong password', 'Invalid password or token.'],
+        [broke.username, 'wrong password', 'Invalid username, password or token.'],
         [inactive.username, 'correct horse battery', 'User inactive or deleted.'],
-        ['nobody_here', 'whatever', 'Unknown user.'],
+        ['nobody_here', 'whatever', 'Invalid username, password or token.'],
       ];
       for (const [userName, password, message] of cases) {
         const reply = await send('auth', { 'User-Name': userName, 'User-Password': password });
@@ -248,7 +248,7 @@ describe('FreeRADIUS (rlm_rest) in front of the service', () => {
       const rejected = await post(path, typed({ 'User-Name': user.username, 'User-Password': 'wrong' }));
       expect({ status: rejected.status, body: rejected.body }).toEqual({
         status: 401,
-        body: { 'control:Auth-Type': 'Reject', 'reply:Reply-Message': 'Invalid password or token.' },
+        body: { 'control:Auth-Type': 'Reject', 'reply:Reply-Message': 'Invalid username, password or token.' },
       });
       const chap = await post(path, typed({ 'User-Name': user.username, 'CHAP-Password': '0x01' }));
       expect({ status: chap.status, body: chap.body }).toEqual({

@@ -120,7 +120,7 @@ describe('GET /metrics (Prometheus)', () => {
     const delta = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
     expect(delta('timegate_authorize_decisions_total', { source: 'http', result: 'accept', reason: 'none' })).toBe(1);
     expect(delta('timegate_authorize_decisions_total', { source: 'http', result: 'reject', reason: 'no_balance' })).toBe(1);
-    expect(delta('timegate_authorize_decisions_total', { source: 'http', result: 'reject', reason: 'unknown_user' })).toBe(1);
+    expect(delta('timegate_authorize_decisions_total', { source: 'http', result: 'reject', reason: 'invalid_credentials' })).toBe(1);
     expect(delta('timegate_accounting_records_total', { status_type: 'Start', result: 'started' })).toBe(1);
     expect(delta('timegate_accounting_records_total', { status_type: 'Start', result: 'duplicate' })).toBe(1);
     expect(delta('timegate_accounting_records_total', { status_type: 'Interim-Update', result: 'updated' })).toBe(1);

@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import radius from 'radius';
 import { AuthorizeService } from '../src/accounting/authorize.service.js';
+import { PasswordHasher } from '../src/users/password-hasher.js';
 import { sessionIdentity, sessionsOf } from './support/accounting.js';
 import { counterValue, radclient, radiusPorts, radiusTestConfig, requireRadclient, UdpPeer } from './support/radius.js';
 import { FORGED_AUTHENTICATOR, FORGERY_ATTRIBUTES, FORGERY_SECRET, FORGERY_START, findForgery, libraryTakesFor } from './support/radius-forgery.js';
@@ -74,6 +75,35 @@ describe('RADIUS message integrity', () => {
     return peer.received.slice(before).map((datagram) => datagram.message).filter((message) => message[1] === packet[1]);
   }
 
+  describe('Accounting-On/Off', () => {
+    it("closes only the sessions of the NAS client that sent it, whatever NAS identity its record names", async () => {
+      const user = await t.factories.subscriber({ username: 'reboot_victim', balanceSeconds: 3600 });
+      const identity = sessionIdentity(user.username, 'nas-victim');
+      const started = await radclient(ports.acct, 'acct', SECRET, { 'Acct-Status-Type': 'Start', ...identity, 'NAS-IP-Address': '127.0.0.1' });
+      expect(started.reply).toBe('Accounting-Response');
+
+      // Another registered NAS client (127.0.0.3), correctly signed, names the victim NAS's identity and address.
+      const other = await UdpPeer.bind('127.0.0.3');
+      try {
+        const packet = radius.encode({
+          code: 'Accounting-Request',
+          identifier: 77,
+          secret: LEGACY_SECRET,
+          attributes: [['Acct-Status-Type', 'Accounting-On'], ['NAS-Identifier', 'nas-victim'], ['NAS-IP-Address', '127.0.0.1']],
+        });
+        const [answer] = await exchange(other, packet, ports.acct, true);
+        expect(radius.decode({ packet: answer!, secret: LEGACY_SECRET }).code).toBe('Accounting-Response');
+      } finally {
+        await other.close();
+      }
+      expect(await sessionsOf(t, user.username)).toMatchObject([{ status: 'open' }]);
+
+      const own = await radclient(ports.acct, 'acct', SECRET, { 'Acct-Status-Type': 'Accounting-On', 'NAS-Identifier': 'nas-victim', 'NAS-IP-Address': '127.0.0.1' });
+      expect(own.reply).toBe('Accounting-Response');
+      expect(await sessionsOf(t, user.username)).toMatchObject([{ status: 'closed', terminateCause: 'NAS-Reboot' }]);
+    });
+  });
+
   describe('forged Accounting-Request', () => {
     it('drops one whose Request Authenticator is ff × 16 though the radius library takes it for the real one', async () => {
       const victim = await t.factories.subscriber({ username: 'forge_victim', balanceSeconds: 3600 });
@@ -135,6 +165,28 @@ describe('RADIUS message integrity', () => {
         expect(passwordChecks).toBe(0);
       } finally {
         authorizer.authorizePap = original;
+      }
+    });
+
+    it("accepts a subscriber's key as the PAP password without a password hash check, and still takes the password", async () => {
+      const user = await t.factories.subscriber({ balanceSeconds: 600, password: PASSWORD });
+      // Counts the argon2 verifications (the real method still runs).
+      const hasher = t.app.get(PasswordHasher);
+      const original = hasher.verifyInConstantWork.bind(hasher);
+      let hashChecks = 0;
+      hasher.verifyInConstantWork = (...args) => {
+        hashChecks += 1;
+        return original(...args);
+      };
+      try {
+        const byKey = await radclient(ports.auth, 'auth', SECRET, { 'User-Name': user.username, 'User-Password': user.token, 'Message-Authenticator': '0x00' });
+        expect(byKey.reply).toBe('Access-Accept');
+        expect(hashChecks).toBe(0);
+        const byPassword = await radclient(ports.auth, 'auth', SECRET, { 'User-Name': user.username, 'User-Password': PASSWORD, 'Message-Authenticator': '0x00' });
+        expect(byPassword.reply).toBe('Access-Accept');
+        expect(hashChecks).toBe(1);
+      } finally {
+        hasher.verifyInConstantWork = original;
       }
     });
 

@@ -34,7 +34,7 @@ describe('attacks on credential checks', () => {
 
   const login = (app: TestApp, username: string, password: string) => app.api().post('/api/auth/login/').send({ username, password });
   const authorize = (body: object) => t.api().post(AUTHORIZE).set('Authorization', `Bearer ${gateway.token}`).send(body);
-  const access = (attributes: Record<string, string>) => radclient(radiusPorts(t).auth, 'auth', SECRET, { 'NAS-IP-Address': '127.0.0.1', ...attributes });
+  const access = (attributes: Record<string, string>) => radclient(radiusPorts(t).auth, 'auth', SECRET, { 'NAS-IP-Address': '127.0.0.1', 'Message-Authenticator': '0x00', ...attributes });
 
   it('30 parallel logins for one username: at most 5 are checked, the other 25 get 429', async () => {
     const user = await t.factories.subscriber({ password: PASSWORD });

@@ -95,7 +95,7 @@ export class AccountingIngestService {
     this.noteLenientReads(record);
     const at = eventTime(record, now, this.config.accounting.maxEventAgeSeconds);
     if (record.statusType === AcctStatusType.AccountingOn || record.statusType === AcctStatusType.AccountingOff) {
-      return { action: 'nas_reboot', sessionsClosed: await this.closeNasSessions(record, at, now) };
+      return { action: 'nas_reboot', sessionsClosed: await this.closeNasSessions(record, source, at, now) };
     }
     const event: SessionEvent = {
       uniqueId: acctUniqueId(record), legacyId: legacyAcctUniqueId(record), record, at, maxSessionSeconds: this.config.accounting.maxSessionSeconds, source,
@@ -174,14 +174,17 @@ export class AccountingIngestService {
     }
   }
 
-  /** Accounting-On/Off: the NAS restarted, so none of its sessions survive; close them at the event time. */
-  private async closeNasSessions(record: AccountingRecord, at: Date, now: Date): Promise<number> {
+  /**
+   * Accounting-On/Off: the NAS restarted, so none of its sessions survive; close them at the event time.
+   * Only sessions bound to the same NAS client as the record (`source`) are closed.
+   */
+  private async closeNasSessions(record: AccountingRecord, source: RecordSource, at: Date, now: Date): Promise<number> {
     const batchSize = this.config.accounting.batchSize;
     let closedTotal = 0;
     for (;;) {
       // Counted after the commit: a retried attempt must not count its sessions twice.
       const batch = await inRetriedTransaction(this.dataSource, async (manager) => {
-        const open = await this.charging.findOpenForNas(manager, record.nasIdentifier, record.nasIpAddress, batchSize);
+        const open = await this.charging.findOpenForNas(manager, record.nasIdentifier, record.nasIpAddress, source, batchSize);
         if (open.length === 0) return { found: 0, closed: 0 };
         const userIds = [...new Set(open.flatMap((session) => (session.userId === null ? [] : [session.userId])))];
         await this.charging.lockProfiles(manager, userIds);

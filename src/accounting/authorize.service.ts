@@ -71,8 +71,9 @@ export class AuthorizeService {
 
   /**
    * RADIUS PAP (Access-Request): the one secret a subscriber types may be their password or a live
-   * token (a captive portal's voucher). The same decision as `authorize`, tried as a password first;
-   * one attempt against the limits either way.
+   * token (a captive portal's voucher). The same decision as `authorize`; a secret shaped like a key
+   * is tried as the key first (no password hash for a portal's key), then as the password. One
+   * attempt against the limits either way.
    */
   async authorizePap(username: string, secret: string, callingStation?: string): Promise<AuthorizeResultDto> {
     return counted('radius', await this.decide(username, { kind: 'pap', secret }, callingStation));
@@ -109,17 +110,21 @@ export class AuthorizeService {
     };
   }
 
-  /** The same work whether or not the subscriber exists: one argon2 verification for a password, one digest comparison for a token. */
+  /**
+   * The same work whether or not the subscriber exists. A secret shaped like a key (a token, or a PAP
+   * secret that is one: a portal's voucher) is compared as a key first, one digest and no argon2;
+   * otherwise, or when it is not the key, one argon2 verification of the password.
+   */
   private async check(subscriber: SubscriberBalance | undefined, credential: Credential): Promise<CredentialMatch> {
-    if (credential.kind !== 'token') {
-      const passwordOk = await this.passwords.verifyInConstantWork(subscriber?.passwordHash, credential.secret);
-      if (passwordOk) return 'password';
-      if (credential.kind === 'password' || !isWellFormedTokenKey(credential.secret)) return 'mismatch';
+    const keyShaped = isWellFormedTokenKey(credential.secret);
+    if (credential.kind !== 'password' && keyShaped) {
+      const stored = subscriber?.tokenKeyHash ?? NO_TOKEN_HASH;
+      if (secretsEqual(hashTokenKey(credential.secret), stored) && subscriber?.tokenKeyHash) return 'token';
     }
-    const presented = hashTokenKey(credential.secret);
-    const tokenOk = secretsEqual(presented, subscriber?.tokenKeyHash ?? NO_TOKEN_HASH) && isWellFormedTokenKey(credential.secret);
-    return tokenOk && subscriber?.tokenKeyHash ? 'token' : 'mismatch';
+    if (credential.kind === 'token') return 'mismatch';
+    return (await this.passwords.verifyInConstantWork(subscriber?.passwordHash, credential.secret)) ? 'password' : 'mismatch';
   }
+
 
   /**
    * The captive-portal poll for the calling token: one read-only query (credential and balance

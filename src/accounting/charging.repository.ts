@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { tokenExpiredSql } from '../auth-tokens/token-use-sql.js';
 import { queryReturning } from '../database/raw-query.js';
+import { boundNasClientSql, recordSourceParams, type RecordSource } from './sessions.repository.js';
 import { lockSubscriberProfiles } from '../database/subscriber-lock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -162,13 +163,18 @@ export class ChargingRepository {
     );
   }
 
-  /** Open sessions of a NAS (by NAS-Identifier or NAS-IP-Address), up to `limit`. */
-  async findOpenForNas(manager: EntityManager, nasIdentifier: string, nasIpAddress: string | null, limit: number): Promise<ClosedSession[]> {
+  /**
+   * Open sessions of a NAS (by NAS-Identifier or NAS-IP-Address), up to `limit`, among those bound to
+   * the NAS client that reported the reboot (`source`, as sessions are bound when created): a NAS, or a
+   * gateway, can close only its own sessions, whatever NAS identity its record names.
+   */
+  async findOpenForNas(manager: EntityManager, nasIdentifier: string, nasIpAddress: string | null, source: RecordSource, limit: number): Promise<ClosedSession[]> {
     return manager.query(
       `SELECT s.id::text AS id, s.user_id AS "userId" FROM accounting_sessions s
         WHERE s.status = 'open' AND ((s.nas_identifier = $1 AND $1 <> '') OR s.nas_ip_address = $2::inet)
+          AND s.nas_client_id IS NOT DISTINCT FROM ${boundNasClientSql('$4', '$5')}
         ORDER BY s.id LIMIT $3`,
-      [nasIdentifier, nasIpAddress, limit],
+      [nasIdentifier, nasIpAddress, limit, ...recordSourceParams(source)],
     );
   }
 

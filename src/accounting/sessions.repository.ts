@@ -108,7 +108,7 @@ function insertParams(event: SessionEvent, user: number | string | null, started
     event.uniqueId, r.acctSessionId, user, r.userName, r.nasIdentifier, r.nasIpAddress, r.nasPortId,
     r.callingStationId, r.calledStationId, r.framedIpAddress, startedAt, event.at, Math.min(reported, event.maxSessionSeconds),
     r.inputOctets ?? '0', r.outputOctets ?? '0', reported > event.maxSessionSeconds,
-    'nasClientId' in event.source ? event.source.nasClientId : null, 'gatewayUserId' in event.source ? event.source.gatewayUserId : null,
+    ...recordSourceParams(event.source),
   ];
 }
 
@@ -121,8 +121,18 @@ const INSERT_COLUMNS = `(acct_unique_id, acct_session_id, user_id, username, nas
   calling_station_id, called_station_id, framed_ip_address, started_at, last_update_at, session_time, input_octets, output_octets,
   session_time_clamped, nas_client_id`;
 
-/** The NAS client a new session is bound to: the packet's ($17), else the one linked to the posting gateway account ($18). Never changed afterwards. */
-const NAS_CLIENT = 'COALESCE($17::integer, (SELECT n.id FROM nas_clients n WHERE n.gateway_user_id = $18::integer))';
+/** The NAS client a record's source binds to: the packet's (`nasClientParam`), else the one linked to the posting gateway account. */
+export function boundNasClientSql(nasClientParam: string, gatewayUserParam: string): string {
+  return `COALESCE(${nasClientParam}::integer, (SELECT n.id FROM nas_clients n WHERE n.gateway_user_id = ${gatewayUserParam}::integer))`;
+}
+
+/** A record source as the two parameters boundNasClientSql reads. */
+export function recordSourceParams(source: RecordSource): [number | null, number | null] {
+  return ['nasClientId' in source ? source.nasClientId : null, 'gatewayUserId' in source ? source.gatewayUserId : null];
+}
+
+/** The NAS client a new session is bound to ($17/$18). Never changed afterwards. */
+const NAS_CLIENT = boundNasClientSql('$17', '$18');
 
 /** Start and Interim-Update arrive for every session every few minutes: prepared by name (planned once per connection). */
 /** `$3` is the User-Name: the subscriber is looked up in the same statement (one round trip per record). */

@@ -26,7 +26,7 @@ export class RestRejectDto {
   @ApiProperty({ name: 'control:Auth-Type', enum: ['Reject'] }) 'control:Auth-Type'!: string;
   @ApiProperty({
     name: 'reply:Reply-Message',
-    description: 'Why: `No time left on this account.`, `Token has expired.`, `User inactive or deleted.`, `Invalid password or token.`, `Unknown user.` or `Only PAP (User-Password) is supported.`',
+    description: 'Why: `No time left on this account.`, `Token has expired.`, `User inactive or deleted.`, `Invalid username, password or token.` (an unknown user and a wrong password alike), `Too many failed attempts; retry in N s.` or `Only PAP (User-Password) is supported.`',
   })
   'reply:Reply-Message'!: string;
 }
