@@ -75,12 +75,25 @@ async function canConnect(url: string): Promise<boolean> {
   }
 }
 
+/**
+ * Is the process running? A zombie is not: a process that exited and that no one reaped yet (an
+ * orphan whose new parent, pid 1, does not reap, as in some containers and VMs) still answers kill(0).
+ */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 
