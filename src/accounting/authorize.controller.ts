@@ -1,9 +1,10 @@
-import { Body, Controller, Get, Headers, HttpCode, Ip, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { Public, RequireCapability, TOKEN_AUTH_SCHEME } from '../auth/auth.decorators.js';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { AuthenticatedWith, LoadedCredentialRow, RequireCapability } from '../auth/auth.decorators.js';
 import { Capability } from '../auth/policy.js';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
 import { AuthorizeService } from './authorize.service.js';
+import { BalanceRepository, type BalancePollRow } from './balance.repository.js';
 import { AuthorizeRequestDto, AuthorizeResultDto, BalancePollDto } from './dto/authorize.dto.js';
 
 @ApiTags('accounting')
@@ -34,20 +35,16 @@ export class AuthorizeController {
     return this.authorizer.authorize(body);
   }
 
-  /**
-   * Authenticated inside the service, in the same query as the balance: the poll path does one round trip.
-   * Public to the guard, but it needs a token: documented with the token scheme like every authenticated route.
-   */
+  /** Authenticated by the guard through the poll's loader: credential and balance in one read-only query. */
   @Get('balance')
-  @Public()
-  @ApiSecurity(TOKEN_AUTH_SCHEME)
+  @AuthenticatedWith(BalanceRepository)
   @ApiOperation({
     operationId: 'balance_retrieve',
     summary: "The calling token's remaining time (captive-portal poll)",
     description: 'Read-only and exact to the second: remaining = balance − uncharged time of open sessions. Polling does not refresh the token\'s sliding lifetime.',
   })
   @ApiOkResponse({ type: BalancePollDto })
-  poll(@Headers('authorization') authorization: string | undefined, @Ip() clientIp: string): Promise<BalancePollDto> {
-    return this.authorizer.poll(authorization, clientIp);
+  poll(@LoadedCredentialRow() row: BalancePollRow): BalancePollDto {
+    return this.authorizer.poll(row);
   }
 }

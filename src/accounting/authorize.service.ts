@@ -2,15 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuthTokensService } from '../auth-tokens/auth-tokens.service.js';
 import { hashTokenKey, isWellFormedTokenKey } from '../auth-tokens/token-key.js';
 import { AuthThrottle } from '../auth/auth-throttle.js';
-import { parseAuthorizationHeader } from '../auth/authorization-header.js';
 import { secretsEqual } from '../auth/constant-time.js';
-import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
+import { DomainError } from '../common/errors/domain-error.js';
 import { isoUtc } from '../common/http/iso-date.js';
 import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { PasswordHasher } from '../users/password-hasher.js';
-import { BalanceRepository } from './balance.repository.js';
+import type { BalancePollRow } from './balance.repository.js';
 import type { AuthorizeRequestDto, AuthorizeResultDto, BalancePollDto } from './dto/authorize.dto.js';
 import { SessionsRepository, type SubscriberBalance } from './sessions.repository.js';
 import { authorizeDecisions } from '../observability/metrics.js';
@@ -49,7 +48,6 @@ function counted(source: 'http' | 'radius', decision: AuthorizeResultDto): Autho
 export class AuthorizeService {
   constructor(
     private readonly sessions: SessionsRepository,
-    private readonly balances: BalanceRepository,
     private readonly passwords: PasswordHasher,
     private readonly throttle: AuthThrottle,
     private readonly tokens: AuthTokensService,
@@ -125,24 +123,15 @@ export class AuthorizeService {
     return (await this.passwords.verifyInConstantWork(subscriber?.passwordHash, credential.secret)) ? 'password' : 'mismatch';
   }
 
-
   /**
-   * The captive-portal poll for the calling token: one read-only query (credential and balance
-   * together), no write — not even the token's last-use stamp. The key stays valid while the
-   * subscriber has an open session (session activity counts as use). A wrong or expired key counts
-   * against the client IP's failed-authentication limit, as on every other route.
+   * The captive-portal poll's answer, from the row the guard's credential loader read with the
+   * caller's key (one read-only query, credential and balance together; no write, not even the key's
+   * last-use stamp).
    */
-  async poll(authorization: string | undefined, clientIp: string): Promise<BalancePollDto> {
+  poll(row: BalancePollRow): BalancePollDto {
     const now = this.clock.now();
-    const row = await this.throttle.guardTokenAuthentication(clientIp, async () => {
-      const key = parseAuthorizationHeader(authorization);
-      if (!isWellFormedTokenKey(key)) throw new DomainError(ErrorCode.InvalidToken, 'Invalid token.');
-      const found = await this.balances.findPollRow(hashTokenKey(key), now);
-      await this.tokens.usableCredential(found, now, found ? Number(found.openSessions) : undefined);
-      return found!;
-    });
     const remaining = Math.max(0, Number(row.storedBalance) - Number(row.uncharged));
-    const open = Number(row.liveSessions);
+    const open = row.liveSessions;
     const sessionTimeout = open > 0 ? Math.floor(remaining / open) : remaining;
     return {
       balance_seconds: remaining,

@@ -1,20 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { TokenCredential } from '../auth-tokens/token-credential.js';
+import type { CredentialLoader, LoadedCredential } from '../auth-tokens/token-credential.js';
 import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { liveSessionSql, remainingBalanceSql, staleBeforeAt, unsettledSecondsSql } from './balance-sql.js';
 
-/** The poll: the caller's credential and balance figures in one round trip. */
-export interface BalancePollRow extends TokenCredential {
+/** The poll: the caller's credential and balance figures in one round trip (`openSessions`: stale ones included). */
+export interface BalancePollRow extends LoadedCredential {
   storedBalance: string;
   uncharged: string;
-  /** Open sessions, stale ones included (they keep the key in use). */
-  openSessions: string;
   /** Open sessions still reporting: they share the balance. */
-  liveSessions: string;
+  liveSessions: number;
 }
 
 /**
@@ -33,13 +31,14 @@ const POLL_ROW: NamedStatement = {
            JOIN aaa_profiles p ON p.user_id = t.user_id
            CROSS JOIN LATERAL (
              SELECT COALESCE(SUM(${unsettledSecondsSql('s', '$2::timestamptz', '$3::timestamptz')}), 0) AS uncharged,
-                    count(*) AS open_sessions, count(*) FILTER (WHERE ${liveSessionSql('s', '$3::timestamptz')}) AS live_sessions
+                    count(*)::int AS open_sessions, (count(*) FILTER (WHERE ${liveSessionSql('s', '$3::timestamptz')}))::int AS live_sessions
                FROM accounting_sessions s WHERE s.user_id = t.user_id AND s.status = 'open') o
           WHERE t.key_hash = $1`,
 };
 
+/** Also the poll's credential loader (@AuthenticatedWith): the guard authenticates it with findCredentialByKeyHash. */
 @Injectable()
-export class BalanceRepository {
+export class BalanceRepository implements CredentialLoader<BalancePollRow> {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -71,8 +70,8 @@ export class BalanceRepository {
     return rows[0] ? Number(rows[0].remaining) : undefined;
   }
 
-  /** Read-only: one indexed lookup by key hash plus an aggregate over the subscriber's open sessions. */
-  async findPollRow(keyHash: string, now: Date): Promise<BalancePollRow | undefined> {
+  /** The poll's row. Read-only: one indexed lookup by key hash plus an aggregate over the subscriber's open sessions. */
+  async findCredentialByKeyHash(keyHash: string, now: Date): Promise<BalancePollRow | undefined> {
     const rows = await queryNamed<BalancePollRow>(this.dataSource, POLL_ROW, [keyHash, now, this.staleBefore(now)]);
     return rows[0];
   }

@@ -12,7 +12,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { userUrl } from '../users/user-uuid.js';
 import { AuthTokensRepository, type TokenWithUser } from './auth-tokens.repository.js';
 import type { AuthTokenDto } from './dto/auth-token.dto.js';
-import { assertCredentialUsable, principalFrom, type TokenCredential } from './token-credential.js';
+import { assertCredentialUsable, principalFrom, type CredentialLoader, type LoadedCredential, type TokenCredential } from './token-credential.js';
 import { isTokenExpired, lastUseAt, touchIntervalSeconds } from './token-expiry.js';
 import { generateTokenKey, hashTokenKey, isWellFormedTokenKey } from './token-key.js';
 
@@ -48,6 +48,19 @@ export class AuthTokensService {
       if (credential.lastUsedAt < staleBefore) await this.tokens.touch(credential.userId, keyHash, now, staleBefore);
     }
     return principalFrom(credential);
+  }
+
+  /**
+   * Authenticates a key through a route's credential loader: its one query reads the credential with
+   * the route's data; the same checks as `authenticate`, the open sessions it counted standing for the
+   * session activity. Read-only: the key's last use is not refreshed.
+   */
+  async authenticateWith<T extends LoadedCredential>(key: string, loader: CredentialLoader<T>): Promise<T> {
+    if (!isWellFormedTokenKey(key)) throw new DomainError(ErrorCode.InvalidToken, 'Invalid token.');
+    const now = this.clock.now();
+    const loaded = await loader.findCredentialByKeyHash(hashTokenKey(key), now);
+    await this.usableCredential(loaded, now, loaded?.openSessions);
+    return loaded!;
   }
 
   /**

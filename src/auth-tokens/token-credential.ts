@@ -15,10 +15,26 @@ export interface TokenCredential {
   lastUsedAt: Date;
 }
 
+/** A credential read in the same query as what its route answers (see @AuthenticatedWith). */
+export interface LoadedCredential extends TokenCredential {
+  /** The subscriber's open sessions, counted by that query: they keep the key in use past its lifetime. */
+  openSessions: number;
+}
+
+/**
+ * A route's credential loader: one indexed lookup by key hash returning the credential and the
+ * route's data, or nothing for an unknown key. The guard checks the credential like any other
+ * (inactive user, expiry with open sessions counted as use) and writes nothing: such a route does not
+ * refresh the key's sliding lifetime.
+ */
+export interface CredentialLoader<T extends LoadedCredential = LoadedCredential> {
+  findCredentialByKeyHash(keyHash: string, now: Date): Promise<T | undefined>;
+}
+
 /**
  * Waldur's TokenAuthentication checks, in its order: unknown key, inactive user, expired token, with
  * the subscriber's session activity counted as use (see lastUseAt; null: none or not needed).
- * Shared by the guard and the balance poll (which reads the credential in the same query as the balance).
+ * Shared by every way the guard authenticates a key (the credential alone, or with a route's loader).
  */
 export function assertCredentialUsable(credential: TokenCredential | undefined, now: Date, sessionActivityAt: Date | null = null): TokenCredential {
   if (!credential) throw new DomainError(ErrorCode.InvalidToken, 'Invalid token.');

@@ -1,7 +1,8 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { ApiSecurity, type SecurityRequirementObject } from '@nestjs/swagger';
-import type { AccessRule, Capability, Principal } from './policy.js';
+import type { LoadedCredential } from '../auth-tokens/token-credential.js';
+import type { AccessRule, Capability, CredentialLoaderType, Principal } from './policy.js';
 
 /** Every route carries exactly one access rule; the global AuthGuard applies it (see policy.ts `allows`). */
 export const ACCESS_RULE = 'auth:access-rule';
@@ -66,6 +67,12 @@ export const Public = () => accessRule({ kind: 'public' });
  */
 export const Authenticated = () => accessRule({ kind: 'authenticated' });
 
+/**
+ * Any valid token, read by the route's credential loader in the same query as what the route answers
+ * (one round trip for the whole request). The guard attaches the loaded row: read it with @LoadedCredentialRow().
+ */
+export const AuthenticatedWith = (loader: CredentialLoaderType) => accessRule({ kind: 'authenticated', loader });
+
 /** The route is only for callers holding this capability (403 otherwise, after authentication). */
 export const RequireCapability = (capability: Capability) => accessRule({ kind: 'capability', capability });
 
@@ -74,6 +81,8 @@ export const MetricsScrape = () => accessRule({ kind: 'metrics' });
 
 export interface AuthenticatedRequest {
   principal?: Principal;
+  /** On @AuthenticatedWith routes: the row the route's loader read with the caller's credential. */
+  loadedCredential?: LoadedCredential;
 }
 
 /** The authenticated caller; only on routes behind the guard (every non-@Public route). */
@@ -81,4 +90,11 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, context: Execu
   const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
   if (!principal) throw new Error('CurrentPrincipal used on a public route');
   return principal;
+});
+
+/** The row an @AuthenticatedWith route's loader read for the caller (its credential and the route's data). */
+export const LoadedCredentialRow = createParamDecorator((_: unknown, context: ExecutionContext): LoadedCredential => {
+  const row = context.switchToHttp().getRequest<AuthenticatedRequest>().loadedCredential;
+  if (!row) throw new Error('LoadedCredentialRow used on a route without @AuthenticatedWith');
+  return row;
 });

@@ -1,3 +1,9 @@
+import type { Type } from '@nestjs/common';
+import type { CredentialLoader } from '../auth-tokens/token-credential.js';
+
+/** The injectable class of a route's credential loader (resolved by the guard from the app's providers). */
+export type CredentialLoaderType = Type<CredentialLoader>;
+
 /** AAA roles a profile can hold. `gateway` is a service account for NAS / captive-portal gateways. */
 export enum Role {
   Admin = 'admin',
@@ -138,12 +144,14 @@ export function leavesActiveStaff(before: StaffStanding, after: StaffStanding | 
 
 /**
  * What a route requires, declared on every route with @Public(), @Authenticated(),
- * @RequireCapability(…) or @MetricsScrape(). Object-level rules (own record or anyone's with a
- * capability) are then decided by the service with `canActOn`, on the row it loads.
+ * @AuthenticatedWith(loader), @RequireCapability(…) or @MetricsScrape(). Object-level rules (own
+ * record or anyone's with a capability) are then decided by the service with `canActOn`, on the row it
+ * loads. An authenticated rule may name the route's credential loader: the query that reads the
+ * caller's credential together with everything the route answers (a token, nothing to refresh).
  */
 export type AccessRule =
   | { kind: 'public' }
-  | { kind: 'authenticated' }
+  | { kind: 'authenticated'; loader?: CredentialLoaderType }
   | { kind: 'capability'; capability: Capability }
   | { kind: 'metrics' };
 
