@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { Controller, Get } from '@nestjs/common';
 import { DECORATORS } from '@nestjs/swagger';
-import { ACCESS_RULE, Authenticated, MetricsScrape, Public, RequireCapability } from './auth.decorators.js';
+import { AuthorizeController } from '../accounting/authorize.controller.js';
+import { BalanceRepository } from '../accounting/balance.repository.js';
+import { ACCESS_RULE, Authenticated, AuthenticatedWith, MetricsScrape, Public, RequireCapability } from './auth.decorators.js';
 import { Capability } from './policy.js';
 
 /** A handler of a controller class, by name. */
@@ -48,5 +50,26 @@ describe('access-rule decorators document the OpenAPI security', () => {
       live(): void {}
     }
     expect(securityOf(ProbesController, 'live')).toBeUndefined();
+  });
+
+  it('documents a route authenticated through a credential loader with the token scheme, as any authenticated route', () => {
+    class RowLoader {
+      findCredentialByKeyHash(): Promise<undefined> {
+        return Promise.resolve(undefined);
+      }
+    }
+    @Controller('rows')
+    class RowsController {
+      @Get()
+      @AuthenticatedWith(RowLoader)
+      row(): void {}
+    }
+    expect(securityOf(RowsController, 'row')).toEqual([{ tokenAuth: [] }]);
+    expect(Reflect.getMetadata(ACCESS_RULE, handler(RowsController, 'row'))).toEqual({ kind: 'authenticated', loader: RowLoader });
+  });
+
+  it('authenticates the balance poll in the guard, through the poll query, not as a public route', () => {
+    expect(Reflect.getMetadata(ACCESS_RULE, handler(AuthorizeController, 'poll'))).toEqual({ kind: 'authenticated', loader: BalanceRepository });
+    expect(securityOf(AuthorizeController, 'poll')).toEqual([{ tokenAuth: [] }]);
   });
 });
