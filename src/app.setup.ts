@@ -58,10 +58,6 @@ function fastifyTrustProxy(trust: TrustProxy): boolean | string[] | ((address: s
 export function configureApp(app: NestFastifyApplication, config: AppConfig): void {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   acceptJsonOnly(app, fastify);
-  fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    done();
-  });
   // Once close() has begun, responses to requests still in flight end their connection: a kept-alive
   // socket would otherwise hold the server open until its keep-alive timeout.
   let closing = false;
@@ -112,8 +108,10 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     xPermittedCrossDomainPolicies: false,
     xXssProtection: false,
   });
+  // One hook for every response's fixed headers: the request id and the security headers.
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(request.url.startsWith('/api/docs') ? documentHeaders : apiHeaders);
+    void reply.header('x-request-id', request.id);
     done();
   });
   if (config.corsOrigins.length > 0) {
