@@ -126,10 +126,9 @@ export class AuthorizeService {
   /**
    * The captive-portal poll's answer, from the row the guard's credential loader read with the
    * caller's key (one read-only query, credential and balance together; no write, not even the key's
-   * last-use stamp).
+   * last-use stamp), as of the instant that query used.
    */
   poll(row: BalancePollRow): BalancePollDto {
-    const now = this.clock.now();
     const remaining = Math.max(0, Number(row.storedBalance) - Number(row.uncharged));
     const open = row.liveSessions;
     const sessionTimeout = open > 0 ? Math.floor(remaining / open) : remaining;
@@ -137,7 +136,7 @@ export class AuthorizeService {
       balance_seconds: remaining,
       status: remaining === 0 ? 'exhausted' : open > 0 ? 'active' : 'idle',
       session_timeout: sessionTimeout,
-      expires_at: open > 0 ? isoUtc(new Date(now.getTime() + sessionTimeout * 1000)) : null,
+      expires_at: open > 0 ? isoUtc(new Date(row.asOf.getTime() + sessionTimeout * 1000)) : null,
     };
   }
 }

@@ -13,6 +13,8 @@ export interface BalancePollRow extends LoadedCredential {
   uncharged: string;
   /** Open sessions still reporting: they share the balance. */
   liveSessions: number;
+  /** The instant the figures are for (the query's `now`). */
+  asOf: Date;
 }
 
 /**
@@ -72,7 +74,7 @@ export class BalanceRepository implements CredentialLoader<BalancePollRow> {
 
   /** The poll's row. Read-only: one indexed lookup by key hash plus an aggregate over the subscriber's open sessions. */
   async findCredentialByKeyHash(keyHash: string, now: Date): Promise<BalancePollRow | undefined> {
-    const rows = await queryNamed<BalancePollRow>(this.dataSource, POLL_ROW, [keyHash, now, this.staleBefore(now)]);
-    return rows[0];
+    const rows = await queryNamed<Omit<BalancePollRow, 'asOf'>>(this.dataSource, POLL_ROW, [keyHash, now, this.staleBefore(now)]);
+    return rows[0] && { ...rows[0], asOf: now };
   }
 }
