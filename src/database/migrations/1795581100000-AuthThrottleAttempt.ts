@@ -6,9 +6,11 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * It locks each key's counter in the order given (creating it, or starting a new window when the
  * old one ended or starts after `p_at`: a clock set back), then decides with every key locked:
  * - a key already at its limit: the attempt is refused, and nothing is counted;
- * - else `p_verified` (the credential was checked inside the calling statement and checks out):
- *   nothing is counted, as a released reservation;
  * - else one attempt is counted on every key.
+ * With `p_verified` (the calling statement checked the credential and it checks out) nothing is
+ * ever counted, as a released reservation: the counters are only read, without locking them (the
+ * decision is the same as if the attempt came just before any concurrent one), so an accepted
+ * key writes nothing.
  * Returns every key in the order given with its window start and the attempt's count (this
  * attempt included: refused when it exceeds the limit, as overLimit reads it). VOLATILE: each of
  * its statements sees the latest committed counters, so N parallel calls count 1..N.
@@ -29,6 +31,17 @@ DECLARE
   counted integer;
   refused boolean := false;
 BEGIN
+  IF p_verified THEN
+    -- Never counted: the counters are only read (an ended window counts 0), no row locked or written.
+    RETURN QUERY
+      SELECT k.scope::varchar, k.key::varchar, COALESCE(t.window_start, p_at), COALESCE(t.count, 0) + 1
+        FROM unnest(p_scopes, p_keys) WITH ORDINALITY AS k(scope, key, n)
+        LEFT JOIN auth_throttle AS t
+          ON t.scope = k.scope AND t.key = k.key
+         AND t.window_start <= p_at AND t.window_start > p_at - make_interval(secs => p_window_seconds)
+       ORDER BY k.n;
+    RETURN;
+  END IF;
   FOR i IN 1 .. coalesce(array_length(p_keys, 1), 0) LOOP
     INSERT INTO auth_throttle AS t (scope, key, window_start, count) VALUES (p_scopes[i], p_keys[i], p_at, 0)
     ON CONFLICT (scope, key) DO UPDATE SET
@@ -41,7 +54,7 @@ BEGIN
     counts := counts || counted;
     refused := refused OR counted >= p_limits[i];
   END LOOP;
-  IF NOT refused AND NOT p_verified THEN
+  IF NOT refused THEN
     UPDATE auth_throttle AS t SET count = t.count + 1
       FROM unnest(p_scopes, p_keys) AS k(scope, key)
      WHERE t.scope = k.scope AND t.key = k.key;
