@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuthTokensService } from '../auth-tokens/auth-tokens.service.js';
 import { hashTokenKey, isWellFormedTokenKey } from '../auth-tokens/token-key.js';
 import { AuthThrottle } from '../auth/auth-throttle.js';
-import { secretsEqual } from '../auth/constant-time.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { isoUtc } from '../common/http/iso-date.js';
 import { Clock } from '../common/time/clock.js';
@@ -29,9 +28,6 @@ type Credential = { kind: 'password' | 'token' | 'pap'; secret: string };
 
 /** Which credential checked out: the password, the token, or none (a wrong one, or an unknown user). */
 type CredentialMatch = 'password' | 'token' | 'mismatch';
-
-/** Compared against when the subscriber has no token, so a missing token costs the same as a wrong one. */
-const NO_TOKEN_HASH = hashTokenKey('');
 
 /** Counts one decision in timegate_authorize_decisions_total and passes it on. */
 function counted(source: 'http' | 'radius', decision: AuthorizeResultDto): AuthorizeResultDto {
@@ -80,25 +76,31 @@ export class AuthorizeService {
   /**
    * With a credential, the attempt is first reserved against the per-username limit and the
    * per-station one (Calling-Station-Id, when the gateway gives it): past either, `too_many_attempts`
-   * and nothing is checked. An unknown user and a wrong credential get the same answer after the
-   * same work (one argon2 verification). Inactive, expired and no balance are told only once the
-   * credential checked out; then the reservation is given back.
+   * and nothing is counted. The reservation is made by the statement that reads the subscriber,
+   * which also compares a key's digest: a key that checks out is never counted, one round trip in
+   * all. A password (or a PAP secret that is not the key) is verified here with argon2 and its
+   * reservation given back when it checks out: two round trips. An unknown user and a wrong
+   * credential get the same answer after the same work (one argon2 verification, or for a token
+   * none). Inactive, expired and no balance are told only once the credential checked out.
    */
   private async decide(username: string, credential: Credential | undefined, callingStation: string | undefined): Promise<AuthorizeResultDto> {
     const reject = (reason: RejectReason, message = REJECT_MESSAGES[reason]): AuthorizeResultDto => ({ result: 'reject', username, reason, message });
-    const attempt = credential
-      ? await this.throttle.reserve({ username, source: callingStation ? { callingStation } : undefined })
+    const counters = credential
+      ? await this.throttle.countersFor({ username, source: callingStation ? { callingStation } : undefined })
       : undefined;
-    if (attempt && !attempt.allowed) {
-      return { result: 'reject', username, reason: 'too_many_attempts', message: `Too many failed attempts; retry in ${attempt.retryAfterSeconds} s.` };
-    }
     const now = this.clock.now();
-    const subscriber = await this.sessions.findSubscriberBalance(username, now);
+    const keyHash = credential && credential.kind !== 'password' && isWellFormedTokenKey(credential.secret) ? hashTokenKey(credential.secret) : null;
+    const { subscriber, attempt } = await this.sessions.findSubscriberForAttempt(username, now, keyHash, counters);
+    const reserved = attempt && counters ? this.throttle.verdict(attempt, counters.at) : undefined;
+    if (reserved && !reserved.allowed) {
+      return { result: 'reject', username, reason: 'too_many_attempts', message: `Too many failed attempts; retry in ${reserved.retryAfterSeconds} s.` };
+    }
     const match = credential ? await this.check(subscriber, credential) : undefined;
     if (!subscriber || match === 'mismatch') return reject('invalid_credentials');
-    if (attempt) await this.throttle.release(attempt.reservation);
+    // A matching key was not counted; a password that checks out gives its counted attempt back.
+    if (reserved && match === 'password') await this.throttle.release(reserved.reservation);
     if (!subscriber.isActive) return reject('inactive_user');
-    if (match === 'token' && (await this.tokens.isExpired(subscriber.userId, subscriber.tokenLastUsedAt!, subscriber.tokenLifetime, now))) return reject('token_expired');
+    if (match === 'token' && subscriber.keyExpired) return reject('token_expired');
     if (subscriber.remainingSeconds <= 0) return reject('no_balance');
     return {
       result: 'accept',
@@ -109,16 +111,12 @@ export class AuthorizeService {
   }
 
   /**
-   * The same work whether or not the subscriber exists. A secret shaped like a key (a token, or a PAP
-   * secret that is one: a portal's voucher) is compared as a key first, one digest and no argon2;
+   * The same work whether or not the subscriber exists. A key (a token, or a PAP secret shaped like
+   * one: a portal's voucher) was compared by digest in the subscriber's statement, no argon2;
    * otherwise, or when it is not the key, one argon2 verification of the password.
    */
   private async check(subscriber: SubscriberBalance | undefined, credential: Credential): Promise<CredentialMatch> {
-    const keyShaped = isWellFormedTokenKey(credential.secret);
-    if (credential.kind !== 'password' && keyShaped) {
-      const stored = subscriber?.tokenKeyHash ?? NO_TOKEN_HASH;
-      if (secretsEqual(hashTokenKey(credential.secret), stored) && subscriber?.tokenKeyHash) return 'token';
-    }
+    if (credential.kind !== 'password' && subscriber?.keyMatches) return 'token';
     if (credential.kind === 'token') return 'mismatch';
     return (await this.passwords.verifyInConstantWork(subscriber?.passwordHash, credential.secret)) ? 'password' : 'mismatch';
   }

@@ -4,6 +4,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { tokenExpiredSql } from '../auth-tokens/token-use-sql.js';
+import { attemptParams, reservedAttemptSql, type AttemptCounters, type CountedKey } from '../auth/auth-throttle.repository.js';
 import { remainingBalanceSql, staleBeforeAt } from './balance-sql.js';
 import type { AccountingRecord } from './radius-attributes.js';
 
@@ -79,11 +81,11 @@ export interface SubscriberBalance {
   username: string;
   isActive: boolean;
   passwordHash: string | null;
-  tokenKeyHash: string | null;
-  tokenLastUsedAt: Date | null;
-  tokenLifetime: number | null;
+  /** The presented key is the subscriber's token (compared in SQL; false when no key was given). */
+  keyMatches: boolean;
+  /** That key is past its lifetime, the subscriber's sessions counted as use. */
+  keyExpired: boolean;
   remainingSeconds: number;
-  openSessions: number;
 }
 
 const SESSION_COLUMNS = `s.id::text AS id, s.acct_unique_id AS "acctUniqueId", s.acct_session_id AS "acctSessionId",
@@ -266,22 +268,71 @@ export class SessionsRepository {
     return rows[0];
   }
 
-  /** Everything authorizing a subscriber needs, with the exact remaining balance at `now`, in one query. */
-  async findSubscriberBalance(username: string, now: Date): Promise<SubscriberBalance | undefined> {
-    const rows: (Omit<SubscriberBalance, 'remainingSeconds' | 'openSessions'> & { remainingSeconds: string; openSessions: string })[] =
-      await this.dataSource.query(
-        `SELECT u.id AS "userId", u.username AS "username", u.is_active AS "isActive", u.password_hash AS "passwordHash",
-                t.key_hash AS "tokenKeyHash", t.last_used_at AS "tokenLastUsedAt", u.token_lifetime AS "tokenLifetime",
-                ${remainingBalanceSql('p', '$2::timestamptz', '$3::timestamptz')} AS "remainingSeconds",
-                (SELECT count(*) FROM accounting_sessions os WHERE os.user_id = u.id AND os.status = 'open') AS "openSessions"
-           FROM users u JOIN aaa_profiles p ON p.user_id = u.id LEFT JOIN auth_tokens t ON t.user_id = u.id
-          WHERE u.username = $1`,
-        [username, now, staleBeforeAt(now, this.config.accounting.staleAfterSeconds)],
-      );
-    const row = rows[0];
-    return row ? { ...row, remainingSeconds: Number(row.remainingSeconds), openSessions: Number(row.openSessions) } : undefined;
+  /**
+   * Everything authorizing a subscriber needs, with the exact remaining balance at `now`, in one
+   * statement. `keyHash` (the digest of the presented key, when the secret is shaped like one) is
+   * compared in the statement. With `counters` the same statement reserves the attempt first
+   * (reservedAttemptSql), verified when the key matched: a key that checks out costs this one
+   * round trip and nothing to give back. `attempt` is then the keys as counted (see AuthThrottle.verdict).
+   */
+  async findSubscriberForAttempt(
+    username: string,
+    now: Date,
+    keyHash: string | null,
+    counters: AttemptCounters | undefined,
+  ): Promise<{ subscriber?: SubscriberBalance; attempt?: CountedKey[] }> {
+    const params = [username, now, keyHash, staleBeforeAt(now, this.config.accounting.staleAfterSeconds)];
+    if (!counters) {
+      const rows = await queryNamed<SubscriberBalanceRow>(this.dataSource, SUBSCRIBER_FOR_AUTHORIZE, params);
+      return { subscriber: rows[0] && subscriberBalance(rows[0]) };
+    }
+    const rows = await queryNamed<Partial<SubscriberBalanceRow> & { attempt: (CountedKey & { windowStart: string })[] }>(
+      this.dataSource, SUBSCRIBER_FOR_ATTEMPT, [...params, ...attemptParams(counters)],
+    );
+    const row = rows[0]!;
+    return {
+      subscriber: row.userId === null ? undefined : subscriberBalance(row as SubscriberBalanceRow),
+      attempt: row.attempt.map((key) => ({ ...key, windowStart: new Date(key.windowStart) })),
+    };
   }
 }
+
+type SubscriberBalanceRow = Omit<SubscriberBalance, 'remainingSeconds'> & { remainingSeconds: string };
+
+function subscriberBalance(row: SubscriberBalanceRow): SubscriberBalance {
+  return {
+    userId: row.userId, username: row.username, isActive: row.isActive, passwordHash: row.passwordHash,
+    keyMatches: row.keyMatches, keyExpired: row.keyExpired, remainingSeconds: Number(row.remainingSeconds),
+  };
+}
+
+/**
+ * The subscriber authorize decides on (`$1` its username, at `$2`; `$4` the stale-before instant).
+ * `$3` is the presented key's digest, or null: compared here, and the key's expiry (its subscriber's
+ * sessions counted as use, see tokenExpiredSql) is only worked out for the key that matched.
+ */
+const SUBSCRIBER_COLUMNS = `SELECT u.id AS "userId", u.username AS "username", u.is_active AS "isActive", u.password_hash AS "passwordHash",
+         COALESCE(t.key_hash = $3, false) AS "keyMatches",
+         CASE WHEN t.key_hash = $3 THEN ${tokenExpiredSql('$2::timestamptz')} ELSE false END AS "keyExpired",
+         ${remainingBalanceSql('p', '$2::timestamptz', '$4::timestamptz')} AS "remainingSeconds"
+    FROM users u JOIN aaa_profiles p ON p.user_id = u.id LEFT JOIN auth_tokens t ON t.user_id = u.id
+   WHERE u.username = $1`;
+
+/** Asked on every authorize without a credential to check: prepared by name. */
+const SUBSCRIBER_FOR_AUTHORIZE: NamedStatement = { name: 'authorize_subscriber', text: SUBSCRIBER_COLUMNS };
+
+/**
+ * Asked on every Access-Request and authorize with a credential: the attempt reserved ($5–$9)
+ * with the subscriber read, one row whatever happens (subscriber columns null for an unknown user).
+ */
+const SUBSCRIBER_FOR_ATTEMPT: NamedStatement = {
+  name: 'authorize_subscriber_attempt',
+  text: `WITH s AS (${SUBSCRIBER_COLUMNS})
+         SELECT s.*,
+                (SELECT json_agg(json_build_object('scope', a.scope, 'key', a.key, 'windowStart', a.window_start, 'count', a.count) ORDER BY a.n)
+                   FROM ${reservedAttemptSql(5, 'COALESCE((SELECT s."keyMatches" FROM s), false)')}) AS attempt
+           FROM (VALUES (1)) AS one (x) LEFT JOIN s ON true`,
+};
 
 function sessionWhere(filter: SessionFilter): { where: string; params: unknown[] } {
   const clauses: string[] = [];

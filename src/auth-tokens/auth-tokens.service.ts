@@ -13,7 +13,7 @@ import { userUrl } from '../users/user-uuid.js';
 import { AuthTokensRepository, type TokenWithUser } from './auth-tokens.repository.js';
 import type { AuthTokenDto } from './dto/auth-token.dto.js';
 import { assertCredentialUsable, principalFrom, type CredentialLoader, type LoadedCredential, type TokenCredential } from './token-credential.js';
-import { isTokenExpired, lastUseAt, touchIntervalSeconds } from './token-expiry.js';
+import { isTokenExpired, touchIntervalSeconds } from './token-expiry.js';
 import { generateTokenKey, hashTokenKey, isWellFormedTokenKey } from './token-key.js';
 
 
@@ -72,12 +72,6 @@ export class AuthTokensService {
       ? await this.sessionActivityIfNeeded(credential.userId, credential.lastUsedAt, credential.tokenLifetime, now, openSessions)
       : null;
     return assertCredentialUsable(credential, now, activity);
-  }
-
-  /** Is the key (last used at `lastUsedAt`) past its lifetime, its subscriber's sessions counted as use? */
-  async isExpired(userId: number, lastUsedAt: Date, lifetimeSeconds: number | null, now: Date): Promise<boolean> {
-    const activity = await this.sessionActivityIfNeeded(userId, lastUsedAt, lifetimeSeconds, now);
-    return isTokenExpired(lastUseAt(lastUsedAt, activity), lifetimeSeconds, now);
   }
 
   private async sessionActivityIfNeeded(userId: number, lastUsedAt: Date, lifetimeSeconds: number | null, now: Date, openSessions?: number): Promise<Date | null> {

@@ -16,6 +16,33 @@ export interface CountedKey extends ThrottleKey {
   count: number;
 }
 
+/** One password or token check's counters: the keys in the order they are locked in, with their limits. */
+export interface AttemptCounters {
+  keys: ThrottleKey[];
+  limits: number[];
+  at: Date;
+  windowSeconds: number;
+}
+
+/**
+ * Reserves the attempt (function `auth_throttle_attempt`, migration AuthThrottleAttempt), as a FROM
+ * item `a` of the counted keys in lock order (`a.n`): `a.scope`, `a.key`, `a.window_start`,
+ * `a.count`. The counters are parameters `$first` to `$first + 4` (see attemptParams); `verified`
+ * is a boolean SQL expression, true when the calling statement itself found the credential to
+ * check out (nothing is then counted). A statement that reads the subscriber embeds it to reserve
+ * and read in one round trip.
+ */
+export function reservedAttemptSql(first: number, verified: string): string {
+  return `auth_throttle_attempt($${first}::varchar[], $${first + 1}::varchar[], $${first + 2}::integer[],
+                                $${first + 3}::timestamptz, $${first + 4}::integer, ${verified})
+            WITH ORDINALITY AS a(scope, key, window_start, count, n)`;
+}
+
+/** The five parameters reservedAttemptSql reads. */
+export function attemptParams(counters: AttemptCounters): unknown[] {
+  return [counters.keys.map((k) => k.scope), counters.keys.map((k) => k.key), counters.limits, counters.at, counters.windowSeconds];
+}
+
 /**
  * The counters, in PostgreSQL so every replica shares one budget (table `auth_throttle`). Each
  * method is one statement: counting is atomic per key (the upsert locks the row), so N parallel
@@ -44,6 +71,15 @@ export class AuthThrottleRepository {
                       THEN 1 ELSE t.count + 1 END
        RETURNING t.scope, t.key, t.window_start AS "windowStart", t.count`,
       [keys.map((k) => k.scope), keys.map((k) => k.key), now, windowSeconds],
+    );
+    return rows.map((row) => ({ ...row, count: Number(row.count) }));
+  }
+
+  /** Reserves one attempt whose credential is yet to be checked (see reservedAttemptSql): one statement, refused or not. */
+  async reserve(counters: AttemptCounters): Promise<CountedKey[]> {
+    const rows = await this.dataSource.query<CountedKey[]>(
+      `SELECT a.scope, a.key, a.window_start AS "windowStart", a.count FROM ${reservedAttemptSql(1, 'false')} ORDER BY a.n`,
+      attemptParams(counters),
     );
     return rows.map((row) => ({ ...row, count: Number(row.count) }));
   }

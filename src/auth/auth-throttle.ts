@@ -6,7 +6,7 @@ import { Clock } from '../common/time/clock.js';
 import type { AppConfig, RateLimitConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { authFailures, rateLimited } from '../observability/metrics.js';
-import { AuthThrottleRepository, type CountedKey, type ThrottleKey, type ThrottleScope } from './auth-throttle.repository.js';
+import { AuthThrottleRepository, type AttemptCounters, type CountedKey, type ThrottleKey, type ThrottleScope } from './auth-throttle.repository.js';
 import { overLimit } from './rate-limit.js';
 
 /** Longest username key kept for the per-username limit (User-Name may have 253 characters). */
@@ -44,8 +44,9 @@ const SCOPE_ORDER: ThrottleScope[] = ['username', 'client_ip', 'calling_station'
  * fixed windows of RATE_LIMIT_WINDOW_SECONDS that start at a key's first counted attempt, on the
  * injected clock:
  * - every password or token check (login, POST /api/v1/authorize/, RADIUS Access-Request) first
- *   reserves one attempt per username and per source, in one atomic statement; past either limit it
- *   is refused without being checked (and not counted). A credential that checks out gives its
+ *   reserves one attempt per username and per source, in one atomic statement (for authorize and
+ *   RADIUS, the statement that also reads the subscriber, and compares a key's digest); past either
+ *   limit it is refused without being checked (and not counted). A credential that checks out gives its
  *   reservation back, so successful logins never count and subscribers behind one NAT are not
  *   locked out by each other's successes; a wrong one stays counted. N parallel attempts therefore
  *   check at most `limit` credentials;
@@ -66,17 +67,31 @@ export class AuthThrottle {
     this.limits = config.rateLimits;
   }
 
-  /** Reserves one attempt for the username and the source: one round trip (two when refused). */
+  /** Reserves one attempt for the username and the source: one round trip, refused or not. */
   async reserve(attempt: PasswordAttempt): Promise<ReserveResult> {
+    const counters = await this.countersFor(attempt);
+    return counters ? this.verdict(await this.counters.reserve(counters), counters.at) : { allowed: true, reservation: { keys: [] } };
+  }
+
+  /**
+   * The counters an attempt reserves, for a statement that reserves it itself (reservedAttemptSql);
+   * expired counters are purged first when due. Undefined when no limit applies to it.
+   */
+  async countersFor(attempt: PasswordAttempt): Promise<AttemptCounters | undefined> {
     const keys = this.attemptKeys(attempt);
-    if (keys.length === 0) return { allowed: true, reservation: { keys: [] } };
-    const now = this.clock.now();
-    await this.purgeIfDue(now);
-    const counted = await this.counters.count(keys, now, this.limits.windowSeconds);
-    const over = overLimit(counted, (scope) => this.limitOf(scope), this.limits.windowSeconds, now);
+    if (keys.length === 0) return undefined;
+    const at = this.clock.now();
+    await this.purgeIfDue(at);
+    return { keys, limits: keys.map((key) => this.limitOf(key.scope)), at, windowSeconds: this.limits.windowSeconds };
+  }
+
+  /**
+   * The verdict on an attempt reserved at `at` (its keys as counted). A refused attempt was not
+   * counted: only checked credentials use up the budget.
+   */
+  verdict(counted: CountedKey[], at: Date): ReserveResult {
+    const over = overLimit(counted, (scope) => this.limitOf(scope), this.limits.windowSeconds, at);
     if (!over) return { allowed: true, reservation: { keys: counted } };
-    // A refused attempt is not counted: only checked credentials use up the budget.
-    await this.counters.uncount(counted);
     rateLimited.inc({ limit: over.scope });
     return { allowed: false, retryAfterSeconds: over.retryAfterSeconds };
   }
