@@ -113,9 +113,9 @@ export class AccountingIngestService {
         return { action: 'duplicate', acctUniqueId: existing?.uniqueId ?? event.uniqueId };
       }
       case AcctStatusType.InterimUpdate: {
-        const written = await retryTransientConflicts(() => this.sessions.upsertInterim(event));
+        const written = await retryTransientConflicts(() => this.sessions.upsertInterim(event, now));
         if (written.clamped) this.noteClamped(record, written.uniqueId, 'Interim-Update');
-        if (written.action === 'created') await retryTransientConflicts(() => this.charging.markExhaustionDue(this.dataSource.manager, written.uniqueId, now));
+        if (written.action === 'created' || written.revived) await retryTransientConflicts(() => this.charging.markExhaustionDue(this.dataSource.manager, written.uniqueId, now));
         return { action: written.action, acctUniqueId: written.uniqueId };
       }
       case AcctStatusType.Stop:

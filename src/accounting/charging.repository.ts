@@ -6,7 +6,7 @@ import { boundNasClientSql, recordSourceParams, type RecordSource } from './sess
 import { lockSubscriberProfiles } from '../database/subscriber-lock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { liveSessionSql, sessionTargetSql, staleBeforeAt, unsettledSecondsSql } from './balance-sql.js';
+import { liveSessionSql, remainingBalanceSql, sessionTargetSql, staleBeforeAt } from './balance-sql.js';
 
 export interface ChargeResult {
   /** Sessions whose charge moved. */
@@ -158,12 +158,11 @@ export class ChargingRepository {
     const staleBefore = staleBeforeAt(now, this.config.accounting.staleAfterSeconds);
     await manager.query(
       `WITH figures AS (
-         SELECT p.user_id, p.balance_seconds - COALESCE(SUM(${unsettledSecondsSql('s', '$2::timestamptz', '$3::timestamptz')}), 0) AS remaining,
-                count(s.id) FILTER (WHERE ${liveSessionSql('s', '$3::timestamptz')}) AS live
+         SELECT p.user_id, ${remainingBalanceSql('p', '$2::timestamptz', '$3::timestamptz')} AS remaining,
+                (SELECT count(*) FROM accounting_sessions ls
+                  WHERE ls.user_id = p.user_id AND ls.status = 'open' AND ${liveSessionSql('ls', '$3::timestamptz')}) AS live
            FROM aaa_profiles p
-           LEFT JOIN accounting_sessions s ON s.user_id = p.user_id AND s.status = 'open'
           WHERE p.user_id = ANY($1::int[])
-          GROUP BY p.user_id, p.balance_seconds
        ),
        predicted AS (
          SELECT user_id, CASE WHEN live = 0 THEN NULL
