@@ -69,6 +69,11 @@ describe('Accounting: exhaustion on the exact second', () => {
     }));
   }
 
+  async function predictedExhaustion(userId: number): Promise<Date | null> {
+    const rows: { exhausts_at: Date | null }[] = await t.dataSource.query('SELECT exhausts_at FROM aaa_profiles WHERE user_id = $1', [userId]);
+    return rows[0]!.exhausts_at;
+  }
+
   /** Waits (real time) until the subscriber has no open session, at most `timeoutMs`. */
   async function untilClosed(username: string, timeoutMs: number): Promise<StoppedSession[]> {
     const deadline = Date.now() + timeoutMs;
@@ -159,14 +164,31 @@ describe('Accounting: exhaustion on the exact second', () => {
     expect(await storedBalance(t, user.id)).toBe(0);
   });
 
+  it('never stops a subscriber for a stale session, and stops it on the second that session reports again with the balance used up', async () => {
+    const user = await t.factories.subscriber({ balanceSeconds: 1000 });
+    const start = t.clock.now();
+    const id = sessionIdentity(user.username, 'hotspot-exhaustion');
+    await gateway.start(id);
+    // Silent for longer than ACCOUNTING_STALE_AFTER_SECONDS (900 s): charged only up to its last update, it stops burning.
+    t.clock.set(at(start, 1000));
+    const deadline = Date.now() + 4000;
+    while ((await predictedExhaustion(user.id)) !== null && Date.now() < deadline) await sleep(25);
+    expect(await predictedExhaustion(user.id)).toBeNull();
+    expect(await sessionsOf(user.username)).toMatchObject([{ status: 'open', charged: 0 }]);
+    expect(await storedBalance(t, user.id)).toBe(1000);
+
+    // It reports again: 1000 s since its start, the whole balance, so it is stopped now (not at the next run).
+    await gateway.interim(id, 1000);
+    const sessions = await untilClosed(user.username, 2000);
+    expect(sessions).toMatchObject([{ status: 'closed', terminateCause: 'Session-Timeout', stoppedAt: at(start, 1000), charged: 1000, overage: 0 }]);
+    expect(await storedBalance(t, user.id)).toBe(0);
+  });
+
   it('keeps no prediction for a subscriber without live sessions', async () => {
     const user = await t.factories.subscriber({ balanceSeconds: 100 });
     const id = sessionIdentity(user.username, 'hotspot-exhaustion');
     await gateway.start(id);
-    const predicted = async () => {
-      const rows: { exhausts_at: Date | null }[] = await t.dataSource.query('SELECT exhausts_at FROM aaa_profiles WHERE user_id = $1', [user.id]);
-      return rows[0]!.exhausts_at;
-    };
+    const predicted = () => predictedExhaustion(user.id);
     // The Start marks the subscriber due; the timer predicts it under the lock: 100 s left, one session.
     const deadline = Date.now() + 4000;
     while ((await predicted())?.getTime() !== t.clock.now().getTime() + 99_000 && Date.now() < deadline) await sleep(25);
