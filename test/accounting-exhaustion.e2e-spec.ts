@@ -189,7 +189,7 @@ describe('Accounting: exhaustion on the exact second', () => {
     const id = sessionIdentity(user.username, 'hotspot-exhaustion');
     await gateway.start(id);
     const predicted = () => predictedExhaustion(user.id);
-    // The Start marks the subscriber due; the timer predicts it under the lock: 100 s left, one session.
+    // The Start predicts it (never later than the real exhaustion): 100 s left, one session, so at most now + 99 s.
     const deadline = Date.now() + 4000;
     while ((await predicted())?.getTime() !== t.clock.now().getTime() + 99_000 && Date.now() < deadline) await sleep(25);
     expect((await predicted())!.getTime()).toBeLessThanOrEqual(t.clock.now().getTime() + 99_000);

@@ -106,7 +106,7 @@ export class AccountingIngestService {
       case AcctStatusType.Start: {
         const created = await retryTransientConflicts(() => this.sessions.insertStart(event));
         if (created) {
-          await retryTransientConflicts(() => this.charging.markExhaustionDue(this.dataSource.manager, created, now));
+          await retryTransientConflicts(() => this.charging.lowerExhaustionPrediction(this.dataSource.manager, created, now));
           return { action: 'started', acctUniqueId: created };
         }
         const existing = await this.sessions.findForEvent(event);
@@ -115,7 +115,7 @@ export class AccountingIngestService {
       case AcctStatusType.InterimUpdate: {
         const written = await retryTransientConflicts(() => this.sessions.upsertInterim(event, now));
         if (written.clamped) this.noteClamped(record, written.uniqueId, 'Interim-Update');
-        if (written.action === 'created' || written.revived) await retryTransientConflicts(() => this.charging.markExhaustionDue(this.dataSource.manager, written.uniqueId, now));
+        if (written.action === 'created' || written.revived) await retryTransientConflicts(() => this.charging.lowerExhaustionPrediction(this.dataSource.manager, written.uniqueId, now));
         return { action: written.action, acctUniqueId: written.uniqueId };
       }
       case AcctStatusType.Stop:
