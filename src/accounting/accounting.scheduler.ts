@@ -90,11 +90,12 @@ export class AccountingScheduler implements OnApplicationBootstrap, BeforeApplic
   /**
    * On shutdown, before the HTTP server and the pool close: stops scheduling and waits for a run in
    * progress, which stops after its current batch (AccountingRunService.beforeApplicationShutdown),
-   * and for an exhaustion check in progress.
+   * and for an exhaustion check in progress, which stops after its current batch too.
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.exhaustionTimer);
+    this.exhaustion.stopAfterCurrentBatch();
     this.runs.stopAfterCurrentBatch();
     if (this.registry.doesExist('interval', JOB_NAME)) this.registry.deleteInterval(JOB_NAME);
     await Promise.all([this.inFlight, this.exhaustionCheck]);

@@ -25,6 +25,8 @@ export const EXHAUSTION_LOCK_KEY = 724_100_003;
 @Injectable()
 export class ExhaustionService {
   private readonly logger = new Logger('Accounting');
+  /** Set on shutdown: a check in progress stops before its next batch. */
+  private stopping = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -34,6 +36,11 @@ export class ExhaustionService {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** Shutdown: a check in progress finishes the batch it is in and stops; the next process takes up the rest. */
+  stopAfterCurrentBatch(): void {
+    this.stopping = true;
+  }
 
   /** The earliest predicted exhaustion, or null when no balance is burning. */
   nextExhaustion(): Promise<Date | null> {
@@ -49,7 +56,7 @@ export class ExhaustionService {
     const now = this.clock.now();
     const batchSize = this.config.accounting.batchSize;
     let stopped = 0;
-    for (let after = 0; ; ) {
+    for (let after = 0; !this.stopping; ) {
       const done = await inRetriedTransaction(this.dataSource, async (manager) => {
         const [{ locked }]: { locked: boolean }[] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS locked', [EXHAUSTION_LOCK_KEY]);
         if (!locked) return undefined;
