@@ -164,6 +164,24 @@ describe('Accounting: exhaustion on the exact second', () => {
     expect(await storedBalance(t, user.id)).toBe(0);
   });
 
+  it('follows a balance lowered between runs: the session is stopped at the new exact second', async () => {
+    const user = await t.factories.subscriber({ balanceSeconds: 1000 });
+    const start = t.clock.now();
+    await gateway.start(sessionIdentity(user.username, 'hotspot-exhaustion'));
+    // At 10 s the remaining balance is set to 20 s: 0 at start + 30 instead of start + 1000.
+    t.clock.set(at(start, 10));
+    await t.app.get(BalanceService).set(user.id, 20, { actorUserId: null, reason: 'correction' });
+    t.clock.set(at(start, 28));
+    tickClock();
+    const [session] = await untilClosed(user.username, 6000);
+    expect(session).toMatchObject({ status: 'closed', terminateCause: 'Session-Timeout' });
+    const lateMs = session!.stoppedAt!.getTime() - at(start, 30).getTime();
+    expect(lateMs).toBeGreaterThanOrEqual(0);
+    expect(lateMs).toBeLessThanOrEqual(2000);
+    expect(session!.charged - session!.overage).toBe(30);
+    expect(await storedBalance(t, user.id)).toBe(0);
+  });
+
   it('never stops a subscriber for a stale session, and stops it on the second that session reports again with the balance used up', async () => {
     const user = await t.factories.subscriber({ balanceSeconds: 1000 });
     const start = t.clock.now();
