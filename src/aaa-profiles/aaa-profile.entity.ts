@@ -29,6 +29,14 @@ export class AaaProfileEntity {
   @Column({ name: 'balance_seconds', type: 'bigint', default: 0, transformer: bigintToNumber })
   balanceSeconds!: number;
 
+  /**
+   * When the balance is predicted to reach 0 with the live sessions (never later than it does; null
+   * without live sessions): the exhaustion timer wakes at the earliest one. See ChargingRepository.
+   */
+  @Index('IDX_aaa_profiles_exhausts_at', { where: '"exhausts_at" IS NOT NULL' })
+  @Column({ name: 'exhausts_at', type: 'timestamptz', nullable: true })
+  exhaustsAt!: Date | null;
+
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
   updatedAt!: Date;
 }

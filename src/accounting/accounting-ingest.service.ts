@@ -9,10 +9,11 @@ import { APP_CONFIG } from '../config/config.module.js';
 import {
   accountingAttributesIgnored, accountingRecords, accountingRejected, accountingSessionTimeClamped, accountingTimestampFallbacks,
 } from '../observability/metrics.js';
-import { ChargingRepository } from './charging.repository.js';
+import { ChargingRepository, subscribersOf } from './charging.repository.js';
 import { AcctStatusType, acctUniqueId, eventTime, legacyAcctUniqueId, parseAccountingRequest, type AccountingRecord } from './radius-attributes.js';
 import { RejectedRecordsRepository, type RejectedRecordSource } from './rejected-records.repository.js';
 import { SessionsRepository, type RecordSource, type SessionEvent } from './sessions.repository.js';
+import { SettlementService } from './settlement.service.js';
 
 export type IngestAction = 'started' | 'updated' | 'created' | 'stopped' | 'duplicate' | 'ignored' | 'nas_reboot';
 
@@ -48,6 +49,7 @@ export class AccountingIngestService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly sessions: SessionsRepository,
     private readonly charging: ChargingRepository,
+    private readonly settlement: SettlementService,
     private readonly rejected: RejectedRecordsRepository,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -103,13 +105,17 @@ export class AccountingIngestService {
     switch (record.statusType) {
       case AcctStatusType.Start: {
         const created = await retryTransientConflicts(() => this.sessions.insertStart(event));
-        if (created) return { action: 'started', acctUniqueId: created };
+        if (created) {
+          await retryTransientConflicts(() => this.charging.lowerExhaustionPrediction(this.dataSource.manager, created, now));
+          return { action: 'started', acctUniqueId: created };
+        }
         const existing = await this.sessions.findForEvent(event);
         return { action: 'duplicate', acctUniqueId: existing?.uniqueId ?? event.uniqueId };
       }
       case AcctStatusType.InterimUpdate: {
-        const written = await retryTransientConflicts(() => this.sessions.upsertInterim(event));
+        const written = await retryTransientConflicts(() => this.sessions.upsertInterim(event, now));
         if (written.clamped) this.noteClamped(record, written.uniqueId, 'Interim-Update');
+        if (written.action === 'created' || written.revived) await retryTransientConflicts(() => this.charging.lowerExhaustionPrediction(this.dataSource.manager, written.uniqueId, now));
         return { action: written.action, acctUniqueId: written.uniqueId };
       }
       case AcctStatusType.Stop:
@@ -130,10 +136,7 @@ export class AccountingIngestService {
       const stopped = await this.sessions.upsertStop(manager, event, userId);
       if (!stopped) return 'duplicate';
       if (stopped.clamped) this.noteClamped(event.record, event.uniqueId, 'Stop');
-      if (userId !== null) {
-        await this.charging.charge(manager, [userId], { sessionIds: [stopped.id] }, now);
-        await this.charging.recordSessionCharges(manager, [stopped.id], now);
-      }
+      if (userId !== null) await this.settlement.settle(manager, [userId], { kind: 'stopped', sessionIds: [stopped.id] }, now);
       return 'stopped';
     });
   }
@@ -186,13 +189,9 @@ export class AccountingIngestService {
       const batch = await inRetriedTransaction(this.dataSource, async (manager) => {
         const open = await this.charging.findOpenForNas(manager, record.nasIdentifier, record.nasIpAddress, source, batchSize);
         if (open.length === 0) return { found: 0, closed: 0 };
-        const userIds = [...new Set(open.flatMap((session) => (session.userId === null ? [] : [session.userId])))];
-        await this.charging.lockProfiles(manager, userIds);
-        const closed = await this.charging.closeForNasReboot(manager, open.map((session) => session.id), at);
-        const closedIds = closed.map((session) => session.id);
-        await this.charging.charge(manager, userIds, { sessionIds: closedIds }, now);
-        await this.charging.recordSessionCharges(manager, closedIds, now);
-        return { found: open.length, closed: closed.length };
+        const userIds = await this.charging.lockProfiles(manager, subscribersOf(open));
+        const settled = await this.settlement.settle(manager, userIds, { kind: 'nas-reboot', sessionIds: open.map((session) => session.id), at }, now);
+        return { found: open.length, closed: settled.closedIds.length };
       });
       closedTotal += batch.closed;
       if (batch.found < batchSize) return closedTotal;

@@ -19,8 +19,9 @@ import {
 import type { AccountingRunEntity } from './accounting-run.entity.js';
 import { AccountingEvents } from './accounting-events.js';
 import { AccountingRunsRepository, type RunCounts } from './accounting-runs.repository.js';
-import { ChargingRepository } from './charging.repository.js';
+import { ChargingRepository, subscribersOf } from './charging.repository.js';
 import { RejectedRecordsRepository } from './rejected-records.repository.js';
+import { SettlementService } from './settlement.service.js';
 
 /** Any constant works; it only has to be the same in every replica. */
 export const ACCOUNTING_LOCK_KEY = 724_100_002;
@@ -63,6 +64,7 @@ export class AccountingRunService implements BeforeApplicationShutdown {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly charging: ChargingRepository,
+    private readonly settlement: SettlementService,
     private readonly runs: AccountingRunsRepository,
     private readonly events: AccountingEvents,
     private readonly rejected: RejectedRecordsRepository,
@@ -182,13 +184,9 @@ export class AccountingRunService implements BeforeApplicationShutdown {
       const done = await batch(async (m) => {
         const locked = await this.charging.lockNextUsersWithOpenSessions(m, after, batchSize);
         if (locked.length === 0) return undefined;
-        const charged = await this.charging.charge(m, locked, { openOnly: true }, now);
-        const stopped = await this.charging.closeExhausted(m, locked, now, staleBefore);
-        const stoppedIds = stopped.map((session) => session.id);
-        const final = await this.charging.charge(m, locked, { sessionIds: stoppedIds }, now);
-        await this.charging.recordSessionCharges(m, stoppedIds, now);
-        const delta = { sessionsCharged: charged.sessions + final.sessions, secondsCharged: charged.seconds + final.seconds, sessionsStopped: stopped.length };
-        return { lastUserId: locked[locked.length - 1]!, stoppedIds, delta };
+        const settled = await this.settlement.settle(m, locked, { kind: 'exhausted' }, now);
+        const delta = { sessionsCharged: settled.charged.sessions, secondsCharged: settled.charged.seconds, sessionsStopped: settled.closedIds.length };
+        return { lastUserId: locked[locked.length - 1]!, stoppedIds: settled.closedIds, delta };
       });
       if (!done) break;
       add(done.delta);
@@ -202,13 +200,9 @@ export class AccountingRunService implements BeforeApplicationShutdown {
       const done = await batch(async (m) => {
         const stale = await this.charging.findStale(m, staleBefore, batchSize);
         if (stale.length === 0) return { found: 0, delta: {} };
-        const userIds = [...new Set(stale.flatMap((session) => (session.userId === null ? [] : [session.userId])))];
-        await this.charging.lockProfiles(m, userIds);
-        const closed = await this.charging.closeStale(m, stale.map((session) => session.id), staleBefore);
-        const closedIds = closed.map((session) => session.id);
-        const charged = await this.charging.charge(m, userIds, { sessionIds: closedIds }, now);
-        await this.charging.recordSessionCharges(m, closedIds, now);
-        return { found: stale.length, delta: { staleClosed: closed.length, sessionsCharged: charged.sessions, secondsCharged: charged.seconds } };
+        const userIds = await this.charging.lockProfiles(m, subscribersOf(stale));
+        const settled = await this.settlement.settle(m, userIds, { kind: 'stale', sessionIds: stale.map((session) => session.id), staleBefore }, now);
+        return { found: stale.length, delta: { staleClosed: settled.closedIds.length, sessionsCharged: settled.charged.sessions, secondsCharged: settled.charged.seconds } };
       });
       add(done.delta);
       if (done.found < batchSize) break;

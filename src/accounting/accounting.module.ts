@@ -15,9 +15,11 @@ import { AuthorizeService } from './authorize.service.js';
 import { BalanceRepository } from './balance.repository.js';
 import { BalanceService } from './balance.service.js';
 import { ChargingRepository } from './charging.repository.js';
+import { ExhaustionService } from './exhaustion.service.js';
 import { LedgerRepository } from './ledger.repository.js';
 import { RejectedRecordsRepository } from './rejected-records.repository.js';
 import { SessionsRepository } from './sessions.repository.js';
+import { SettlementService } from './settlement.service.js';
 
 @Module({
   imports: [AuthTokensModule, UsersModule, AuthThrottleModule],
@@ -34,9 +36,11 @@ import { SessionsRepository } from './sessions.repository.js';
     BalanceRepository,
     BalanceService,
     ChargingRepository,
+    ExhaustionService,
     LedgerRepository,
     RejectedRecordsRepository,
     SessionsRepository,
+    SettlementService,
   ],
   exports: [AccountingEvents, AccountingIngestService, AccountingReplayService, AuthorizeService, AccountingRunService, AccountingQueryService, AccountingRunsRepository, BalanceService, BalanceRepository],
 })

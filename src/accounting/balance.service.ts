@@ -62,6 +62,7 @@ export class BalanceService {
       // Setting the balance it already has is no change: nothing to write or to explain in the ledger.
       if (balance === previous) return { previous, balance };
       await this.balances.setStoredBalance(m, userId, balance, now);
+      await this.charging.predictExhaustion(m, [userId], now);
       await this.ledger.recordManualChange(m, {
         userId,
         kind: balance > previous ? LedgerKind.TopUp : LedgerKind.Adjustment,

@@ -6,7 +6,7 @@ import { boundNasClientSql, recordSourceParams, type RecordSource } from './sess
 import { lockSubscriberProfiles } from '../database/subscriber-lock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { sessionTargetSql, staleBeforeAt } from './balance-sql.js';
+import { liveSessionSql, remainingBalanceSql, sessionTargetSql, staleBeforeAt } from './balance-sql.js';
 
 export interface ChargeResult {
   /** Sessions whose charge moved. */
@@ -21,6 +21,11 @@ export type ChargeScope = { openOnly: true } | { sessionIds: string[] };
 export interface ClosedSession {
   id: string;
   userId: number | null;
+}
+
+/** The distinct subscribers of these sessions (a session may belong to none). */
+export function subscribersOf(sessions: ClosedSession[]): number[] {
+  return [...new Set(sessions.flatMap((session) => (session.userId === null ? [] : [session.userId])))];
 }
 
 /**
@@ -123,8 +128,9 @@ export class ChargingRepository {
    * Closes the open, non-stale sessions of the (locked, already charged) subscribers whose balance is 0:
    * terminate_cause Session-Timeout at `now`.
    */
-  async closeExhausted(manager: EntityManager, userIds: number[], now: Date, staleBefore: Date): Promise<ClosedSession[]> {
+  async closeExhausted(manager: EntityManager, userIds: number[], now: Date): Promise<ClosedSession[]> {
     if (userIds.length === 0) return [];
+    const staleBefore = staleBeforeAt(now, this.config.accounting.staleAfterSeconds);
     return queryReturning<ClosedSession>(
       manager,
       `UPDATE accounting_sessions s
@@ -138,6 +144,80 @@ export class ChargingRepository {
        RETURNING s.id::text AS id, s.user_id AS "userId"`,
       [userIds, now, staleBefore, Math.min(...userIds), Math.max(...userIds)],
     );
+  }
+
+  /**
+   * Records when each (locked) subscriber's balance is predicted to reach 0: `now + remaining / live
+   * − 1 s` (never before now), null without live sessions. Every live session's charge grows by one
+   * second per second (in whole-second steps), so the balance cannot reach 0 before that instant;
+   * the exhaustion timer settles the subscriber then, and predicts again if time is left (a session
+   * gone stale, the step of a whole second). Only rows whose prediction changed are written.
+   */
+  async predictExhaustion(manager: EntityManager, userIds: number[], now: Date): Promise<void> {
+    if (userIds.length === 0) return;
+    const staleBefore = staleBeforeAt(now, this.config.accounting.staleAfterSeconds);
+    await manager.query(
+      `WITH figures AS (
+         SELECT p.user_id, ${remainingBalanceSql('p', '$2::timestamptz', '$3::timestamptz')} AS remaining,
+                (SELECT count(*) FROM accounting_sessions ls
+                  WHERE ls.user_id = p.user_id AND ls.status = 'open' AND ${liveSessionSql('ls', '$3::timestamptz')}) AS live
+           FROM aaa_profiles p
+          WHERE p.user_id = ANY($1::int[])
+       ),
+       predicted AS (
+         SELECT user_id, CASE WHEN live = 0 THEN NULL
+                              ELSE $2::timestamptz + make_interval(secs => GREATEST(remaining::float8 / live - 1, 0)) END AS exhausts_at
+           FROM figures
+       )
+       UPDATE aaa_profiles p SET exhausts_at = pr.exhausts_at
+         FROM predicted pr
+        WHERE p.user_id = pr.user_id AND p.exhausts_at IS DISTINCT FROM pr.exhausts_at`,
+      [userIds, now, staleBefore],
+    );
+  }
+
+  /**
+   * A session of this subscriber started, was first seen or reported again after going stale, without
+   * the profile lock: its prediction can only move earlier, so it is lowered (never raised) to
+   * `now + (balance − owed) / live − 1 s`, where `owed` counts what each live session still owes and
+   * no refunds. That bound stays at or before the real exhaustion even when this statement waits for a
+   * settlement and then reads the newer balance with the older session charges (a settlement only
+   * raises charges, closes sessions and moves refunds into the balance). One statement that holds no
+   * other lock; it writes only when the prediction moves earlier.
+   */
+  async lowerExhaustionPrediction(manager: EntityManager, acctUniqueId: string, now: Date): Promise<void> {
+    const staleBefore = staleBeforeAt(now, this.config.accounting.staleAfterSeconds);
+    const predicted = `$2::timestamptz + make_interval(secs => GREATEST((p.balance_seconds - o.owed)::float8 / o.live - 1, 0))`;
+    await manager.query(
+      `UPDATE aaa_profiles p SET exhausts_at = ${predicted}
+         FROM (SELECT s.user_id, SUM(GREATEST(${sessionTargetSql('s', '$2::timestamptz', '$3::timestamptz')} - s.charged_seconds, 0)) AS owed, count(*) AS live
+                 FROM accounting_sessions s
+                WHERE s.user_id = (SELECT x.user_id FROM accounting_sessions x WHERE x.acct_unique_id = $1)
+                  AND s.status = 'open' AND ${liveSessionSql('s', '$3::timestamptz')}
+                GROUP BY s.user_id) o
+        WHERE p.user_id = o.user_id AND (p.exhausts_at IS NULL OR p.exhausts_at > ${predicted})`,
+      [acctUniqueId, now, staleBefore],
+    );
+  }
+
+  /**
+   * Next batch of subscribers predicted to be exhausted by `now`, after `afterUserId`, locked in
+   * user-id order. Profiles another transaction holds are skipped (the timer comes back to them).
+   */
+  async lockNextDueForExhaustion(manager: EntityManager, now: Date, afterUserId: number, limit: number): Promise<number[]> {
+    const rows: { user_id: number }[] = await manager.query(
+      `SELECT p.user_id FROM aaa_profiles p
+        WHERE p.exhausts_at IS NOT NULL AND p.exhausts_at <= $1 AND p.user_id > $2
+        ORDER BY p.user_id LIMIT $3 FOR NO KEY UPDATE OF p SKIP LOCKED`,
+      [now, afterUserId, limit],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
+  /** The earliest predicted exhaustion (the partial index's first entry), or null when no balance is burning. */
+  async nextExhaustion(manager: EntityManager): Promise<Date | null> {
+    const rows: { at: Date | null }[] = await manager.query('SELECT min(exhausts_at) AS at FROM aaa_profiles WHERE exhausts_at IS NOT NULL');
+    return rows[0]?.at ?? null;
   }
 
   /** Up to `limit` open sessions with no update since `staleBefore` (subscriber id may be null). */

@@ -154,7 +154,11 @@ const INSERT_START: NamedStatement = {
          ON CONFLICT (acct_unique_id) DO NOTHING RETURNING acct_unique_id`,
 };
 
-/** `$20` is the Acct-Session-Time as reported: a known session takes it only up to what it can have lasted. */
+/**
+ * `$20` is the Acct-Session-Time as reported: a known session takes it only up to what it can have lasted.
+ * `$21` is the stale cut-off: `revived` says the session was stale before this update (the subquery reads
+ * the row as the statement's snapshot has it, before the update), so it burns the balance again.
+ */
 const UPSERT_INTERIM: NamedStatement = {
   name: 'sessions_upsert_interim',
   text: `INSERT INTO accounting_sessions AS s ${INSERT_COLUMNS}, status)
@@ -167,7 +171,8 @@ const UPSERT_INTERIM: NamedStatement = {
            output_octets = GREATEST(s.output_octets, EXCLUDED.output_octets),
            framed_ip_address = COALESCE(EXCLUDED.framed_ip_address, s.framed_ip_address)
          WHERE s.status = 'open'
-         RETURNING (xmax = 0) AS inserted, acct_unique_id, $20::bigint > session_time AS clamped`,
+         RETURNING (xmax = 0) AS inserted, acct_unique_id, $20::bigint > session_time AS clamped,
+                   COALESCE((SELECT o.last_update_at < $21 FROM accounting_sessions o WHERE o.acct_unique_id = s.acct_unique_id), false) AS revived`,
 };
 
 /** Sessions as the NAS reports them. Charging columns are never written here (see ChargingRepository). */
@@ -203,14 +208,18 @@ export class SessionsRepository {
 
   /**
    * Interim-Update: refreshes an open session (figures only ever grow, so reordered updates are harmless),
-   * or creates it when its Start was lost. Never reopens a closed session. Returns what happened.
+   * or creates it when its Start was lost. Never reopens a closed session. Returns what happened, and
+   * whether a stale session reported again (it burns the balance again from now on).
    */
-  async upsertInterim(event: SessionEvent): Promise<{ action: 'created' | 'updated' | 'ignored' } & SessionWrite> {
-    const params = [...insertParams(event, event.record.userName, claimedStart(event)), event.legacyId, event.record.sessionTime ?? 0];
-    const rows = await queryNamed<{ inserted: boolean; acct_unique_id: string; clamped: boolean }>(this.dataSource, UPSERT_INTERIM, params);
+  async upsertInterim(event: SessionEvent, now: Date): Promise<{ action: 'created' | 'updated' | 'ignored'; revived: boolean } & SessionWrite> {
+    const params = [
+      ...insertParams(event, event.record.userName, claimedStart(event)), event.legacyId, event.record.sessionTime ?? 0,
+      staleBeforeAt(now, this.config.accounting.staleAfterSeconds),
+    ];
+    const rows = await queryNamed<{ inserted: boolean; acct_unique_id: string; clamped: boolean; revived: boolean }>(this.dataSource, UPSERT_INTERIM, params);
     const row = rows[0];
-    if (!row) return { action: 'ignored', uniqueId: event.uniqueId, clamped: false };
-    return { action: row.inserted ? 'created' : 'updated', uniqueId: row.acct_unique_id, clamped: row.clamped };
+    if (!row) return { action: 'ignored', uniqueId: event.uniqueId, clamped: false, revived: false };
+    return { action: row.inserted ? 'created' : 'updated', uniqueId: row.acct_unique_id, clamped: row.clamped, revived: row.revived };
   }
 
   /**

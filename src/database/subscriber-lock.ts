@@ -11,7 +11,8 @@ import type { EntityManager } from 'typeorm';
  *
  * FOR NO KEY UPDATE rather than FOR UPDATE: inserting a session or ledger row takes FOR KEY SHARE
  * on the referenced users row (the foreign-key check), which FOR NO KEY UPDATE does not block.
- * Start and Interim-Update records take no profile lock at all (they do not move a balance).
+ * Start and Interim-Update records take no profile lock while they write the session (they do not move a
+ * balance); lowering the subscriber's predicted exhaustion afterwards is a statement of its own that holds nothing else.
  */
 export async function lockSubscriberProfiles(manager: EntityManager, userIds: number[]): Promise<number[]> {
   if (userIds.length === 0) return [];

@@ -5,6 +5,7 @@ import { HotUpdateFillfactor1795579000000 } from './1795579000000-HotUpdateFillf
 import { RadiusIntegrity1795580100000 } from './1795580100000-RadiusIntegrity.js';
 import { AuthThrottle1795580300000 } from './1795580300000-AuthThrottle.js';
 import { AccountingRecords1795580400000 } from './1795580400000-AccountingRecords.js';
+import { ExhaustionTime1795581000000 } from './1795581000000-ExhaustionTime.js';
 import { AuthThrottleAttempt1795581100000 } from './1795581100000-AuthThrottleAttempt.js';
 
 /**
@@ -19,5 +20,6 @@ export const MIGRATIONS: Function[] = [
   RadiusIntegrity1795580100000,
   AuthThrottle1795580300000,
   AccountingRecords1795580400000,
+  ExhaustionTime1795581000000,
   AuthThrottleAttempt1795581100000,
 ];
