@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -17,6 +18,13 @@ export const EXHAUSTION_CHECK_MAX_MS = 1000;
 const EXHAUSTION_CHECK_MIN_MS = 100;
 
 /**
+ * Each scheduled run starts at a random moment in the first tenth of its interval (at most 5 s in):
+ * replicas started together would otherwise tick in phase, and the one whose timer fires first would
+ * win the run lock every time while the others only ever skip.
+ */
+const MAX_RUN_JITTER_MS = 5000;
+
+/**
  * Thin in-process schedule: one run every ACCOUNTING_INTERVAL_SECONDS (off with
  * ACCOUNTING_SCHEDULE_ENABLED=false, e.g. when a cron job runs `accounting:run`). Runs never overlap
  * in a process; across replicas the run's advisory lock lets one go and the others skip. With the
@@ -30,6 +38,7 @@ export class AccountingScheduler implements OnApplicationBootstrap, BeforeApplic
   private exhaustionTimer: NodeJS.Timeout | undefined;
   private exhaustionCheck: Promise<void> | undefined;
   private stopped = false;
+  private readonly shutdown = new AbortController();
 
   constructor(
     private readonly runs: AccountingRunService,
@@ -53,8 +62,14 @@ export class AccountingScheduler implements OnApplicationBootstrap, BeforeApplic
   /** Starts a run unless this process is still busy with the previous one. */
   tick(): void {
     if (this.inFlight) return;
-    this.inFlight = this.runs
-      .run({ trigger: 'schedule' })
+    const jitterMs = Math.random() * Math.min(MAX_RUN_JITTER_MS, this.config.accounting.intervalSeconds * 100);
+    this.inFlight = sleep(jitterMs, undefined, { signal: this.shutdown.signal })
+      .then(() => this.runs.run({ trigger: 'schedule' }))
+      .catch((error: unknown) => {
+        // Shut down while waiting to start: no run.
+        if (error instanceof Error && error.name === 'AbortError') return;
+        throw error;
+      })
       .catch((error: unknown) => this.logger.error({ msg: `Accounting run failed: ${error instanceof Error ? error.message : String(error)}` }))
       .finally(() => {
         this.inFlight = undefined;
@@ -94,6 +109,7 @@ export class AccountingScheduler implements OnApplicationBootstrap, BeforeApplic
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.shutdown.abort();
     clearTimeout(this.exhaustionTimer);
     this.exhaustion.stopAfterCurrentBatch();
     this.runs.stopAfterCurrentBatch();
