@@ -4,6 +4,7 @@ import { lockSubscriberProfiles } from '../database/subscriber-lock.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { organizationInScopeSql, scopeParameter, type OrganizationScope } from '../auth/organization-scope.js';
 import type { Role } from '../auth/policy.js';
 import type { LimitOffset } from '../common/pagination/limit-offset.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -37,10 +38,11 @@ export interface LockedSubscriber extends SubscriberWithBalance {
   isActive: boolean;
 }
 
-/** Exact-match filters of the list (`?username=&organization=`). */
+/** Exact-match filters of the list (`?username=&organization=`), inside the caller's scope. */
 export interface SubscriberFilter {
   username?: string;
   organization?: string;
+  scope: OrganizationScope;
 }
 
 export interface ProfileChanges {
@@ -87,10 +89,10 @@ function remainingBalanceAt(params: SqlParams, now: Date, staleAfterSeconds: num
 }
 
 function whereClause(filter: SubscriberFilter, params: SqlParams): string {
-  const conditions: string[] = [];
+  const conditions: string[] = [organizationInScopeSql('p.organization', params.add(scopeParameter(filter.scope)))];
   if (filter.username !== undefined) conditions.push(`u.username = ${params.add(filter.username)}`);
   if (filter.organization !== undefined) conditions.push(`p.organization = ${params.add(filter.organization)}`);
-  return conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  return `WHERE ${conditions.join(' AND ')}`;
 }
 
 /** PostgreSQL bigint arrives as a string; balances stay far below 2^53. */

@@ -2,6 +2,7 @@ import { BalanceService } from '../accounting/balance.service.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { assertInScope, assertMayAssignOrganization, scopeOf } from '../auth/organization-scope.js';
 import { passwordChangeRevokesKey, type Principal } from '../auth/policy.js';
 import { AuthTokensService } from '../auth-tokens/auth-tokens.service.js';
 import { DomainError } from '../common/errors/domain-error.js';
@@ -58,7 +59,8 @@ function filterValue(query: RawQuery, key: string): string | undefined {
 
 /**
  * The user_token API: subscribers (account + AAA profile + token) and their balances.
- * Visibility, field-level authorization and anti-escalation are decided here (subscriber-policy.ts).
+ * Visibility, field-level authorization and anti-escalation are decided here (subscriber-policy.ts),
+ * inside the caller's organization (organization-scope.ts): other tenants' subscribers answer 404.
  */
 @Injectable()
 export class AaaProfilesService {
@@ -79,7 +81,11 @@ export class AaaProfilesService {
     if (!mayList(principal)) throw DomainError.permissionDenied();
     const withBalance = parseBalanceFlag(queryValue(query, 'balance'));
     const page = parseLimitOffset(query);
-    const filter: SubscriberFilter = { username: filterValue(query, 'username'), organization: filterValue(query, 'organization') };
+    const filter: SubscriberFilter = {
+      username: filterValue(query, 'username'),
+      organization: filterValue(query, 'organization'),
+      scope: scopeOf(principal),
+    };
     const count = await this.profiles.count(filter);
     const balanceAt = withBalance ? this.clock.now() : undefined;
     const records = count > page.offset ? await this.profiles.findPage(filter, page, balanceAt) : [];
@@ -95,6 +101,7 @@ export class AaaProfilesService {
     if (!mayView(principal, id)) throw DomainError.notFound();
     const record = await this.profiles.findById(id, withBalance ? this.clock.now() : undefined);
     if (!record) throw DomainError.notFound();
+    assertInScope(scopeOf(principal), record.organization);
     return toUserTokenDto(record);
   }
 
@@ -102,6 +109,7 @@ export class AaaProfilesService {
   async create(principal: Principal, input: FullSubscriberInput): Promise<CreatedUserTokenDto> {
     const state = replacedState(input, this.config.tokenLifetimeDefaultSeconds);
     if (!mayCreate(principal, state)) throw DomainError.permissionDenied();
+    assertMayAssignOrganization(scopeOf(principal), state.organization);
     const passwordHash = input.password === undefined ? null : await this.hasher.hash(input.password);
     const now = this.clock.now();
     return this.withUsernameConflict(() =>
@@ -147,6 +155,7 @@ export class AaaProfilesService {
     await inRetriedTransaction(this.dataSource, async (manager) => {
       const target = await this.profiles.lockById(manager, id, this.clock.now());
       if (!target) throw DomainError.notFound();
+      assertInScope(scopeOf(principal), target.organization);
       if (!mayDelete(principal, target)) throw DomainError.permissionDenied();
       await this.accounts.assertActiveStaffRemains(manager, target, null);
       await this.users.delete(id, manager);
@@ -174,10 +183,12 @@ export class AaaProfilesService {
       inRetriedTransaction(this.dataSource, async (manager) => {
         const target = await this.profiles.lockById(manager, id, now);
         if (!target) throw DomainError.notFound();
+        assertInScope(scopeOf(principal), target.organization);
         const current = stateOf(target);
         const desired = desiredFrom(current);
         if (!mayUpdate(principal, target, current, desired, passwordGiven)) throw DomainError.permissionDenied();
         const changed = changedFields(current, desired);
+        if (changed.has('organization')) assertMayAssignOrganization(scopeOf(principal), desired.organization);
         if (changed.has('username')) await this.assertUsernameFree(desired.username, id, manager);
         await this.users.update(
           id,

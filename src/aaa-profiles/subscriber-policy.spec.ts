@@ -18,6 +18,7 @@ function principal(role: Role, options: { isStaff?: boolean; permissions?: strin
     uuid: '00000000-0000-0000-0000-000000000001',
     username: 'caller',
     isStaff: options.isStaff ?? false,
+    organization: 'acme',
     role,
     permissions,
     capabilities: capabilitiesFor(options.isStaff ?? false, role, permissions),

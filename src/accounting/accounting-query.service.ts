@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { scopeOf } from '../auth/organization-scope.js';
 import { Capability, can, type Principal } from '../auth/policy.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { parsePathId } from '../common/http/path-id.js';
@@ -21,7 +22,10 @@ export const RUNS_PATH = '/api/v1/accounting/runs/';
 
 const SESSION_STATUSES = ['open', 'closed'];
 
-/** Read side of accounting. A subscriber sees only its own sessions and ledger; support and staff see all. */
+/**
+ * Read side of accounting. A subscriber sees only its own sessions and ledger; support (accounting:read)
+ * those of its organization's subscribers; staff all (organization-scope.ts).
+ */
 /** Scheduled runs the observed interval is taken from. */
 const SCHEDULE_SAMPLE = 6;
 
@@ -43,6 +47,7 @@ export class AccountingQueryService {
       username: queryValue(query, 'username'),
       nasIdentifier: queryValue(query, 'nas_identifier'),
       status,
+      scope: scopeOf(principal),
       ...(can(principal, Capability.AccountingRead) ? {} : { userId: principal.userId }),
     };
     const page = parseLimitOffset(query);
@@ -53,7 +58,7 @@ export class AccountingQueryService {
   async getSession(principal: Principal, rawId: string): Promise<SessionDto> {
     const id = parsePathId(rawId, Number.MAX_SAFE_INTEGER);
     if (id === undefined) throw DomainError.notFound();
-    const row = await this.sessions.findById(String(id));
+    const row = await this.sessions.findById(String(id), scopeOf(principal));
     if (!row || (row.userId !== principal.userId && !can(principal, Capability.AccountingRead))) throw DomainError.notFound();
     return toSessionDto(row);
   }
@@ -63,6 +68,7 @@ export class AccountingQueryService {
     const { rows, count } = await this.ledger.findPage(
       {
         username: queryValue(query, 'username'),
+        scope: scopeOf(principal),
         ...(can(principal, Capability.AccountingRead) ? {} : { userId: principal.userId }),
       },
       page.offset,

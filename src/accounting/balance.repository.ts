@@ -24,7 +24,7 @@ export interface BalancePollRow extends LoadedCredential {
 const POLL_ROW: NamedStatement = {
   name: 'balance_poll_row',
   text: `SELECT t.user_id AS "userId", u.uuid AS "uuid", u.username AS "username", u.is_active AS "isActive",
-                u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime", p.role AS "role",
+                u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime", p.organization AS "organization", p.role AS "role",
                 p.permissions AS "permissions", t.last_used_at AS "lastUsedAt",
                 p.balance_seconds AS "storedBalance", o.uncharged AS "uncharged", o.open_sessions AS "openSessions",
                 o.live_sessions AS "liveSessions"

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { scopeParameter, subscriberInScopeSql, type OrganizationScope } from '../auth/organization-scope.js';
 import { LedgerKind } from './balance-ledger.entity.js';
 
 export interface LedgerRow {
@@ -39,9 +40,10 @@ export class LedgerRepository {
     );
   }
 
-  async findPage(filter: { userId?: number; username?: string }, offset: number, limit: number): Promise<{ rows: LedgerRow[]; count: number }> {
-    const clauses: string[] = [];
-    const params: unknown[] = [];
+  /** Rows of subscribers in `filter.scope` only, newest first. */
+  async findPage(filter: { scope: OrganizationScope; userId?: number; username?: string }, offset: number, limit: number): Promise<{ rows: LedgerRow[]; count: number }> {
+    const params: unknown[] = [scopeParameter(filter.scope)];
+    const clauses: string[] = [subscriberInScopeSql('l.user_id', '$1')];
     if (filter.userId !== undefined) {
       params.push(filter.userId);
       clauses.push(`l.user_id = $${params.length}`);
@@ -50,7 +52,7 @@ export class LedgerRepository {
       params.push(filter.username);
       clauses.push(`l.username = $${params.length}`);
     }
-    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    const where = `WHERE ${clauses.join(' AND ')}`;
     const [rows, counted] = await Promise.all([
       this.dataSource.query(
         `SELECT l.id::text AS id, l.user_id AS "userId", l.username AS "username", l.kind AS "kind",

@@ -5,6 +5,7 @@ import { queryNamed, type NamedStatement } from '../database/data-source-options
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { tokenExpiredSql } from '../auth-tokens/token-use-sql.js';
+import { scopeParameter, subscriberInScopeSql, type OrganizationScope } from '../auth/organization-scope.js';
 import { attemptParams, reservedAttemptSql, type AttemptCounters, type CountedKey } from '../auth/auth-throttle.repository.js';
 import { remainingBalanceSql, staleBeforeAt } from './balance-sql.js';
 import type { AccountingRecord } from './radius-attributes.js';
@@ -70,6 +71,8 @@ export interface SessionRow {
 }
 
 export interface SessionFilter {
+  /** Only sessions of subscribers in this scope (sessions of unknown usernames: staff's only). */
+  scope: OrganizationScope;
   userId?: number;
   username?: string;
   status?: string;
@@ -272,8 +275,12 @@ export class SessionsRepository {
     return Number(rows[0]?.count ?? 0);
   }
 
-  async findById(id: string): Promise<SessionRow | undefined> {
-    const rows: SessionRow[] = await this.dataSource.query(`SELECT ${SESSION_COLUMNS} FROM accounting_sessions s WHERE s.id = $1`, [id]);
+  /** The session, when its subscriber is in `scope`. */
+  async findById(id: string, scope: OrganizationScope): Promise<SessionRow | undefined> {
+    const rows: SessionRow[] = await this.dataSource.query(
+      `SELECT ${SESSION_COLUMNS} FROM accounting_sessions s WHERE s.id = $1 AND ${subscriberInScopeSql('s.user_id', '$2')}`,
+      [id, scopeParameter(scope)],
+    );
     return rows[0];
   }
 
@@ -348,11 +355,12 @@ function sessionWhere(filter: SessionFilter): { where: string; params: unknown[]
   const params: unknown[] = [];
   const add = (sql: string, value: unknown) => {
     params.push(value);
-    clauses.push(sql.replace('?', `$${params.length}`));
+    clauses.push(sql.replaceAll('?', `$${params.length}`));
   };
+  add(subscriberInScopeSql('s.user_id', '?'), scopeParameter(filter.scope));
   if (filter.userId !== undefined) add('s.user_id = ?', filter.userId);
   if (filter.username !== undefined) add('s.username = ?', filter.username);
   if (filter.status !== undefined) add('s.status = ?', filter.status);
   if (filter.nasIdentifier !== undefined) add('s.nas_identifier = ?', filter.nasIdentifier);
-  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+  return { where: `WHERE ${clauses.join(' AND ')}`, params };
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { organizationInScopeSql, scopeParameter, type OrganizationScope } from '../auth/organization-scope.js';
 import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
 import type { TokenCredential } from './token-credential.js';
 import { tokenLastUseSql } from './token-use-sql.js';
@@ -17,18 +18,24 @@ export interface TokenWithUser {
   isActive: boolean;
   isStaff: boolean;
   tokenLifetime: number | null;
+  /** The owner's organization ('' without an AAA profile). */
+  organization: string;
 }
 
-/** A token's owner, as the staff boundary sees it. */
+/** A token's owner, as the staff boundary and the organization scope see it. */
 export interface TokenOwner {
   id: number;
   isStaff: boolean;
+  organization: string;
 }
+
+/** The organization of the user `u` ('' without an AAA profile). */
+const OWNER_ORGANIZATION = `COALESCE((SELECT p.organization FROM aaa_profiles p WHERE p.user_id = u.id), '')`;
 
 const TOKEN_WITH_USER_COLUMNS = `
   t.user_id AS "userId", t.created AS "created", t.last_used_at AS "lastUsedAt", u.uuid AS "uuid",
   u.first_name AS "firstName", u.last_name AS "lastName", u.username AS "username",
-  u.is_active AS "isActive", u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime"`;
+  u.is_active AS "isActive", u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime", ${OWNER_ORGANIZATION} AS "organization"`;
 
 /** `$2`: whether staff accounts' tokens are included (only for staff callers). */
 const VISIBLE_OWNER = `($2::boolean OR NOT u.is_staff)`;
@@ -41,7 +48,7 @@ const LIVE_TOKEN = `(u.token_lifetime IS NULL OR t.last_used_at + make_interval(
 const CREDENTIAL_BY_KEY_HASH: NamedStatement = {
   name: 'auth_credential_by_key_hash',
   text: `SELECT t.user_id AS "userId", u.uuid AS "uuid", u.username AS "username", u.is_active AS "isActive",
-                u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime", p.role AS "role",
+                u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime", p.organization AS "organization", p.role AS "role",
                 p.permissions AS "permissions", t.last_used_at AS "lastUsedAt"
            FROM auth_tokens t
            JOIN users u ON u.id = t.user_id
@@ -100,21 +107,22 @@ export class AuthTokensRepository {
     return rows[0];
   }
 
-  /** Live tokens; `withStaff` false leaves out those of staff accounts. */
-  async countLive(now: Date, withStaff: boolean): Promise<number> {
+  /** Live tokens of owners in `scope`; `withStaff` false leaves out those of staff accounts. */
+  async countLive(now: Date, withStaff: boolean, scope: OrganizationScope): Promise<number> {
     const rows: { count: string }[] = await this.dataSource.query(
-      `SELECT count(*) AS count FROM auth_tokens t JOIN users u ON u.id = t.user_id WHERE ${LIVE_TOKEN} AND ${VISIBLE_OWNER}`,
-      [now, withStaff],
+      `SELECT count(*) AS count FROM auth_tokens t JOIN users u ON u.id = t.user_id
+        WHERE ${LIVE_TOKEN} AND ${VISIBLE_OWNER} AND ${organizationInScopeSql(OWNER_ORGANIZATION, '$3')}`,
+      [now, withStaff, scopeParameter(scope)],
     );
     return Number(rows[0]?.count ?? 0);
   }
 
-  /** A page of live tokens in a stable order (by user id); `withStaff` false leaves out those of staff accounts. */
-  async findLivePage(now: Date, withStaff: boolean, offset: number, limit: number): Promise<TokenWithUser[]> {
+  /** A page of live tokens of owners in `scope`, by user id; `withStaff` false leaves out those of staff accounts. */
+  async findLivePage(now: Date, withStaff: boolean, scope: OrganizationScope, offset: number, limit: number): Promise<TokenWithUser[]> {
     return this.dataSource.query(
       `SELECT ${TOKEN_WITH_USER_COLUMNS} FROM auth_tokens t JOIN users u ON u.id = t.user_id
-        WHERE ${LIVE_TOKEN} AND ${VISIBLE_OWNER} ORDER BY t.user_id LIMIT $3 OFFSET $4`,
-      [now, withStaff, limit, offset],
+        WHERE ${LIVE_TOKEN} AND ${VISIBLE_OWNER} AND ${organizationInScopeSql(OWNER_ORGANIZATION, '$5')} ORDER BY t.user_id LIMIT $3 OFFSET $4`,
+      [now, withStaff, limit, offset, scopeParameter(scope)],
     );
   }
 
@@ -129,7 +137,10 @@ export class AuthTokensRepository {
    * order every other writer of both uses.
    */
   async lockOwner(userId: number, manager: EntityManager): Promise<TokenOwner | undefined> {
-    const rows: TokenOwner[] = await manager.query('SELECT id, is_staff AS "isStaff" FROM users WHERE id = $1 FOR SHARE', [userId]);
+    const rows: TokenOwner[] = await manager.query(
+      `SELECT u.id, u.is_staff AS "isStaff", ${OWNER_ORGANIZATION} AS "organization" FROM users u WHERE u.id = $1 FOR SHARE OF u`,
+      [userId],
+    );
     return rows[0];
   }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { inScope, scopeOf } from '../auth/organization-scope.js';
 import { Capability, can, canActOn, staffBoundaryAllows, type Principal } from '../auth/policy.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { isoUtc } from '../common/http/iso-date.js';
@@ -97,15 +98,17 @@ export class AuthTokensService {
 
   /**
    * Live tokens, ordered by user id, one Waldur page (`page`, `page_size`); the route needs
-   * tokens:read_all. Staff tokens are listed to staff only (the staff boundary of policy.ts).
+   * tokens:read_all. Staff tokens are listed to staff only (the staff boundary of policy.ts), and
+   * only tokens of the caller's organization to anyone else (organization-scope.ts).
    */
   async list(principal: Principal, query: RawQuery): Promise<AuthTokenPage> {
     const requested = parsePageRequest(query);
     const now = this.clock.now();
     const withStaff = principal.isStaff;
-    const count = await this.tokens.countLive(now, withStaff);
+    const scope = scopeOf(principal);
+    const count = await this.tokens.countLive(now, withStaff, scope);
     const page = resolvePage(requested, count);
-    const rows = await this.tokens.findLivePage(now, withStaff, page.offset, page.pageSize);
+    const rows = await this.tokens.findLivePage(now, withStaff, scope, page.offset, page.pageSize);
     return {
       items: rows.map((row) => this.toDto(row)),
       headers: pageNumberHeaders(page, count, { baseUrl: this.config.publicUrl, path: AUTH_TOKENS_PATH, query }),
@@ -121,7 +124,9 @@ export class AuthTokensService {
     const userId = parsePathId(rawUserId);
     if (userId === undefined || !this.mayRead(principal, userId)) throw DomainError.notFound();
     const row = await this.tokens.findLiveByUserId(userId, this.clock.now());
-    if (!row || !staffBoundaryAllows(principal, { id: row.userId, isStaff: row.isStaff })) throw DomainError.notFound();
+    if (!row || !staffBoundaryAllows(principal, { id: row.userId, isStaff: row.isStaff }) || !inScope(scopeOf(principal), row.organization)) {
+      throw DomainError.notFound();
+    }
     return this.toDto(row);
   }
 
@@ -134,7 +139,7 @@ export class AuthTokensService {
     if (userId === undefined || !canActOn(principal, userId, Capability.TokensManage)) throw DomainError.notFound();
     const deleted = await this.tokens.transaction(async (manager) => {
       const owner = await this.tokens.lockOwner(userId, manager);
-      if (!owner || !staffBoundaryAllows(principal, owner)) return false;
+      if (!owner || !staffBoundaryAllows(principal, owner) || !inScope(scopeOf(principal), owner.organization)) return false;
       return this.tokens.deleteLiveByUserId(userId, this.clock.now(), manager);
     });
     if (!deleted) throw DomainError.notFound();

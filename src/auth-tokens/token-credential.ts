@@ -10,6 +10,7 @@ export interface TokenCredential {
   isActive: boolean;
   isStaff: boolean;
   tokenLifetime: number | null;
+  organization: string;
   role: Role;
   permissions: string[];
   lastUsedAt: Date;
@@ -51,6 +52,7 @@ export function principalFrom(credential: TokenCredential): Principal {
     uuid: credential.uuid,
     username: credential.username,
     isStaff: credential.isStaff,
+    organization: credential.organization,
     role: credential.role,
     permissions: credential.permissions,
     capabilities: capabilitiesFor(credential.isStaff, credential.role, credential.permissions),

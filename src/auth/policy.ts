@@ -53,6 +53,8 @@ export interface Principal {
   uuid: string;
   username: string;
   isStaff: boolean;
+  /** The tenant whose objects the role's capabilities apply to (see organization-scope.ts). */
+  organization: string;
   role: Role;
   permissions: readonly string[];
   capabilities: ReadonlySet<Capability>;

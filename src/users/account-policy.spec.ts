@@ -9,6 +9,7 @@ function principal(options: { isStaff?: boolean; role?: Role; permissions?: stri
     uuid: '00000000-0000-0000-0000-000000000001',
     username: 'caller',
     isStaff: options.isStaff ?? false,
+    organization: 'acme',
     role,
     permissions,
     capabilities: capabilitiesFor(options.isStaff ?? false, role, permissions),
