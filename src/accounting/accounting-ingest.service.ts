@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { EVERY_ORGANIZATION, type OrganizationScope } from '../auth/organization-scope.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { Clock } from '../common/time/clock.js';
 import { inRetriedTransaction, retryTransientConflicts } from '../database/transient-conflict.js';
@@ -15,7 +16,7 @@ import { RejectedRecordsRepository, type RejectedRecordSource } from './rejected
 import { SessionsRepository, type RecordSource, type SessionEvent } from './sessions.repository.js';
 import { SettlementService } from './settlement.service.js';
 
-export type IngestAction = 'started' | 'updated' | 'created' | 'stopped' | 'duplicate' | 'ignored' | 'nas_reboot';
+export type IngestAction = 'started' | 'updated' | 'created' | 'stopped' | 'duplicate' | 'ignored' | 'nas_reboot' | 'quarantined';
 
 export interface IngestResult {
   action: IngestAction;
@@ -32,7 +33,12 @@ export interface RecordOrigin {
   detail: string;
   /** Who reported it, binding a new session to a NAS client (kept with a refused record for its replay). */
   reportedBy: RecordSource;
+  /** The organizations whose subscribers the reporter may account for (its gateway account's, or its NAS client's). */
+  scope: OrganizationScope;
 }
+
+/** Why a record was kept in accounting_rejected instead of applied. */
+type RejectedReason = 'invalid_attributes' | 'apply_failed' | 'other_organization';
 
 /**
  * Applies accounting records as RADIUS servers must: retransmits and disorder are normal, so a
@@ -58,6 +64,9 @@ export class AccountingIngestService {
   /**
    * Parses and applies one record as received. A record refused for its attributes (the DomainError
    * is rethrown: a 400) or whose transaction failed is kept in accounting_rejected first, for replay.
+   * A record naming a subscriber of another organization than the reporter's is kept there too
+   * (reason `other_organization`), charges nobody and answers `quarantined`: it is recorded, so the
+   * NAS does not retransmit it; staff may replay it once they know whose it is.
    */
   async ingest(body: unknown, origin: RecordOrigin): Promise<IngestResult> {
     const receivedAt = this.clock.now();
@@ -68,8 +77,13 @@ export class AccountingIngestService {
       if (error instanceof DomainError) await this.keepRejected(body, origin, receivedAt, 'invalid_attributes', error.message, error.fieldErrors ?? null);
       throw error;
     }
+    if (await this.namesOtherOrganization(record, origin.scope)) {
+      await this.keepRejected(body, origin, receivedAt, 'other_organization', `"${record.userName}" is not a subscriber of the reporter's organization`, null);
+      accountingRecords.inc({ status_type: record.statusType, result: 'quarantined' });
+      return { action: 'quarantined' };
+    }
     try {
-      return await this.apply(record, origin.reportedBy);
+      return await this.apply(record, origin.reportedBy, origin.scope);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       await this.keepRejected(body, origin, receivedAt, 'apply_failed', message, null);
@@ -79,25 +93,33 @@ export class AccountingIngestService {
 
   /** A record kept earlier, applied again (accounting:replay): nothing is kept if it fails again. */
   async replay(body: unknown, reportedBy: RecordSource): Promise<IngestResult> {
-    return this.apply(parseAccountingRequest(body), reportedBy);
+    return this.apply(parseAccountingRequest(body), reportedBy, EVERY_ORGANIZATION);
+  }
+
+  /** Accounting-On/Off name no subscriber (their sessions are closed within the scope instead). */
+  private async namesOtherOrganization(record: AccountingRecord, scope: OrganizationScope): Promise<boolean> {
+    if (scope.organization === null) return false;
+    if (record.statusType === AcctStatusType.AccountingOn || record.statusType === AcctStatusType.AccountingOff) return false;
+    return this.sessions.namesSubscriberOutside(scope, record.userName, [acctUniqueId(record), legacyAcctUniqueId(record)]);
   }
 
   /**
    * Applies one record (HTTP or RADIUS) and counts it in timegate_accounting_records_total. `source`
-   * binds a new session to the NAS client that reported it (see RecordSource).
+   * binds a new session to the NAS client that reported it (see RecordSource); Accounting-On/Off
+   * close only sessions of subscribers in `scope`.
    */
-  async apply(record: AccountingRecord, source: RecordSource): Promise<IngestResult> {
-    const result = await this.applyRecord(record, source);
+  async apply(record: AccountingRecord, source: RecordSource, scope: OrganizationScope): Promise<IngestResult> {
+    const result = await this.applyRecord(record, source, scope);
     accountingRecords.inc({ status_type: record.statusType, result: result.action });
     return result;
   }
 
-  private async applyRecord(record: AccountingRecord, source: RecordSource): Promise<IngestResult> {
+  private async applyRecord(record: AccountingRecord, source: RecordSource, scope: OrganizationScope): Promise<IngestResult> {
     const now = this.clock.now();
     this.noteLenientReads(record);
     const at = eventTime(record, now, this.config.accounting.maxEventAgeSeconds);
     if (record.statusType === AcctStatusType.AccountingOn || record.statusType === AcctStatusType.AccountingOff) {
-      return { action: 'nas_reboot', sessionsClosed: await this.closeNasSessions(record, source, at, now) };
+      return { action: 'nas_reboot', sessionsClosed: await this.closeNasSessions(record, source, scope, at, now) };
     }
     const event: SessionEvent = {
       uniqueId: acctUniqueId(record), legacyId: legacyAcctUniqueId(record), record, at, maxSessionSeconds: this.config.accounting.maxSessionSeconds, source,
@@ -166,7 +188,7 @@ export class AccountingIngestService {
 
   /** Keeps a refused record for replay. A failure to keep it is logged and counted, never changes the answer. */
   private async keepRejected(
-    body: unknown, origin: RecordOrigin, receivedAt: Date, reason: 'invalid_attributes' | 'apply_failed', message: string, errors: Record<string, string[]> | null,
+    body: unknown, origin: RecordOrigin, receivedAt: Date, reason: RejectedReason, message: string, errors: Record<string, string[]> | null,
   ): Promise<void> {
     try {
       await this.rejected.insert({ receivedAt, source: origin.source, sourceDetail: origin.detail, reportedBy: origin.reportedBy, body, reason: `${reason}: ${message}`, errors });
@@ -181,13 +203,13 @@ export class AccountingIngestService {
    * Accounting-On/Off: the NAS restarted, so none of its sessions survive; close them at the event time.
    * Only sessions bound to the same NAS client as the record (`source`) are closed.
    */
-  private async closeNasSessions(record: AccountingRecord, source: RecordSource, at: Date, now: Date): Promise<number> {
+  private async closeNasSessions(record: AccountingRecord, source: RecordSource, scope: OrganizationScope, at: Date, now: Date): Promise<number> {
     const batchSize = this.config.accounting.batchSize;
     let closedTotal = 0;
     for (;;) {
       // Counted after the commit: a retried attempt must not count its sessions twice.
       const batch = await inRetriedTransaction(this.dataSource, async (manager) => {
-        const open = await this.charging.findOpenForNas(manager, record.nasIdentifier, record.nasIpAddress, source, batchSize);
+        const open = await this.charging.findOpenForNas(manager, record.nasIdentifier, record.nasIpAddress, source, scope, batchSize);
         if (open.length === 0) return { found: 0, closed: 0 };
         const userIds = await this.charging.lockProfiles(manager, subscribersOf(open));
         const settled = await this.settlement.settle(manager, userIds, { kind: 'nas-reboot', sessionIds: open.map((session) => session.id), at }, now);

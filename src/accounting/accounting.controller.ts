@@ -4,6 +4,7 @@ import {
   ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags,
 } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
+import { scopeOf } from '../auth/organization-scope.js';
 import { Capability, type Principal } from '../auth/policy.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
@@ -49,14 +50,18 @@ export class AccountingController {
       '`{"type", "value": [...]}` form). Idempotent: retransmits change nothing. Gateways (role `gateway`) only. ' +
       'Sessions are identified as FreeRADIUS 3.2\'s acct_unique policy does (or by the Acct-Unique-Session-Id sent). ' +
       'Only identifying and timing attributes can refuse a record; an unreadable informational one is ignored. ' +
-      'A refused record is kept for replay (`/api/v1/accounting/rejected/`).',
+      'A refused record is kept for replay (`/api/v1/accounting/rejected/`). ' +
+      "A record for a subscriber of another organization than the gateway's is kept there too (reason `other_organization`), " +
+      'charges nobody and answers `quarantined`.',
   })
   @ApiBody({ schema: { $ref: '#/components/schemas/AccountingRequestDto' }, examples: ACCOUNTING_REQUEST_EXAMPLES })
   @ApiOkResponse({ type: AccountingResultDto })
   @ApiResponse({ status: 400, description: 'Invalid attributes, e.g. `{"Acct-Session-Time": ["A valid integer from 0 to 4294967295 is required."]}`' })
   @ApiResponse({ status: 403, type: ErrorDetailDto })
   async ingest(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<AccountingResultDto> {
-    const result = await this.ingestService.ingest(body, { source: 'http', detail: principal.username, reportedBy: { gatewayUserId: principal.userId } });
+    const result = await this.ingestService.ingest(body, {
+      source: 'http', detail: principal.username, reportedBy: { gatewayUserId: principal.userId }, scope: scopeOf(principal),
+    });
     return {
       result: result.action,
       ...(result.acctUniqueId !== undefined ? { acct_unique_id: result.acctUniqueId } : {}),

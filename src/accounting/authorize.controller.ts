@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AuthenticatedWith, LoadedCredentialRow, RequireCapability } from '../auth/auth.decorators.js';
-import { Capability } from '../auth/policy.js';
+import { AuthenticatedWith, CurrentPrincipal, LoadedCredentialRow, RequireCapability } from '../auth/auth.decorators.js';
+import { scopeOf } from '../auth/organization-scope.js';
+import { Capability, type Principal } from '../auth/policy.js';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
 import { AuthorizeService } from './authorize.service.js';
 import { BalanceRepository, type BalancePollRow } from './balance.repository.js';
@@ -26,13 +27,14 @@ export class AuthorizeController {
       '`inactive_user`, `token_expired` and `no_balance` are told only once the credential checked out. ' +
       'Credential checks count against the same limits as `/api/auth/login/` (per username, shared across replicas, ' +
       'and per `calling_station_id` when given): past them the answer is `too_many_attempts` with the wait in `message`, ' +
-      'and the credential is not checked.',
+      'and the credential is not checked. A subscriber of another organization than the gateway\'s is an unknown user ' +
+      '(`invalid_credentials`, or without a credential the same reject), so tenants cannot be enumerated.',
   })
   @ApiOkResponse({ type: AuthorizeResultDto })
   @ApiResponse({ status: 400, description: 'Invalid body, e.g. `{"username": ["This field is required."]}`' })
   @ApiResponse({ status: 403, type: ErrorDetailDto })
-  authorize(@Body() body: AuthorizeRequestDto): Promise<AuthorizeResultDto> {
-    return this.authorizer.authorize(body);
+  authorize(@Body() body: AuthorizeRequestDto, @CurrentPrincipal() principal: Principal): Promise<AuthorizeResultDto> {
+    return this.authorizer.authorize(body, scopeOf(principal));
   }
 
   /** Authenticated by the guard through the poll's loader: credential and balance in one read-only query. */

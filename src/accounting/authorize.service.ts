@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuthTokensService } from '../auth-tokens/auth-tokens.service.js';
 import { hashTokenKey, isWellFormedTokenKey } from '../auth-tokens/token-key.js';
 import { AuthThrottle } from '../auth/auth-throttle.js';
+import type { OrganizationScope } from '../auth/organization-scope.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { isoUtc } from '../common/http/iso-date.js';
 import { Clock } from '../common/time/clock.js';
@@ -51,8 +52,8 @@ export class AuthorizeService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** POST /api/v1/authorize/. */
-  async authorize(request: AuthorizeRequestDto): Promise<AuthorizeResultDto> {
+  /** POST /api/v1/authorize/, for the subscribers in the gateway's `scope` (anyone else is an unknown user). */
+  async authorize(request: AuthorizeRequestDto, scope: OrganizationScope): Promise<AuthorizeResultDto> {
     if (request.password !== undefined && request.token !== undefined) {
       throw DomainError.field('non_field_errors', 'Give either a password or a token, not both.');
     }
@@ -60,7 +61,7 @@ export class AuthorizeService {
       request.password !== undefined ? { kind: 'password', secret: request.password }
       : request.token !== undefined ? { kind: 'token', secret: request.token }
       : undefined;
-    return counted('http', await this.decide(request.username, credential, request.calling_station_id));
+    return counted('http', await this.decide(request.username, credential, request.calling_station_id, scope));
   }
 
   /**
@@ -69,8 +70,8 @@ export class AuthorizeService {
    * is tried as the key first (no password hash for a portal's key), then as the password. One
    * attempt against the limits either way.
    */
-  async authorizePap(username: string, secret: string, callingStation?: string): Promise<AuthorizeResultDto> {
-    return counted('radius', await this.decide(username, { kind: 'pap', secret }, callingStation));
+  async authorizePap(username: string, secret: string, callingStation: string | undefined, scope: OrganizationScope): Promise<AuthorizeResultDto> {
+    return counted('radius', await this.decide(username, { kind: 'pap', secret }, callingStation, scope));
   }
 
   /**
@@ -81,16 +82,19 @@ export class AuthorizeService {
    * all. A password (or a PAP secret that is not the key) is verified here with argon2 and its
    * reservation given back when it checks out: two round trips. An unknown user and a wrong
    * credential get the same answer after the same work (one argon2 verification, or for a token
-   * none). Inactive, expired and no balance are told only once the credential checked out.
+   * none). Inactive, expired and no balance are told only once the credential checked out. A
+   * subscriber of another organization than `scope` is not even read: an unknown user, in every way.
    */
-  private async decide(username: string, credential: Credential | undefined, callingStation: string | undefined): Promise<AuthorizeResultDto> {
+  private async decide(
+    username: string, credential: Credential | undefined, callingStation: string | undefined, scope: OrganizationScope,
+  ): Promise<AuthorizeResultDto> {
     const reject = (reason: RejectReason, message = REJECT_MESSAGES[reason]): AuthorizeResultDto => ({ result: 'reject', username, reason, message });
     const counters = credential
       ? await this.throttle.countersFor({ username, source: callingStation ? { callingStation } : undefined })
       : undefined;
     const now = this.clock.now();
     const keyHash = credential && credential.kind !== 'password' && isWellFormedTokenKey(credential.secret) ? hashTokenKey(credential.secret) : null;
-    const { subscriber, attempt } = await this.sessions.findSubscriberForAttempt(username, now, keyHash, counters);
+    const { subscriber, attempt } = await this.sessions.findSubscriberForAttempt(username, now, keyHash, counters, scope);
     const reserved = attempt && counters ? this.throttle.verdict(attempt, counters.at) : undefined;
     if (reserved && !reserved.allowed) {
       return { result: 'reject', username, reason: 'too_many_attempts', message: `Too many failed attempts; retry in ${reserved.retryAfterSeconds} s.` };

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { tokenExpiredSql } from '../auth-tokens/token-use-sql.js';
+import { scopeParameter, subscriberInScopeSql, type OrganizationScope } from '../auth/organization-scope.js';
 import { queryReturning } from '../database/raw-query.js';
 import { boundNasClientSql, recordSourceParams, type RecordSource } from './sessions.repository.js';
 import { lockSubscriberProfiles } from '../database/subscriber-lock.js';
@@ -246,15 +247,19 @@ export class ChargingRepository {
   /**
    * Open sessions of a NAS (by NAS-Identifier or NAS-IP-Address), up to `limit`, among those bound to
    * the NAS client that reported the reboot (`source`, as sessions are bound when created): a NAS, or a
-   * gateway, can close only its own sessions, whatever NAS identity its record names.
+   * gateway, can close only its own sessions, whatever NAS identity its record names, and only those
+   * of subscribers in its organization `scope` (or of unknown usernames).
    */
-  async findOpenForNas(manager: EntityManager, nasIdentifier: string, nasIpAddress: string | null, source: RecordSource, limit: number): Promise<ClosedSession[]> {
+  async findOpenForNas(
+    manager: EntityManager, nasIdentifier: string, nasIpAddress: string | null, source: RecordSource, scope: OrganizationScope, limit: number,
+  ): Promise<ClosedSession[]> {
     return manager.query(
       `SELECT s.id::text AS id, s.user_id AS "userId" FROM accounting_sessions s
         WHERE s.status = 'open' AND ((s.nas_identifier = $1 AND $1 <> '') OR s.nas_ip_address = $2::inet)
           AND s.nas_client_id IS NOT DISTINCT FROM ${boundNasClientSql('$4', '$5')}
+          AND (s.user_id IS NULL OR ${subscriberInScopeSql('s.user_id', '$6')})
         ORDER BY s.id LIMIT $3`,
-      [nasIdentifier, nasIpAddress, limit, ...recordSourceParams(source)],
+      [nasIdentifier, nasIpAddress, limit, ...recordSourceParams(source), scopeParameter(scope)],
     );
   }
 

@@ -5,7 +5,7 @@ import { queryNamed, type NamedStatement } from '../database/data-source-options
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { tokenExpiredSql } from '../auth-tokens/token-use-sql.js';
-import { scopeParameter, subscriberInScopeSql, type OrganizationScope } from '../auth/organization-scope.js';
+import { organizationInScopeSql, scopeParameter, subscriberInScopeSql, type OrganizationScope } from '../auth/organization-scope.js';
 import { attemptParams, reservedAttemptSql, type AttemptCounters, type CountedKey } from '../auth/auth-throttle.repository.js';
 import { remainingBalanceSql, staleBeforeAt } from './balance-sql.js';
 import type { AccountingRecord } from './radius-attributes.js';
@@ -191,6 +191,21 @@ export class SessionsRepository {
     return rows[0]?.id ?? null;
   }
 
+  /**
+   * Does the record name a subscriber outside `scope`: its User-Name's, or that of the session its
+   * ids already name (an id sent by the gateway must not reach another organization's session)?
+   */
+  async namesSubscriberOutside(scope: OrganizationScope, username: string, uniqueIds: string[]): Promise<boolean> {
+    const outside = `NOT ${organizationInScopeSql("COALESCE(p.organization, '')", '$3')}`;
+    const rows: { outside: boolean }[] = await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM users u LEFT JOIN aaa_profiles p ON p.user_id = u.id WHERE u.username = $1 AND ${outside})
+           OR EXISTS (SELECT 1 FROM accounting_sessions s JOIN users u ON u.id = s.user_id LEFT JOIN aaa_profiles p ON p.user_id = u.id
+                       WHERE s.acct_unique_id = ANY($2::char(32)[]) AND ${outside}) AS outside`,
+      [username, uniqueIds, scopeParameter(scope)],
+    );
+    return rows[0]?.outside ?? false;
+  }
+
   /** The event's session by its id, or by its legacy id when it was opened before the id followed FreeRADIUS. */
   async findForEvent(event: SessionEvent, manager: EntityManager = this.dataSource.manager): Promise<{ id: string; userId: number | null; uniqueId: string } | undefined> {
     const rows = await manager.query(
@@ -290,14 +305,17 @@ export class SessionsRepository {
    * compared in the statement. With `counters` the same statement reserves the attempt first
    * (reservedAttemptSql), verified when the key matched: a key that checks out costs this one
    * round trip and nothing to give back. `attempt` is then the keys as counted (see AuthThrottle.verdict).
+   * A subscriber outside `scope` (the asking gateway's or NAS client's organization) is not read at
+   * all: it is an unknown user, counted and answered as one.
    */
   async findSubscriberForAttempt(
     username: string,
     now: Date,
     keyHash: string | null,
     counters: AttemptCounters | undefined,
+    scope: OrganizationScope,
   ): Promise<{ subscriber?: SubscriberBalance; attempt?: CountedKey[] }> {
-    const params = [username, now, keyHash, staleBeforeAt(now, this.config.accounting.staleAfterSeconds)];
+    const params = [username, now, keyHash, staleBeforeAt(now, this.config.accounting.staleAfterSeconds), scopeParameter(scope)];
     if (!counters) {
       const rows = await queryNamed<SubscriberBalanceRow>(this.dataSource, SUBSCRIBER_FOR_AUTHORIZE, params);
       return { subscriber: rows[0] && subscriberBalance(rows[0]) };
@@ -323,7 +341,8 @@ function subscriberBalance(row: SubscriberBalanceRow): SubscriberBalance {
 }
 
 /**
- * The subscriber authorize decides on (`$1` its username, at `$2`; `$4` the stale-before instant).
+ * The subscriber authorize decides on (`$1` its username, at `$2`; `$4` the stale-before instant;
+ * `$5` the caller's organization scope: a subscriber outside it is not found).
  * `$3` is the presented key's digest, or null: compared here, and the key's expiry (its subscriber's
  * sessions counted as use, see tokenExpiredSql) is only worked out for the key that matched.
  */
@@ -332,13 +351,13 @@ const SUBSCRIBER_COLUMNS = `SELECT u.id AS "userId", u.username AS "username", u
          CASE WHEN t.key_hash = $3 THEN ${tokenExpiredSql('$2::timestamptz')} ELSE false END AS "keyExpired",
          ${remainingBalanceSql('p', '$2::timestamptz', '$4::timestamptz')} AS "remainingSeconds"
     FROM users u JOIN aaa_profiles p ON p.user_id = u.id LEFT JOIN auth_tokens t ON t.user_id = u.id
-   WHERE u.username = $1`;
+   WHERE u.username = $1 AND ${organizationInScopeSql('p.organization', '$5')}`;
 
 /** Asked on every authorize without a credential to check: prepared by name. */
 const SUBSCRIBER_FOR_AUTHORIZE: NamedStatement = { name: 'authorize_subscriber', text: SUBSCRIBER_COLUMNS };
 
 /**
- * Asked on every Access-Request and authorize with a credential: the attempt reserved ($5–$9)
+ * Asked on every Access-Request and authorize with a credential: the attempt reserved ($6–$10)
  * with the subscriber read, one row whatever happens (subscriber columns null for an unknown user).
  */
 const SUBSCRIBER_FOR_ATTEMPT: NamedStatement = {
@@ -346,7 +365,7 @@ const SUBSCRIBER_FOR_ATTEMPT: NamedStatement = {
   text: `WITH s AS (${SUBSCRIBER_COLUMNS})
          SELECT s.*,
                 (SELECT json_agg(json_build_object('scope', a.scope, 'key', a.key, 'windowStart', a.window_start, 'count', a.count) ORDER BY a.n)
-                   FROM ${reservedAttemptSql(5, 'COALESCE((SELECT s."keyMatches" FROM s), false)')}) AS attempt
+                   FROM ${reservedAttemptSql(6, 'COALESCE((SELECT s."keyMatches" FROM s), false)')}) AS attempt
            FROM (VALUES (1)) AS one (x) LEFT JOIN s ON true`,
 };
 

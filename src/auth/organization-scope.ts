@@ -44,17 +44,18 @@ export function nasClientScope(organization: string | null): OrganizationScope {
   return organization === null ? EVERY_ORGANIZATION : { organization };
 }
 
-export function inScope(scope: OrganizationScope, organization: string): boolean {
+/** Is an object of `organization` in the scope? Null (a NAS client shared by every organization) is in staff's only. */
+export function inScope(scope: OrganizationScope, organization: string | null): boolean {
   return scope.organization === null || scope.organization === organization;
 }
 
 /** 404 for an object outside the scope: the caller does not learn that it exists. */
-export function assertInScope(scope: OrganizationScope, organization: string): void {
+export function assertInScope(scope: OrganizationScope, organization: string | null): void {
   if (!inScope(scope, organization)) throw DomainError.notFound();
 }
 
 /** Creating or moving an object into `organization` (400 naming the field when outside the scope). */
-export function assertMayAssignOrganization(scope: OrganizationScope, organization: string): void {
+export function assertMayAssignOrganization(scope: OrganizationScope, organization: string | null): void {
   if (!inScope(scope, organization)) throw DomainError.field('organization', OTHER_ORGANIZATION_MESSAGE);
 }
 

@@ -12,7 +12,7 @@ const ACCESS_DESCRIPTION =
   'as `{"type", "value": [...]}`). `User-Password` is the subscriber\'s password or one of its live keys. ' +
   '200 accepts with Session-Timeout = the remaining balance; 401 rejects with a Reply-Message. ' +
   'Called with a gateway\'s key (`Authorization: Token <key>`): a 401 `{"detail"}` means that key was refused. ' +
-  'The configuration to use is in deploy/freeradius/.';
+  'A subscriber of another organization than the gateway\'s is an unknown user. The configuration to use is in deploy/freeradius/.';
 
 @ApiTags('freeradius')
 @ApiExtraModels(RestRequestDto)
@@ -29,8 +29,8 @@ export class FreeradiusController {
   @ApiOkResponse({ type: RestAcceptDto })
   @ApiResponse({ status: 401, type: RestRejectDto, description: 'Rejected (or, as `{"detail"}`, the gateway key was refused).' })
   @ApiResponse({ status: 400, description: 'Invalid attributes, e.g. `{"User-Name": ["This field is required."]}`' })
-  authorize(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<RestAttributes> {
-    return this.answer(body, reply);
+  authorize(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<RestAttributes> {
+    return this.answer(body, principal, reply);
   }
 
   @Post('authenticate')
@@ -45,8 +45,8 @@ export class FreeradiusController {
   @ApiOkResponse({ type: RestAcceptDto })
   @ApiResponse({ status: 401, type: RestRejectDto, description: 'Rejected (or, as `{"detail"}`, the gateway key was refused).' })
   @ApiResponse({ status: 400, description: 'Invalid attributes, e.g. `{"User-Name": ["This field is required."]}`' })
-  authenticate(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<RestAttributes> {
-    return this.answer(body, reply);
+  authenticate(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<RestAttributes> {
+    return this.answer(body, principal, reply);
   }
 
   @Post('accounting')
@@ -68,8 +68,8 @@ export class FreeradiusController {
     return this.freeradius.account(body, principal);
   }
 
-  private async answer(body: unknown, reply: FastifyReply): Promise<RestAttributes> {
-    const decision = await this.freeradius.decide(body);
+  private async answer(body: unknown, principal: Principal, reply: FastifyReply): Promise<RestAttributes> {
+    const decision = await this.freeradius.decide(body, principal);
     void reply.status(decision.status);
     return decision.attributes;
   }

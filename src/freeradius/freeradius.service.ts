@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AccountingIngestService } from '../accounting/accounting-ingest.service.js';
 import { AuthorizeService } from '../accounting/authorize.service.js';
 import { formatDuration } from '../radius/radius-requests.service.js';
+import { scopeOf } from '../auth/organization-scope.js';
 import type { Principal } from '../auth/policy.js';
 import { parseAccessRequest } from './rest-request.js';
 
@@ -30,10 +31,11 @@ export class FreeradiusService {
     private readonly ingest: AccountingIngestService,
   ) {}
 
-  async decide(body: unknown): Promise<RestDecision> {
+  /** For the subscribers of the gateway's organization only (anyone else is an unknown user). */
+  async decide(body: unknown, gateway: Principal): Promise<RestDecision> {
     const request = parseAccessRequest(body);
     if (request.password === undefined) return reject('Only PAP (User-Password) is supported.');
-    const result = await this.authorizer.authorizePap(request.userName, request.password, request.callingStationId);
+    const result = await this.authorizer.authorizePap(request.userName, request.password, request.callingStationId, scopeOf(gateway));
     if (result.result === 'reject') return reject(result.message ?? 'Access denied.');
     const remaining = result.session_timeout ?? 0;
     return {
@@ -49,7 +51,7 @@ export class FreeradiusService {
 
   /** Resolves once the record is committed; a record that cannot be read throws a 400 naming the attribute. */
   async account(body: unknown, gateway: Principal): Promise<void> {
-    await this.ingest.ingest(body, { source: 'http', detail: gateway.username, reportedBy: { gatewayUserId: gateway.userId } });
+    await this.ingest.ingest(body, { source: 'http', detail: gateway.username, reportedBy: { gatewayUserId: gateway.userId }, scope: scopeOf(gateway) });
   }
 }
 

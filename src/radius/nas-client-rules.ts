@@ -7,6 +7,8 @@ export const NAS_NAME_MAX_LENGTH = 64;
 export const NAS_SECRET_MAX_LENGTH = 128;
 /** RFC 6614 / FreeRADIUS advice: a shared secret of at least 16 characters (`nas:add` generates 32). */
 export const NAS_SECRET_MIN_LENGTH = 16;
+/** As aaa_profiles.organization (varchar(128)). */
+export const NAS_ORGANIZATION_MAX_LENGTH = 128;
 export const NAS_GATEWAY_NOT_FOUND = 'No active gateway account (role "gateway") with this id.';
 export const NAS_GATEWAY_TAKEN = 'This gateway account is already linked to another NAS client.';
 export const NAS_NAME_TAKEN = 'A NAS client with this name already exists.';
@@ -55,6 +57,15 @@ export const gatewayUserIdRule: FieldRule = (value) => {
   return value < 1 || value > 2147483647 ? 'Invalid pk - object does not exist.' : undefined;
 };
 
+/** An organization name (as aaa_profiles.organization, varchar(128)), or null for a shared NAS client. */
+export const nasOrganizationRule: FieldRule = (value) => {
+  if (value === null) return undefined;
+  if (typeof value !== 'string') return 'Not a valid string.';
+  return value.length > NAS_ORGANIZATION_MAX_LENGTH ? `Ensure this field has no more than ${NAS_ORGANIZATION_MAX_LENGTH} characters.` : undefined;
+};
+
+export const NAS_GATEWAY_OTHER_ORGANIZATION = "The gateway account is of another organization than the NAS client's.";
+
 export const coaPortRule: FieldRule = (value) => {
   if (typeof value !== 'number' || !Number.isInteger(value)) return 'A valid integer is required.';
   if (value < 1) return 'Ensure this value is greater than or equal to 1.';
@@ -64,7 +75,7 @@ export const coaPortRule: FieldRule = (value) => {
 
 /** Applies the rules to the fields present (the CLI's path; the API's DTOs apply the same rules). */
 export function checkNasFields(
-  fields: Partial<Record<'name' | 'ip_address' | 'secret' | 'coa_port' | 'require_message_authenticator' | 'gateway_user_id', unknown>>,
+  fields: Partial<Record<'name' | 'ip_address' | 'secret' | 'coa_port' | 'require_message_authenticator' | 'gateway_user_id' | 'organization', unknown>>,
 ): FieldErrors {
   const rules: Record<string, FieldRule> = {
     name: nasNameRule,
@@ -73,6 +84,7 @@ export function checkNasFields(
     coa_port: coaPortRule,
     require_message_authenticator: requireMessageAuthenticatorRule,
     gateway_user_id: gatewayUserIdRule,
+    organization: nasOrganizationRule,
   };
   const errors: FieldErrors = {};
   for (const [field, value] of Object.entries(fields)) {

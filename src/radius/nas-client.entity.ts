@@ -41,6 +41,13 @@ export class NasClientEntity {
   @JoinColumn({ name: 'gateway_user_id', foreignKeyConstraintName: 'FK_nas_clients_gateway_user_id' })
   gatewayUser?: UserEntity | null;
 
+  /**
+   * The organization (tenant) this NAS serves: its RADIUS requests authorize and account only that
+   * organization's subscribers. Null: a shared NAS client (staff's), serving every organization.
+   */
+  @Column({ name: 'organization', type: 'varchar', length: 128, nullable: true })
+  organization!: string | null;
+
   @Column({ name: 'coa_port', type: 'integer', default: NAS_COA_PORT_DEFAULT })
   coaPort!: number;
 

@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { RequireCapability } from '../auth/auth.decorators.js';
-import { Capability } from '../auth/policy.js';
+import { CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
+import { scopeOf } from '../auth/organization-scope.js';
+import { Capability, type Principal } from '../auth/policy.js';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
 import type { LimitOffsetPage } from '../common/pagination/limit-offset.js';
 import type { RawQuery } from '../common/pagination/query-url.js';
@@ -21,7 +22,10 @@ const FORBIDDEN = { status: 403, description: 'The caller is not staff (needs na
 const NOT_FOUND = { status: 404, description: 'No such NAS client.', type: ErrorDetailDto };
 const idParam = ApiParam({ name: 'id', type: 'integer', example: 1 });
 
-/** `/api/v1/nas/`: the gateways allowed to speak RADIUS to the service (staff). Secrets are write-only. */
+/**
+ * `/api/v1/nas/`: the gateways allowed to speak RADIUS to the service (staff, or holders of nas:manage
+ * within their organization). Secrets are write-only.
+ */
 @ApiTags('nas')
 @ApiResponse({ status: 401, description: 'No, malformed, unknown or expired token.', type: ErrorDetailDto })
 @ApiResponse(FORBIDDEN)
@@ -35,8 +39,8 @@ export class NasClientsController {
   @ApiQuery({ name: 'limit', required: false, type: 'integer', description: 'Number of results to return per page (default 10, at most 1000).' })
   @ApiQuery({ name: 'offset', required: false, type: 'integer', description: 'The initial index from which to return the results.' })
   @ApiResponse({ status: 200, type: NasClientListDto })
-  list(@Query() query: RawQuery): Promise<LimitOffsetPage<NasClientDto>> {
-    return this.service.list(query);
+  list(@CurrentPrincipal() principal: Principal, @Query() query: RawQuery): Promise<LimitOffsetPage<NasClientDto>> {
+    return this.service.list(scopeOf(principal), query);
   }
 
   @Post()
@@ -44,8 +48,8 @@ export class NasClientsController {
   @ApiBody({ type: CreateNasClientDto, examples: { host: { summary: 'One gateway', value: { name: 'hotspot-lobby', ip_address: '192.0.2.10', secret: 'a-long-random-shared-secret' } } } })
   @ApiResponse({ status: 201, type: NasClientDto })
   @ApiResponse(BODY_INVALID)
-  create(@Body() body: CreateNasClientDto): Promise<NasClientDto> {
-    return this.service.create(body);
+  create(@CurrentPrincipal() principal: Principal, @Body() body: CreateNasClientDto): Promise<NasClientDto> {
+    return this.service.create(scopeOf(principal), body);
   }
 
   @Get(':id')
@@ -53,8 +57,8 @@ export class NasClientsController {
   @idParam
   @ApiResponse({ status: 200, type: NasClientDto })
   @ApiResponse(NOT_FOUND)
-  retrieve(@Param('id') id: string): Promise<NasClientDto> {
-    return this.service.retrieve(parseNasId(id));
+  retrieve(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<NasClientDto> {
+    return this.service.retrieve(scopeOf(principal), parseNasId(id));
   }
 
   @Put(':id')
@@ -64,8 +68,8 @@ export class NasClientsController {
   @ApiResponse({ status: 200, type: NasClientDto })
   @ApiResponse(BODY_INVALID)
   @ApiResponse(NOT_FOUND)
-  replace(@Param('id') id: string, @Body() body: ReplaceNasClientDto): Promise<NasClientDto> {
-    return this.service.replace(parseNasId(id), body);
+  replace(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: ReplaceNasClientDto): Promise<NasClientDto> {
+    return this.service.replace(scopeOf(principal), parseNasId(id), body);
   }
 
   @Patch(':id')
@@ -75,8 +79,8 @@ export class NasClientsController {
   @ApiResponse({ status: 200, type: NasClientDto })
   @ApiResponse(BODY_INVALID)
   @ApiResponse(NOT_FOUND)
-  partialUpdate(@Param('id') id: string, @Body() body: PatchNasClientDto): Promise<NasClientDto> {
-    return this.service.patch(parseNasId(id), body);
+  partialUpdate(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: PatchNasClientDto): Promise<NasClientDto> {
+    return this.service.patch(scopeOf(principal), parseNasId(id), body);
   }
 
   @Delete(':id')
@@ -85,7 +89,7 @@ export class NasClientsController {
   @idParam
   @ApiResponse({ status: 204, description: 'Deleted.' })
   @ApiResponse(NOT_FOUND)
-  destroy(@Param('id') id: string): Promise<void> {
-    return this.service.destroy(parseNasId(id));
+  destroy(@CurrentPrincipal() principal: Principal, @Param('id') id: string): Promise<void> {
+    return this.service.destroy(scopeOf(principal), parseNasId(id));
   }
 }

@@ -12,6 +12,7 @@ export function toNasClientDto(entity: NasClientEntity): NasClientDto {
     coa_port: entity.coaPort,
     require_message_authenticator: entity.requireMessageAuthenticator,
     gateway_user_id: entity.gatewayUserId,
+    organization: entity.organization,
     created_at: isoUtc(entity.createdAt),
     updated_at: isoUtc(entity.updatedAt),
   };

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { scopeParameter, type OrganizationScope } from '../auth/organization-scope.js';
 import type { FieldErrors } from '../common/errors/domain-error.js';
 import { NasClientEntity } from './nas-client.entity.js';
 import { NAS_ADDRESS_TAKEN, NAS_GATEWAY_TAKEN, NAS_NAME_TAKEN } from './nas-client-rules.js';
 
-export type NasClientValues = Pick<NasClientEntity, 'name' | 'ipAddress' | 'secret' | 'coaPort' | 'requireMessageAuthenticator' | 'gatewayUserId'>;
+export type NasClientValues = Pick<NasClientEntity, 'name' | 'ipAddress' | 'secret' | 'coaPort' | 'requireMessageAuthenticator' | 'gatewayUserId' | 'organization'>;
 
 /** A write refused by the database, as the field errors the API reports (undefined: not ours to explain). */
 export function nasWriteError(error: unknown): FieldErrors | undefined {
@@ -28,8 +29,12 @@ export class NasClientsRepository {
     return this.dataSource.getRepository(NasClientEntity);
   }
 
-  async findPage(offset: number, limit: number): Promise<{ rows: NasClientEntity[]; count: number }> {
-    const [rows, count] = await this.repo.findAndCount({ order: { id: 'ASC' }, skip: offset, take: limit });
+  /** The NAS clients of `scope`, by id (shared ones, organization null, are staff's only). */
+  async findPage(scope: OrganizationScope, offset: number, limit: number): Promise<{ rows: NasClientEntity[]; count: number }> {
+    const organization = scopeParameter(scope);
+    const [rows, count] = await this.repo.findAndCount({
+      where: organization === null ? {} : { organization }, order: { id: 'ASC' }, skip: offset, take: limit,
+    });
     return { rows, count };
   }
 
@@ -55,13 +60,13 @@ export class NasClientsRepository {
     return this.findById(id);
   }
 
-  /** Whether `userId` is an active account with the gateway role (the accounts that post HTTP accounting). */
-  async isGatewayAccount(userId: number): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM users u JOIN aaa_profiles p ON p.user_id = u.id WHERE u.id = $1 AND u.is_active AND p.role = 'gateway'`,
+  /** The organization of `userId` if it is an active account with the gateway role (the accounts that post HTTP accounting). */
+  async findGatewayOrganization(userId: number): Promise<string | undefined> {
+    const rows: { organization: string }[] = await this.dataSource.query(
+      `SELECT p.organization FROM users u JOIN aaa_profiles p ON p.user_id = u.id WHERE u.id = $1 AND u.is_active AND p.role = 'gateway'`,
       [userId],
     );
-    return rows.length > 0;
+    return rows[0]?.organization;
   }
 
   async findUserIdByUsername(username: string): Promise<number | undefined> {

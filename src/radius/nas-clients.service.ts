@@ -1,5 +1,6 @@
 import { parsePathId } from '../common/http/path-id.js';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { assertInScope, assertMayAssignOrganization, EVERY_ORGANIZATION, type OrganizationScope } from '../auth/organization-scope.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { limitOffsetPage, parseLimitOffset, type LimitOffsetPage } from '../common/pagination/limit-offset.js';
 import type { RawQuery } from '../common/pagination/query-url.js';
@@ -8,7 +9,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { CreateNasClientDto, NasClientDto, PatchNasClientDto, ReplaceNasClientDto } from './dto/nas-client.dto.js';
 import { NAS_COA_PORT_DEFAULT, type NasClientEntity } from './nas-client.entity.js';
-import { checkNasFields, NAS_GATEWAY_NOT_FOUND } from './nas-client-rules.js';
+import { checkNasFields, NAS_GATEWAY_NOT_FOUND, NAS_GATEWAY_OTHER_ORGANIZATION } from './nas-client-rules.js';
 import { toNasClientDto } from './nas-clients.mapper.js';
 import { nasWriteError, NasClientsRepository, type NasClientValues } from './nas-clients.repository.js';
 import { NasDirectory } from './nas-directory.js';
@@ -31,11 +32,16 @@ export interface NewNasClient {
   coa_port?: number;
   require_message_authenticator?: boolean;
   gateway_user_id?: number | null;
+  organization?: string | null;
 }
 
 /**
  * The RADIUS NAS clients (/api/v1/nas/ and the nas:* commands). Every change is seen by the listeners
  * at once. Secrets are sealed with SECRETS_KEY when it is set (NasSecretCipher).
+ * A NAS client belongs to an organization (organization-scope.ts): set from the caller's own
+ * organization, or by staff (default: the linked gateway account's; null: shared by every
+ * organization). The API's callers see and change only the NAS clients of their `scope`; the CLI
+ * (operators on the host) sees them all.
  */
 @Injectable()
 export class NasClientsService implements OnModuleInit {
@@ -73,9 +79,9 @@ export class NasClientsService implements OnModuleInit {
     }
   }
 
-  async list(query: RawQuery): Promise<LimitOffsetPage<NasClientDto>> {
+  async list(scope: OrganizationScope, query: RawQuery): Promise<LimitOffsetPage<NasClientDto>> {
     const page = parseLimitOffset(query);
-    const { rows, count } = await this.repository.findPage(page.offset, page.limit);
+    const { rows, count } = await this.repository.findPage(scope, page.offset, page.limit);
     return limitOffsetPage(rows.map(toNasClientDto), count, page, { baseUrl: this.config.publicUrl, path: NAS_PATH, query });
   }
 
@@ -84,12 +90,14 @@ export class NasClientsService implements OnModuleInit {
     return (await this.repository.findAll()).map(toNasClientDto);
   }
 
-  async retrieve(id: number): Promise<NasClientDto> {
-    return toNasClientDto(await this.get(id));
+  async retrieve(scope: OrganizationScope, id: number): Promise<NasClientDto> {
+    return toNasClientDto(await this.get(scope, id));
   }
 
-  async create(dto: CreateNasClientDto): Promise<NasClientDto> {
-    await this.checkGateway(dto.gateway_user_id);
+  async create(scope: OrganizationScope, dto: CreateNasClientDto): Promise<NasClientDto> {
+    const gatewayOrganization = await this.checkGateway(dto.gateway_user_id);
+    const organization = dto.organization !== undefined ? dto.organization : (scope.organization ?? gatewayOrganization ?? null);
+    this.checkOrganization(scope, organization, gatewayOrganization);
     const values: NasClientValues = {
       name: dto.name,
       ipAddress: dto.ip_address,
@@ -97,6 +105,7 @@ export class NasClientsService implements OnModuleInit {
       coaPort: dto.coa_port ?? NAS_COA_PORT_DEFAULT,
       requireMessageAuthenticator: dto.require_message_authenticator ?? true,
       gatewayUserId: dto.gateway_user_id ?? null,
+      organization,
     };
     return this.write(() => this.repository.insert(values, this.clock.now()));
   }
@@ -111,12 +120,11 @@ export class NasClientsService implements OnModuleInit {
       gatewayUserId = await this.repository.findUserIdByUsername(gateway);
       if (gatewayUserId === undefined) throw DomainError.validation({ gateway: [`No user named "${gateway}".`] });
     }
-    return this.create({ ...rest, name: rest.name.trim(), ip_address: rest.ip_address.trim(), gateway_user_id: gatewayUserId });
+    return this.create(EVERY_ORGANIZATION, { ...rest, name: rest.name.trim(), ip_address: rest.ip_address.trim(), gateway_user_id: gatewayUserId });
   }
 
-  async replace(id: number, dto: ReplaceNasClientDto): Promise<NasClientDto> {
-    await this.get(id);
-    await this.checkGateway(dto.gateway_user_id);
+  async replace(scope: OrganizationScope, id: number, dto: ReplaceNasClientDto): Promise<NasClientDto> {
+    await this.checkChange(scope, await this.get(scope, id), dto);
     return this.write(() => this.update(id, {
       name: dto.name,
       ipAddress: dto.ip_address,
@@ -125,9 +133,8 @@ export class NasClientsService implements OnModuleInit {
     }));
   }
 
-  async patch(id: number, dto: PatchNasClientDto): Promise<NasClientDto> {
-    await this.get(id);
-    await this.checkGateway(dto.gateway_user_id);
+  async patch(scope: OrganizationScope, id: number, dto: PatchNasClientDto): Promise<NasClientDto> {
+    await this.checkChange(scope, await this.get(scope, id), dto);
     return this.write(() => this.update(id, {
       ...(dto.name !== undefined ? { name: dto.name } : {}),
       ...(dto.ip_address !== undefined ? { ipAddress: dto.ip_address } : {}),
@@ -137,21 +144,48 @@ export class NasClientsService implements OnModuleInit {
   }
 
   /** The fields a PUT keeps when omitted, as a PATCH does. */
-  private optionalChanges(dto: Pick<PatchNasClientDto, 'secret' | 'require_message_authenticator' | 'gateway_user_id'>): Partial<NasClientValues> {
+  private optionalChanges(dto: Pick<PatchNasClientDto, 'secret' | 'require_message_authenticator' | 'gateway_user_id' | 'organization'>): Partial<NasClientValues> {
     return {
+      ...(dto.organization !== undefined ? { organization: dto.organization } : {}),
       ...(dto.secret !== undefined ? { secret: this.cipher.protect(dto.secret) } : {}),
       ...(dto.require_message_authenticator !== undefined ? { requireMessageAuthenticator: dto.require_message_authenticator } : {}),
       ...(dto.gateway_user_id !== undefined ? { gatewayUserId: dto.gateway_user_id } : {}),
     };
   }
 
-  /** A linked account must be an active gateway account: HTTP accounting is posted by those only. */
-  private async checkGateway(userId: number | null | undefined): Promise<void> {
-    if (userId === null || userId === undefined) return;
-    if (!(await this.repository.isGatewayAccount(userId))) throw DomainError.validation({ gateway_user_id: [NAS_GATEWAY_NOT_FOUND] });
+  /**
+   * A linked account must be an active gateway account: HTTP accounting is posted by those only.
+   * Returns its organization (undefined: no account linked).
+   */
+  private async checkGateway(userId: number | null | undefined): Promise<string | undefined> {
+    if (userId === null || userId === undefined) return undefined;
+    const organization = await this.repository.findGatewayOrganization(userId);
+    if (organization === undefined) throw DomainError.validation({ gateway_user_id: [NAS_GATEWAY_NOT_FOUND] });
+    return organization;
   }
 
-  async destroy(id: number): Promise<void> {
+  /**
+   * The organization a NAS client is given must be within the caller's scope (null, shared: staff
+   * only), and a linked gateway account must be of it: that account's sessions are this NAS's.
+   */
+  private checkOrganization(scope: OrganizationScope, organization: string | null, gatewayOrganization: string | undefined): void {
+    assertMayAssignOrganization(scope, organization);
+    if (organization !== null && gatewayOrganization !== undefined && gatewayOrganization !== organization) {
+      throw DomainError.validation({ gateway_user_id: [NAS_GATEWAY_OTHER_ORGANIZATION] });
+    }
+  }
+
+  /** A PUT or PATCH: the organization and gateway link it leaves the client with, checked together. */
+  private async checkChange(scope: OrganizationScope, current: NasClientEntity, dto: Pick<PatchNasClientDto, 'gateway_user_id' | 'organization'>): Promise<void> {
+    const gatewayUserId = dto.gateway_user_id !== undefined ? dto.gateway_user_id : current.gatewayUserId;
+    const gatewayOrganization = dto.gateway_user_id !== undefined
+      ? await this.checkGateway(dto.gateway_user_id)
+      : gatewayUserId === null ? undefined : await this.repository.findGatewayOrganization(gatewayUserId);
+    this.checkOrganization(scope, dto.organization !== undefined ? dto.organization : current.organization, gatewayOrganization);
+  }
+
+  async destroy(scope: OrganizationScope, id: number): Promise<void> {
+    await this.get(scope, id);
     if (!(await this.repository.delete(id))) throw DomainError.notFound();
     this.directory.invalidate();
   }
@@ -160,13 +194,15 @@ export class NasClientsService implements OnModuleInit {
   async removeByNameOrId(nameOrId: string): Promise<NasClientDto> {
     const client = (await this.repository.findByName(nameOrId)) ?? (/^\d{1,10}$/.test(nameOrId) ? await this.repository.findById(Number(nameOrId)) : null);
     if (!client) throw DomainError.notFound(`No NAS client named "${nameOrId}".`);
-    await this.destroy(client.id);
+    await this.destroy(EVERY_ORGANIZATION, client.id);
     return toNasClientDto(client);
   }
 
-  private async get(id: number): Promise<NasClientEntity> {
+  /** The NAS client, when it is in `scope` (a shared one only for staff); else 404. */
+  private async get(scope: OrganizationScope, id: number): Promise<NasClientEntity> {
     const client = await this.repository.findById(id);
     if (!client) throw DomainError.notFound();
+    assertInScope(scope, client.organization);
     return client;
   }
 

@@ -13,6 +13,8 @@ export interface NasPeer {
   secret: string;
   coaPort: number;
   requireMessageAuthenticator: boolean;
+  /** The organization it serves; null: shared, serving every organization. */
+  organization: string | null;
 }
 
 /** How long a loaded copy of the NAS table is used before it is read again (other replicas' changes). */
@@ -74,6 +76,7 @@ export class NasDirectory {
         secret,
         coaPort: client.coaPort,
         requireMessageAuthenticator: client.requireMessageAuthenticator,
+        organization: client.organization,
       });
     }
     this.matcher = matcher;

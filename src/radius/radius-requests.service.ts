@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AccountingIngestService } from '../accounting/accounting-ingest.service.js';
 import { AuthorizeService } from '../accounting/authorize.service.js';
+import { nasClientScope } from '../auth/organization-scope.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import type { NasPeer } from './nas-directory.js';
 import { accountingBody, encodeResponse, type Attribute, type RadiusRequest } from './radius-codec.js';
@@ -25,6 +26,7 @@ function text(value: unknown): string | undefined {
  * decided by AuthorizeService (as POST /api/v1/authorize/), Accounting-Request is applied by
  * AccountingIngestService.apply (as POST /api/v1/accounting/). Returns the response to send, or
  * undefined to send none (the NAS retransmits, as RFC 2866 wants when a record could not be kept).
+ * A NAS client of an organization authorizes and accounts only that organization's subscribers.
  */
 @Injectable()
 export class RadiusRequestsService {
@@ -41,7 +43,7 @@ export class RadiusRequestsService {
     const reject = (message: string) => this.respond(request, nas, 'Access-Reject', [['Reply-Message', message]]);
     if (!userName) return reject('User-Name is required.');
     if (password === undefined) return reject('Only PAP (User-Password) is supported.');
-    const result = await this.authorizer.authorizePap(userName, password, text(request.attributes['Calling-Station-Id']));
+    const result = await this.authorizer.authorizePap(userName, password, text(request.attributes['Calling-Station-Id']), nasClientScope(nas.organization));
     if (result.result === 'reject') return reject(result.message ?? 'Access denied.');
     const remaining = result.session_timeout ?? 0;
     return this.respond(request, nas, 'Access-Accept', [
@@ -57,7 +59,9 @@ export class RadiusRequestsService {
    */
   async accounting(request: RadiusRequest, nas: NasPeer): Promise<Buffer | undefined> {
     try {
-      await this.ingest.ingest(accountingBody(request.attributes), { source: 'radius', detail: `${nas.name} (${nas.network})`, reportedBy: { nasClientId: nas.id } });
+      await this.ingest.ingest(accountingBody(request.attributes), {
+        source: 'radius', detail: `${nas.name} (${nas.network})`, reportedBy: { nasClientId: nas.id }, scope: nasClientScope(nas.organization),
+      });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       radiusMetrics.dropped.inc({ reason: 'invalid_attributes' });

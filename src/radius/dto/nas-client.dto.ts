@@ -11,6 +11,8 @@ import {
   NAS_SECRET_MIN_LENGTH,
   nasAddressRule,
   nasNameRule,
+  NAS_ORGANIZATION_MAX_LENGTH,
+  nasOrganizationRule,
   nasSecretRule,
   requireMessageAuthenticatorRule,
 } from '../nas-client-rules.js';
@@ -30,6 +32,17 @@ const GATEWAY_USER_ID = {
   description:
     'The gateway account (role `gateway`) whose POST /api/v1/accounting/ records are this NAS\'s: their sessions are bound to this client, ' +
     'so Disconnect-Requests for them go here. Null: none (HTTP sessions of that account get no Disconnect-Request).',
+} as const;
+
+const ORGANIZATION = {
+  type: String,
+  nullable: true,
+  maxLength: NAS_ORGANIZATION_MAX_LENGTH,
+  example: 'acme_corp',
+  description:
+    'The organization (tenant) this NAS serves: its RADIUS requests authorize and account only that organization\'s subscribers. ' +
+    'Null: a shared NAS client serving every organization (staff only). Defaults to the caller\'s organization, for staff to the ' +
+    'linked gateway account\'s (else null). Anyone but staff sees and sets only their own organization\'s NAS clients.',
 } as const;
 
 /** `POST /api/v1/nas/`. Unknown fields are rejected. */
@@ -62,6 +75,11 @@ export class CreateNasClientDto {
   @whenPresent()
   @SatisfiesRule(gatewayUserIdRule)
   gateway_user_id?: number | null;
+
+  @ApiPropertyOptional(ORGANIZATION)
+  @whenPresent()
+  @SatisfiesRule(nasOrganizationRule)
+  organization?: string | null;
 }
 
 /** `PUT /api/v1/nas/{id}/`: every field again; an omitted `coa_port` is reset to 3799; an omitted `secret`, `require_message_authenticator` or `gateway_user_id` is kept. */
@@ -95,6 +113,11 @@ export class ReplaceNasClientDto {
   @whenPresent()
   @SatisfiesRule(gatewayUserIdRule)
   gateway_user_id?: number | null;
+
+  @ApiPropertyOptional({ ...ORGANIZATION, description: `${ORGANIZATION.description} Kept when omitted.` })
+  @whenPresent()
+  @SatisfiesRule(nasOrganizationRule)
+  organization?: string | null;
 }
 
 /** `PATCH /api/v1/nas/{id}/`: any subset of the fields. */
@@ -108,6 +131,7 @@ export class NasClientDto {
   @ApiProperty({ type: 'integer', example: NAS_COA_PORT_DEFAULT }) coa_port!: number;
   @ApiProperty(REQUIRE_MESSAGE_AUTHENTICATOR) require_message_authenticator!: boolean;
   @ApiProperty(GATEWAY_USER_ID) gateway_user_id!: number | null;
+  @ApiProperty(ORGANIZATION) organization!: string | null;
   @ApiProperty({ format: 'date-time', example: '2026-11-25T03:00:00Z' }) created_at!: string;
   @ApiProperty({ format: 'date-time', example: '2026-11-25T03:00:00Z' }) updated_at!: string;
 }
