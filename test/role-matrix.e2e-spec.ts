@@ -10,11 +10,21 @@ import { createTestApp, type TestApp } from './support/test-app.js';
  * Every route the running app registers × every kind of caller, with the status each must get.
  * The list of routes comes from Nest's router metadata (what Fastify is given), so a new route
  * without a row here fails the first test. Item routes act on a fresh plain subscriber, the
- * "target"; `user-self` is that subscriber itself, `user-other` another plain subscriber.
+ * "target", of organization TARGET_ORGANIZATION; `user-self` is that subscriber itself, `user-other`
+ * another plain subscriber. The "other organization" columns (`admin-other-org`, …) are callers with
+ * that role in OTHER_ORGANIZATION: the target does not exist for them (404, left out of lists,
+ * an unknown user to authorize; a record for it is quarantined).
  */
-const CALLERS = ['anonymous', 'user-self', 'user-other', 'moderator', 'admin', 'gateway', 'staff'] as const;
+const SAME_ORG_CALLERS = ['anonymous', 'user-self', 'user-other', 'moderator', 'admin', 'gateway', 'staff'] as const;
+const OTHER_ORG_CALLERS = ['moderator-other-org', 'admin-other-org', 'gateway-other-org'] as const;
+const CALLERS = [...SAME_ORG_CALLERS, ...OTHER_ORG_CALLERS] as const;
+type SameOrgCaller = (typeof SAME_ORG_CALLERS)[number];
+type OtherOrgCaller = (typeof OTHER_ORG_CALLERS)[number];
 type Caller = (typeof CALLERS)[number];
 type Statuses = Record<Caller, number>;
+
+const TARGET_ORGANIZATION = 'acme_corp';
+const OTHER_ORGANIZATION = 'rival_corp';
 
 interface Cell {
   caller: CreatedSubscriber | undefined;
@@ -34,15 +44,32 @@ interface RouteCase {
   expect: Statuses;
 }
 
+/**
+ * The statuses of the same-organization callers, and of the other-organization ones: by default
+ * what the same role gets in its own organization (routes where the target's organization plays no
+ * part: public, own records, capability refusals, 405s), else as given.
+ */
+const row = (same: Record<SameOrgCaller, number>, otherOrg: Partial<Record<OtherOrgCaller, number>> = {}): Statuses => ({
+  ...same,
+  'moderator-other-org': same.moderator,
+  'admin-other-org': same.admin,
+  'gateway-other-org': same.gateway,
+  ...otherOrg,
+});
+/** Not found for a caller of another organization, whatever its role. */
+const NOT_FOUND_ELSEWHERE = { 'moderator-other-org': 404, 'admin-other-org': 404, 'gateway-other-org': 404 };
 /** Public: the same status for everyone. */
-const all = (status: number): Statuses => Object.fromEntries(CALLERS.map((caller) => [caller, status])) as Statuses;
+const all = (status: number): Statuses => row(Object.fromEntries(SAME_ORG_CALLERS.map((caller) => [caller, status])) as Record<SameOrgCaller, number>);
 /** Any valid token: 401 without one. */
 const authenticated = (status: number): Statuses => ({ ...all(status), anonymous: 401 });
-/** A capability only some roles hold: 403 for the others. */
-const only = (status: number, holders: Caller[]): Statuses =>
-  Object.fromEntries(CALLERS.map((caller) => [caller, caller === 'anonymous' ? 401 : holders.includes(caller) ? status : 403])) as Statuses;
+/** A capability only some roles hold: 403 for the others (in any organization). */
+const only = (status: number, holders: SameOrgCaller[], otherOrg: Partial<Record<OtherOrgCaller, number>> = {}): Statuses =>
+  row(
+    Object.fromEntries(SAME_ORG_CALLERS.map((caller) => [caller, caller === 'anonymous' ? 401 : holders.includes(caller) ? status : 403])) as Record<SameOrgCaller, number>,
+    otherOrg,
+  );
 
-const SUBSCRIBER_READERS: Caller[] = ['moderator', 'admin', 'gateway', 'staff'];
+const SUBSCRIBER_READERS: SameOrgCaller[] = ['moderator', 'admin', 'gateway', 'staff'];
 
 const ROUTES: RouteCase[] = [
   // ---- auth
@@ -60,11 +87,11 @@ const ROUTES: RouteCase[] = [
   { method: 'DELETE', route: '/api/auth-tokens', url: () => '/api/auth-tokens/', expect: only(405, ['staff']) },
   {
     method: 'GET', route: '/api/auth-tokens/:user_id', url: ({ target }) => `/api/auth-tokens/${target.id}/`,
-    expect: { anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 404, admin: 200, gateway: 404, staff: 200 },
+    expect: row({ anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 404, admin: 200, gateway: 404, staff: 200 }, NOT_FOUND_ELSEWHERE),
   },
   {
     method: 'DELETE', route: '/api/auth-tokens/:user_id', url: ({ target }) => `/api/auth-tokens/${target.id}/`,
-    expect: { anonymous: 401, 'user-self': 204, 'user-other': 404, moderator: 404, admin: 204, gateway: 404, staff: 204 },
+    expect: row({ anonymous: 401, 'user-self': 204, 'user-other': 404, moderator: 404, admin: 204, gateway: 404, staff: 204 }, NOT_FOUND_ELSEWHERE),
   },
   { method: 'POST', route: '/api/auth-tokens/:user_id', url: ({ target }) => `/api/auth-tokens/${target.id}/`, expect: authenticated(405) },
   { method: 'PUT', route: '/api/auth-tokens/:user_id', url: ({ target }) => `/api/auth-tokens/${target.id}/`, expect: authenticated(405) },
@@ -79,56 +106,74 @@ const ROUTES: RouteCase[] = [
   { method: 'GET', route: '/api/users/me', url: () => '/api/users/me/', expect: authenticated(200) },
   {
     method: 'GET', route: '/api/users/:uuid', url: ({ target }) => `/api/users/${target.uuid}/`,
-    expect: { anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 404, admin: 404, gateway: 404, staff: 200 },
+    expect: row({ anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 404, admin: 404, gateway: 404, staff: 200 }),
   },
   {
     method: 'PATCH', route: '/api/users/:uuid', url: ({ target }) => `/api/users/${target.uuid}/`,
     body: () => ({ first_name: 'Renamed' }),
-    expect: { anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 404, admin: 404, gateway: 404, staff: 200 },
+    expect: row({ anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 404, admin: 404, gateway: 404, staff: 200 }),
   },
   { method: 'PUT', route: '/api/users/:uuid', url: ({ target }) => `/api/users/${target.uuid}/`, expect: authenticated(405) },
   { method: 'DELETE', route: '/api/users/:uuid', url: ({ target }) => `/api/users/${target.uuid}/`, expect: only(204, ['staff']) },
   // ---- user_token (subscribers, balances)
+  // Other organizations' callers get the list without the target (checked for every GET answered 200).
   { method: 'GET', route: '/api/v1/user_token', url: () => '/api/v1/user_token/', expect: only(200, SUBSCRIBER_READERS) },
   {
+    // Into the target's organization: an admin of another one may not (400 naming `organization`).
     method: 'POST', route: '/api/v1/user_token', url: () => '/api/v1/user_token/',
-    body: () => ({ username: uniqueUsername('sub'), organization: 'acme_corp', email: 'sub@example.com', role: 'user', balance_seconds: 0 }),
-    expect: only(201, ['admin', 'staff']),
+    body: () => ({ username: uniqueUsername('sub'), organization: TARGET_ORGANIZATION, email: 'sub@example.com', role: 'user', balance_seconds: 0 }),
+    expect: only(201, ['admin', 'staff'], { 'admin-other-org': 400 }),
   },
   { method: 'PUT', route: '/api/v1/user_token', url: () => '/api/v1/user_token/', expect: authenticated(405) },
   { method: 'PATCH', route: '/api/v1/user_token', url: () => '/api/v1/user_token/', expect: authenticated(405) },
   { method: 'DELETE', route: '/api/v1/user_token', url: () => '/api/v1/user_token/', expect: authenticated(405) },
   {
     method: 'GET', route: '/api/v1/user_token/:id', url: ({ target }) => `/api/v1/user_token/${target.id}/`,
-    expect: { anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 200, admin: 200, gateway: 200, staff: 200 },
+    expect: row({ anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 200, admin: 200, gateway: 200, staff: 200 }, NOT_FOUND_ELSEWHERE),
   },
   {
-    // A change of organization needs subscribers:write.
+    // A change of names needs subscribers:write (moving to another organization: organizations.e2e-spec.ts).
+    // A gateway is refused before the target is read (it can never write), so it learns nothing (403).
     method: 'PUT', route: '/api/v1/user_token/:id', url: ({ target }) => `/api/v1/user_token/${target.id}/`,
-    body: ({ target }) => ({ username: target.username, organization: 'moved_corp', email: target.email, role: 'user', balance_seconds: 0 }),
-    expect: { anonymous: 401, 'user-self': 403, 'user-other': 404, moderator: 403, admin: 200, gateway: 403, staff: 200 },
+    body: ({ target }) => ({ username: target.username, organization: target.organization, email: target.email, role: 'user', balance_seconds: 0, first_name: 'Renamed' }),
+    expect: row(
+      { anonymous: 401, 'user-self': 403, 'user-other': 404, moderator: 403, admin: 200, gateway: 403, staff: 200 },
+      { 'moderator-other-org': 404, 'admin-other-org': 404 },
+    ),
   },
   {
     // A top-up needs balances:write.
     method: 'PATCH', route: '/api/v1/user_token/:id', url: ({ target }) => `/api/v1/user_token/${target.id}/`,
     body: () => ({ balance_seconds: 7200 }),
-    expect: { anonymous: 401, 'user-self': 403, 'user-other': 404, moderator: 200, admin: 200, gateway: 403, staff: 200 },
+    expect: row(
+      { anonymous: 401, 'user-self': 403, 'user-other': 404, moderator: 200, admin: 200, gateway: 403, staff: 200 },
+      { 'moderator-other-org': 404, 'admin-other-org': 404 },
+    ),
   },
   {
     method: 'DELETE', route: '/api/v1/user_token/:id', url: ({ target }) => `/api/v1/user_token/${target.id}/`,
-    expect: { anonymous: 401, 'user-self': 403, 'user-other': 404, moderator: 403, admin: 204, gateway: 403, staff: 204 },
+    expect: row({ anonymous: 401, 'user-self': 403, 'user-other': 404, moderator: 403, admin: 204, gateway: 403, staff: 204 }, NOT_FOUND_ELSEWHERE),
   },
   { method: 'POST', route: '/api/v1/user_token/:id', url: ({ target }) => `/api/v1/user_token/${target.id}/`, expect: authenticated(405) },
   // ---- accounting: gateways post records; everyone sees their own sessions and ledger; runs are staff's
   {
     method: 'POST', route: '/api/v1/accounting', url: () => '/api/v1/accounting/',
+    // Another organization's gateway: 200, the record quarantined (organizations.e2e-spec.ts checks it charges nobody).
     body: ({ target }) => ({ 'Acct-Status-Type': 'Start', 'User-Name': target.username, 'Acct-Session-Id': `m-${target.id}`, 'NAS-Identifier': 'nas-matrix' }),
     expect: only(200, ['gateway', 'staff']),
   },
-  { method: 'GET', route: '/api/v1/accounting/sessions', url: () => '/api/v1/accounting/sessions/', expect: authenticated(200) },
+  {
+    // The target has a session: other organizations' callers get the list without it.
+    method: 'GET', route: '/api/v1/accounting/sessions',
+    url: async ({ sessionId }) => {
+      await sessionId();
+      return '/api/v1/accounting/sessions/';
+    },
+    expect: authenticated(200),
+  },
   {
     method: 'GET', route: '/api/v1/accounting/sessions/:id', url: async ({ sessionId }) => `/api/v1/accounting/sessions/${await sessionId()}/`,
-    expect: { anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 200, admin: 200, gateway: 404, staff: 200 },
+    expect: row({ anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 200, admin: 200, gateway: 404, staff: 200 }, NOT_FOUND_ELSEWHERE),
   },
   { method: 'GET', route: '/api/v1/accounting/ledger', url: () => '/api/v1/accounting/ledger/', expect: authenticated(200) },
   { method: 'GET', route: '/api/v1/accounting/runs', url: () => '/api/v1/accounting/runs/', expect: only(200, ['staff']) },
@@ -143,15 +188,17 @@ const ROUTES: RouteCase[] = [
     expect: only(200, ['staff']),
   },
   {
+    // Another organization's gateway: 200 with the unknown user's reject (organizations.e2e-spec.ts compares them).
     method: 'POST', route: '/api/v1/authorize', url: () => '/api/v1/authorize/',
     body: ({ target }) => ({ username: target.username }),
     expect: only(200, ['gateway', 'staff']),
   },
-  // ---- FreeRADIUS rlm_rest (gateways): the target's key as its PAP password is accepted (200)
+  // ---- FreeRADIUS rlm_rest (gateways): the target's key as its PAP password is accepted (200);
+  // another organization's gateway gets rlm_rest's reject (401 with a Reply-Message), as for an unknown user.
   ...(['authorize', 'authenticate'] as const).map((path): RouteCase => ({
     method: 'POST', route: `/api/v1/freeradius/${path}`, url: () => `/api/v1/freeradius/${path}/`,
     body: ({ target }) => ({ 'User-Name': { type: 'string', value: [target.username] }, 'User-Password': { type: 'string', value: [target.token] } }),
-    expect: only(200, ['gateway', 'staff']),
+    expect: only(200, ['gateway', 'staff'], { 'gateway-other-org': 401 }),
   })),
   {
     method: 'POST', route: '/api/v1/freeradius/accounting', url: () => '/api/v1/freeradius/accounting/',
@@ -263,6 +310,12 @@ describe('role matrix: every route × every kind of caller', () => {
         return t.factories.subscriber({ role: Role.Gateway });
       case 'staff':
         return t.factories.staff();
+      case 'moderator-other-org':
+        return t.factories.subscriber({ role: Role.Moderator, organization: OTHER_ORGANIZATION });
+      case 'admin-other-org':
+        return t.factories.subscriber({ role: Role.Admin, organization: OTHER_ORGANIZATION });
+      case 'gateway-other-org':
+        return t.factories.subscriber({ role: Role.Gateway, organization: OTHER_ORGANIZATION });
     }
   }
 
@@ -272,7 +325,7 @@ describe('role matrix: every route × every kind of caller', () => {
     const needsPassword = route.route === '/api/auth/login';
     const password = 'matrix-password-1';
     const target = {
-      ...(await t.factories.subscriber({ role: Role.User, balanceSeconds: 3600, ...(needsPassword ? { password } : {}) })),
+      ...(await t.factories.subscriber({ role: Role.User, organization: TARGET_ORGANIZATION, balanceSeconds: 3600, ...(needsPassword ? { password } : {}) })),
       password,
     };
     const caller = await makeCaller(callerKind, target);
@@ -301,8 +354,12 @@ describe('role matrix: every route × every kind of caller', () => {
     if (response.status !== expected) {
       throw new Error(`${route.method} ${route.route} as ${callerKind}: expected ${expected}, got ${response.status} ${JSON.stringify(response.body)}`);
     }
-    if (expected === 401) expect(response.headers['www-authenticate']).toBeDefined();
+    if (expected === 401 && callerKind === 'anonymous') expect(response.headers['www-authenticate']).toBeDefined();
     if (expected === 403) expect(response.body).toEqual({ detail: 'You do not have permission to perform this action.' });
+    // Lists leave other organizations' objects out.
+    if ((OTHER_ORG_CALLERS as readonly string[]).includes(callerKind) && route.method === 'GET' && expected === 200) {
+      expect(JSON.stringify(response.body)).not.toContain(target.username);
+    }
   });
 });
 

@@ -35,7 +35,8 @@ describe('user_token API: who may do what', () => {
 
   const newSubscriberBody = () => ({
     username: uniqueUsername('new'),
-    organization: 'tech_solutions',
+    // The callers' own organization (the factories' default): nobody but staff creates into another one.
+    organization: 'acme_corp',
     email: 'new@example.com',
     role: 'user',
     balance_seconds: 60,

@@ -195,7 +195,7 @@ export const accountingRejected = once(
   () =>
     new Counter({
       name: 'timegate_accounting_rejected_total',
-      help: 'Accounting records refused (invalid_attributes) or not applied (apply_failed), by source; kept in accounting_rejected unless stored="false".',
+      help: 'Accounting records refused (invalid_attributes), not applied (apply_failed) or for another organization\'s subscriber (other_organization), by source; kept in accounting_rejected unless stored="false".',
       labelNames: ['source', 'reason', 'stored'] as const,
     }),
 );
