@@ -166,6 +166,29 @@ describe('organizations are tenants', () => {
     });
   });
 
+  describe('accounts (/api/users/)', () => {
+    it('a non-staff holder of users:manage lists, reads, changes and deletes accounts of its organization only, and creates into it', async () => {
+      const managerA = await t.factories.subscriber({ role: Role.Admin, organization: ORG_A, permissions: ['users:manage'] });
+      const a = await t.factories.subscriber({ organization: ORG_A });
+      const b = await t.factories.subscriber({ organization: ORG_B });
+      const before = await snapshot(b.id);
+      const listed = await t.api().get('/api/users/?page_size=300').set(token(managerA)).expect(200);
+      const usernames = listed.body.map((u: { username: string }) => u.username);
+      expect(usernames).toEqual(expect.arrayContaining([a.username, managerA.username]));
+      expect(usernames).not.toContain(b.username);
+      expect(Number(listed.headers['x-result-count'])).toBe(listed.body.length);
+      expect((await t.api().get(`/api/users/?username=${b.username}`).set(token(managerA)).expect(200)).body).toEqual([]);
+      await t.api().get(`/api/users/${b.uuid}/`).set(token(managerA)).expect(404);
+      await t.api().patch(`/api/users/${b.uuid}/`).set(token(managerA)).send({ first_name: 'Renamed' }).expect(404);
+      await t.api().delete(`/api/users/${b.uuid}/`).set(token(managerA)).expect(404);
+      expect(await snapshot(b.id)).toEqual(before);
+      await t.api().patch(`/api/users/${a.uuid}/`).set(token(managerA)).send({ first_name: 'Renamed' }).expect(200);
+      const made = await t.api().post('/api/users/').set(token(managerA)).send({ username: uniqueUsername('made') }).expect(201);
+      await t.api().get(`${USER_TOKEN}?username=${made.body.username}`).set(token(managerA)).expect(200)
+        .then((page) => expect(page.body.results.map((r: { organization: string }) => r.organization)).toEqual([ORG_A]));
+    });
+  });
+
   describe('a gateway of another organization (HTTP)', () => {
     let gatewayA: CreatedSubscriber;
     let gatewayB: CreatedSubscriber;

@@ -63,8 +63,8 @@ export class UsersController {
   @ApiResponse(UNAUTHORIZED)
   @ApiResponse(FORBIDDEN_STAFF)
   @ApiResponse({ status: 404, description: 'Invalid page.', type: ErrorDetailDto })
-  async list(@Query() query: RawQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<UserResponseDto[]> {
-    const page = await this.users.list(query);
+  async list(@CurrentPrincipal() principal: Principal, @Query() query: RawQuery, @Res({ passthrough: true }) reply: FastifyReply): Promise<UserResponseDto[]> {
+    const page = await this.users.list(principal, query);
     void reply.headers(page.headers);
     return page.results;
   }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, type FindOptionsWhere } from 'typeorm';
+import { DataSource, Raw, type EntityManager, type FindOptionsWhere } from 'typeorm';
 import { AaaProfileEntity } from '../aaa-profiles/aaa-profile.entity.js';
+import { organizationInScopeSql, scopeParameter, type OrganizationScope } from '../auth/organization-scope.js';
 import { Role } from '../auth/policy.js';
 import { lockSubscriberProfiles } from '../database/subscriber-lock.js';
 import { inRetriedTransaction } from '../database/transient-conflict.js';
@@ -109,22 +110,32 @@ export class UsersRepository {
     return inRetriedTransaction(this.dataSource, work);
   }
 
-  /** Only the filters that are set: TypeORM 1.x rejects undefined values in a `where`. */
-  private where(filters: UserFilters): FindOptionsWhere<UserEntity> {
-    const where: FindOptionsWhere<UserEntity> = {};
+  /** The organization of an account ('' without an AAA profile). */
+  async findOrganization(userId: number, manager: EntityManager = this.dataSource.manager): Promise<string> {
+    const rows: { organization: string }[] = await manager.query('SELECT organization FROM aaa_profiles WHERE user_id = $1', [userId]);
+    return rows[0]?.organization ?? '';
+  }
+
+  /** Only the filters that are set (TypeORM 1.x rejects undefined values in a `where`), inside `scope`. */
+  private where(filters: UserFilters, scope: OrganizationScope): FindOptionsWhere<UserEntity> {
+    const where: FindOptionsWhere<UserEntity> = {
+      id: Raw((id) => organizationInScopeSql(`COALESCE((SELECT p.organization FROM aaa_profiles p WHERE p.user_id = ${id}), '')`, ':scope'), {
+        scope: scopeParameter(scope),
+      }),
+    };
     if (filters.username !== undefined) where.username = filters.username;
     if (filters.isActive !== undefined) where.isActive = filters.isActive;
     if (filters.isStaff !== undefined) where.isStaff = filters.isStaff;
     return where;
   }
 
-  countMatching(filters: UserFilters): Promise<number> {
-    return this.repo().countBy(this.where(filters));
+  countMatching(filters: UserFilters, scope: OrganizationScope): Promise<number> {
+    return this.repo().countBy(this.where(filters, scope));
   }
 
-  /** A page of the matching accounts in a stable order (by id). */
-  findPage(filters: UserFilters, offset: number, limit: number): Promise<UserEntity[]> {
-    return this.repo().find({ where: this.where(filters), order: { id: 'ASC' }, skip: offset, take: limit });
+  /** A page of the matching accounts of `scope` in a stable order (by id). */
+  findPage(filters: UserFilters, scope: OrganizationScope, offset: number, limit: number): Promise<UserEntity[]> {
+    return this.repo().find({ where: this.where(filters, scope), order: { id: 'ASC' }, skip: offset, take: limit });
   }
 
   /** Every account with its role and organization, by id. */

@@ -11,6 +11,7 @@ import {
   type Principal,
   type StaffStanding,
 } from '../auth/policy.js';
+import { inScope, scopeOf } from '../auth/organization-scope.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { pageNumberHeaders, parsePageRequest, resolvePage } from '../common/pagination/page-number.js';
 import type { RawQuery } from '../common/pagination/query-url.js';
@@ -63,20 +64,24 @@ export class UsersService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** One page of accounts (by id) with the filters applied; the caller holds users:manage. */
-  async list(query: RawQuery): Promise<UserListPage> {
+  /** One page of accounts (by id) with the filters applied, of the caller's organization unless staff; the caller holds users:manage. */
+  async list(principal: Principal, query: RawQuery): Promise<UserListPage> {
     const requested = parsePageRequest(query);
     const filters = parseUserFilters(query);
-    const count = await this.users.countMatching(filters);
+    const scope = scopeOf(principal);
+    const count = await this.users.countMatching(filters, scope);
     const page = resolvePage(requested, count);
-    const users = await this.users.findPage(filters, page.offset, page.pageSize);
+    const users = await this.users.findPage(filters, scope, page.offset, page.pageSize);
     return {
       results: users.map((user) => this.toResponse(user)),
       headers: pageNumberHeaders(page, count, { baseUrl: this.config.publicUrl, path: USERS_PATH, query }),
     };
   }
 
-  /** Creates an account with the default AAA profile; the caller holds users:manage (and is staff to create staff). */
+  /**
+   * Creates an account with the default AAA profile, in the caller's organization unless staff; the
+   * caller holds users:manage (and is staff to create staff).
+   */
   async create(principal: Principal, dto: CreateUserDto): Promise<UserResponseDto> {
     if (!mayCreateAccount(principal, dto.is_staff ?? false)) throw DomainError.permissionDenied();
     if (await this.users.usernameTaken(dto.username)) throw usernameTaken();
@@ -94,7 +99,7 @@ export class UsersService {
           tokenLifetime: dto.token_lifetime === undefined ? this.config.tokenLifetimeDefaultSeconds : dto.token_lifetime,
           now: this.clock.now(),
         },
-        DEFAULT_PROFILE,
+        { ...DEFAULT_PROFILE, organization: scopeOf(principal).organization ?? DEFAULT_PROFILE.organization },
       );
       return this.toResponse(await this.reload(user.id));
     } catch (error) {
@@ -129,7 +134,7 @@ export class UsersService {
     try {
       const userId = await this.users.transaction(async (manager) => {
         const user = await this.users.findByUuidForUpdate(uuid, manager);
-        if (!user || !canActOn(principal, user.id, Capability.UsersManage)) throw DomainError.notFound();
+        if (!user || !(await this.mayActOn(principal, user.id, manager))) throw DomainError.notFound();
         const current = accountStateOf(user);
         const desired: AccountState = {
           username: dto.username ?? current.username,
@@ -167,7 +172,7 @@ export class UsersService {
     if (uuid === undefined) throw DomainError.notFound();
     await this.users.transaction(async (manager) => {
       const user = await this.users.findByUuidForUpdate(uuid, manager);
-      if (!user || !canActOn(principal, user.id, Capability.UsersManage)) throw DomainError.notFound();
+      if (!user || !(await this.mayActOn(principal, user.id, manager))) throw DomainError.notFound();
       if (user.id === principal.userId) throw DomainError.field('non_field_errors', 'You cannot delete your own account.');
       if (!mayDeleteAccount(principal, user)) throw DomainError.permissionDenied();
       await this.assertActiveStaffRemains(manager, user, null);
@@ -255,8 +260,14 @@ export class UsersService {
   private async findVisible(principal: Principal, rawUuid: string): Promise<UserEntity> {
     const uuid = parseUserUuid(rawUuid);
     const user = uuid === undefined ? null : await this.users.findByUuid(uuid);
-    if (!user || !canActOn(principal, user.id, Capability.UsersManage)) throw DomainError.notFound();
+    if (!user || !(await this.mayActOn(principal, user.id))) throw DomainError.notFound();
     return user;
+  }
+
+  /** Own account, or anyone's in the caller's organization with users:manage (organization-scope.ts). */
+  private async mayActOn(principal: Principal, userId: number, manager?: EntityManager): Promise<boolean> {
+    if (!canActOn(principal, userId, Capability.UsersManage)) return false;
+    return principal.userId === userId || inScope(scopeOf(principal), await this.users.findOrganization(userId, manager));
   }
 
   private async reload(id: number, manager?: EntityManager): Promise<UserEntity> {
