@@ -42,6 +42,7 @@ describe('NAS clients (/api/v1/nas/ and nas:* commands)', () => {
       coa_port: 3799,
       require_message_authenticator: true,
       gateway_user_id: null,
+      organization: null,
       created_at: '2030-01-01T00:00:00Z',
       updated_at: '2030-01-01T00:00:00Z',
     });
