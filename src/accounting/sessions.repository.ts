@@ -139,6 +139,17 @@ export function recordSourceParams(source: RecordSource): [number | null, number
 /** The NAS client a new session is bound to ($17/$18). Never changed afterwards. */
 const NAS_CLIENT = boundNasClientSql('$17', '$18');
 
+/** An organization outside the scope bound at `$3` (the profile `p` of an account with no profile: ''). */
+const OUTSIDE_SCOPE = `NOT ${organizationInScopeSql("COALESCE(p.organization, '')", '$3')}`;
+
+/** Asked before every record a gateway or NAS client of an organization reports: prepared by name (see namesSubscriberOutside). */
+const NAMES_SUBSCRIBER_OUTSIDE: NamedStatement = {
+  name: 'sessions_names_subscriber_outside',
+  text: `SELECT EXISTS (SELECT 1 FROM users u LEFT JOIN aaa_profiles p ON p.user_id = u.id WHERE u.username = $1 AND ${OUTSIDE_SCOPE})
+             OR EXISTS (SELECT 1 FROM accounting_sessions s LEFT JOIN aaa_profiles p ON p.user_id = s.user_id
+                         WHERE s.acct_unique_id = ANY($2::char(32)[]) AND s.user_id IS NOT NULL AND ${OUTSIDE_SCOPE}) AS outside`,
+};
+
 /** Start and Interim-Update arrive for every session every few minutes: prepared by name (planned once per connection). */
 /** `$3` is the User-Name: the subscriber is looked up in the same statement (one round trip per record). */
 const USER_BY_NAME = '(SELECT id FROM users WHERE username = $3)';
@@ -196,13 +207,7 @@ export class SessionsRepository {
    * ids already name (an id sent by the gateway must not reach another organization's session)?
    */
   async namesSubscriberOutside(scope: OrganizationScope, username: string, uniqueIds: string[]): Promise<boolean> {
-    const outside = `NOT ${organizationInScopeSql("COALESCE(p.organization, '')", '$3')}`;
-    const rows: { outside: boolean }[] = await this.dataSource.query(
-      `SELECT EXISTS (SELECT 1 FROM users u LEFT JOIN aaa_profiles p ON p.user_id = u.id WHERE u.username = $1 AND ${outside})
-           OR EXISTS (SELECT 1 FROM accounting_sessions s JOIN users u ON u.id = s.user_id LEFT JOIN aaa_profiles p ON p.user_id = u.id
-                       WHERE s.acct_unique_id = ANY($2::char(32)[]) AND ${outside}) AS outside`,
-      [username, uniqueIds, scopeParameter(scope)],
-    );
+    const rows = await queryNamed<{ outside: boolean }>(this.dataSource, NAMES_SUBSCRIBER_OUTSIDE, [username, uniqueIds, scopeParameter(scope)]);
     return rows[0]?.outside ?? false;
   }
 
