@@ -134,12 +134,12 @@ describe('NAS clients (/api/v1/nas/ and nas:* commands)', () => {
     const env = { DATABASE_URL: t.databaseUrl, LOG_LEVEL: 'warn', RADIUS_ENABLED: 'true', RADIUS_AUTH_PORT: String(ports.auth), RADIUS_ACCT_PORT: String(ports.acct) };
     const cli = (...args: string[]) => runCli(args, env);
     const name = uniqueName('cli');
-    const added = await cli('nas:add', '--name', name, '--ip', '192.0.2.128/25');
+    const added = await cli('nas:add', '--name', name, '--ip', '192.0.2.128/25', '--organization', 'lobby_corp');
     expect(added.stderr).not.toMatch(/EADDRINUSE/);
     expect(added.code).toBe(0);
     expect(added.stdout).toMatch(new RegExp(`^nas: ${name} \\(id \\d+\\) 192\\.0\\.2\\.128/25, CoA port 3799\\nsecret: \\S{32}\\n$`));
     const secret = /secret: (\S+)/.exec(added.stdout)![1];
-    expect((await t.dataSource.query('SELECT secret FROM nas_clients WHERE name = $1', [name]))[0].secret).toBe(secret);
+    expect((await t.dataSource.query('SELECT secret, organization FROM nas_clients WHERE name = $1', [name]))[0]).toEqual({ secret, organization: 'lobby_corp' });
 
     const bad = await cli('nas:add', '--name', uniqueName('cli'), '--ip', 'nowhere', '--secret', 'x');
     expect(bad.stderr).toContain('secret: Ensure this field has at least 16 characters.');
@@ -148,7 +148,7 @@ describe('NAS clients (/api/v1/nas/ and nas:* commands)', () => {
 
     const list = await cli('nas:list');
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(new RegExp(`\\n\\d+\\s+${name}\\s+192\\.0\\.2\\.128/25\\s+3799\\s`));
+    expect(list.stdout).toMatch(new RegExp(`\\n\\d+\\s+${name}\\s+192\\.0\\.2\\.128/25\\s+3799\\s+\\S+\\s+lobby_corp\\s`));
     expect(list.stdout).not.toContain(secret);
 
     const removed = await cli('nas:remove', '--name', name);

@@ -17,6 +17,11 @@ export const nasAdd = defineCommand({
       description: 'Drop its Access-Requests without a valid Message-Authenticator (BlastRADIUS; default true)',
     },
     gateway: { type: 'string', placeholder: 'username', description: 'The gateway account whose HTTP accounting is this NAS\'s (Disconnect-Requests for those sessions go here)' },
+    organization: {
+      type: 'string',
+      placeholder: 'organization',
+      description: "The organization it serves (default: the gateway account's; none: shared by every organization)",
+    },
   },
   async run(ctx, args) {
     const coaPort = args['coa-port'] === undefined ? undefined : Number(args['coa-port']);
@@ -32,6 +37,7 @@ export const nasAdd = defineCommand({
       ...(coaPort !== undefined ? { coa_port: coaPort } : {}),
       ...(requireText !== undefined ? { require_message_authenticator: requireText === 'true' } : {}),
       ...(args.gateway !== undefined ? { gateway: args.gateway } : {}),
+      ...(args.organization !== undefined ? { organization: args.organization } : {}),
     });
     ctx.print(`nas: ${client.name} (id ${client.id}) ${client.ip_address}, CoA port ${client.coa_port}`);
     if (args.secret === undefined) ctx.print(`secret: ${secret}`);
