@@ -119,10 +119,11 @@ describe('bad input: never a 500, the field named, nothing written', () => {
     for (let i = 0; i < 16; i += 1) victims.push(await t.factories.subscriber({ balanceSeconds: 3600 + i, organization: `org_${i % 3}` }));
     for (const [index, victim] of victims.entries()) {
       const start = { 'Acct-Status-Type': 'Start', 'User-Name': victim.username, 'Acct-Session-Id': `fz${index}`, 'NAS-Identifier': 'fuzz-nas' };
+      // Staff account for every organization (a gateway only for its own).
       const response = await client.send({
         method: 'POST',
         path: '/api/v1/accounting/',
-        headers: { authorization: `Bearer ${gateway.token}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${staff.token}`, 'content-type': 'application/json' },
         body: JSON.stringify(start),
       });
       if (response.status !== 200) throw new Error(`fixture Start → ${response.status} ${response.text}`);

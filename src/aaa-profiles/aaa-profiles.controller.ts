@@ -34,7 +34,7 @@ const detail = (description: string, example: string) => ({
 
 const UNAUTHORIZED = detail('No, malformed, unknown or expired token.', 'Authentication credentials were not provided.');
 const FORBIDDEN = detail('The caller may not do this.', 'You do not have permission to perform this action.');
-const NOT_FOUND = detail('No such subscriber, or not visible to the caller.', 'Not found.');
+const NOT_FOUND = detail("No such subscriber, or not visible to the caller (another organization's, for anyone but staff).", 'Not found.');
 const BALANCE_INVALID = { description: 'Invalid `balance` parameter.', schema: fieldErrors({ balance: ['Must be a valid boolean.'] }) };
 const BODY_INVALID = {
   description: 'Invalid body: unknown, missing or invalid fields, a taken username.',
@@ -61,7 +61,11 @@ export class AaaProfilesController {
 
   @Get()
   @RequireCapability(Capability.SubscribersRead)
-  @ApiOperation({ operationId: 'user_token_list', summary: 'List subscribers (needs subscribers:read)' })
+  @ApiOperation({
+    operationId: 'user_token_list',
+    summary: 'List subscribers (needs subscribers:read)',
+    description: "The caller's organization's subscribers only, staff's every organization's; the filters apply within that.",
+  })
   @ApiQuery({ name: 'username', required: false, type: String, description: 'Exact username.', example: 'john_doe' })
   @ApiQuery({ name: 'organization', required: false, type: String, description: 'Exact organization.', example: 'acme_corp' })
   @ApiQuery({ name: 'limit', required: false, type: 'integer', description: 'Number of results to return per page (default 10, at most 1000).' })
@@ -81,7 +85,8 @@ export class AaaProfilesController {
     summary: 'Create a subscriber with its profile and token (needs subscribers:write)',
     description:
       'The key in `token` is shown only in this response. A role, or a permission naming a capability, may only be ' +
-      'given by a caller who holds those capabilities; a starting balance above 0 needs balances:write.',
+      'given by a caller who holds those capabilities; a starting balance above 0 needs balances:write. ' +
+      'Anyone but staff creates only in their own organization (400 on `organization` otherwise).',
   })
   @ApiBody({
     type: CreateUserTokenDto,
@@ -122,7 +127,8 @@ export class AaaProfilesController {
     description:
       'All required fields must be given; omitted optional fields are reset to their defaults, except `password`, ' +
       'which is changed only when given. Only fields that change are authorized: the balance needs balances:write, ' +
-      'anything else subscribers:write; roles and capability permissions only up to the caller’s own capabilities.',
+      'anything else subscribers:write; roles and capability permissions only up to the caller’s own capabilities; ' +
+      'anyone but staff cannot move a subscriber to another organization (400 on `organization`).',
   })
   @idParam
   @ApiBody({

@@ -4,8 +4,10 @@
  * The rule
  * - Staff see every organization. Every other account (admin, moderator, gateway, user, whatever
  *   permissions it holds) sees only its own profile's `organization`, and its role's capabilities
- *   apply only there. An object outside the scope does not exist for the caller: 404 for one
- *   object, left out of lists, and a gateway's authorize answers as for an unknown user.
+ *   apply only there: to subscribers, accounts, tokens, sessions, ledger rows and NAS clients. An
+ *   object outside the scope does not exist for the caller: 404 for one object, left out of lists,
+ *   and a gateway's authorize answers as for an unknown user; an accounting record for a subscriber
+ *   outside it is quarantined (accounting_rejected, reason `other_organization`) and charges nobody.
  * - The empty organization `''` is a tenant like any other (the accounts nobody put in an
  *   organization): a non-staff account with `''` sees the other `''` accounts and nothing else. It
  *   never means "every organization"; only staff have that (`EVERY_ORGANIZATION`).
