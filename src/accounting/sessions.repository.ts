@@ -6,7 +6,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { tokenExpiredSql } from '../auth-tokens/token-use-sql.js';
 import { attemptParams, reservedAttemptSql, type AttemptCounters, type CountedKey } from '../auth/auth-throttle.repository.js';
-import { remainingBalanceSql, staleBeforeAt } from './balance-sql.js';
+import { liveSessionSql, remainingBalanceSql, staleBeforeAt } from './balance-sql.js';
 import type { AccountingRecord } from './radius-attributes.js';
 
 /**
@@ -86,6 +86,10 @@ export interface SubscriberBalance {
   /** That key is past its lifetime, the subscriber's sessions counted as use. */
   keyExpired: boolean;
   remainingSeconds: number;
+  /** Simultaneous-use limit (null: none). */
+  maxSessions: number | null;
+  /** Open sessions still live (a stale one, or one closed by a NAS reboot, frees its slot). */
+  liveSessions: number;
 }
 
 const SESSION_COLUMNS = `s.id::text AS id, s.acct_unique_id AS "acctUniqueId", s.acct_session_id AS "acctSessionId",
@@ -306,24 +310,30 @@ export class SessionsRepository {
   }
 }
 
-type SubscriberBalanceRow = Omit<SubscriberBalance, 'remainingSeconds'> & { remainingSeconds: string };
+type SubscriberBalanceRow = Omit<SubscriberBalance, 'remainingSeconds' | 'liveSessions'> & { remainingSeconds: string; liveSessions: string };
 
 function subscriberBalance(row: SubscriberBalanceRow): SubscriberBalance {
   return {
     userId: row.userId, username: row.username, isActive: row.isActive, passwordHash: row.passwordHash,
     keyMatches: row.keyMatches, keyExpired: row.keyExpired, remainingSeconds: Number(row.remainingSeconds),
+    maxSessions: row.maxSessions, liveSessions: Number(row.liveSessions),
   };
 }
 
 /**
  * The subscriber authorize decides on (`$1` its username, at `$2`; `$4` the stale-before instant).
+ * Its live sessions are counted only when it has a simultaneous-use limit (the index on open
+ * sessions by user makes it one probe).
  * `$3` is the presented key's digest, or null: compared here, and the key's expiry (its subscriber's
  * sessions counted as use, see tokenExpiredSql) is only worked out for the key that matched.
  */
 const SUBSCRIBER_COLUMNS = `SELECT u.id AS "userId", u.username AS "username", u.is_active AS "isActive", u.password_hash AS "passwordHash",
          COALESCE(t.key_hash = $3, false) AS "keyMatches",
          CASE WHEN t.key_hash = $3 THEN ${tokenExpiredSql('$2::timestamptz')} ELSE false END AS "keyExpired",
-         ${remainingBalanceSql('p', '$2::timestamptz', '$4::timestamptz')} AS "remainingSeconds"
+         ${remainingBalanceSql('p', '$2::timestamptz', '$4::timestamptz')} AS "remainingSeconds",
+         p.max_sessions AS "maxSessions",
+         CASE WHEN p.max_sessions IS NULL THEN 0 ELSE (SELECT count(*) FROM accounting_sessions ls
+                WHERE ls.user_id = u.id AND ls.status = 'open' AND ${liveSessionSql('ls', '$4::timestamptz')}) END AS "liveSessions"
     FROM users u JOIN aaa_profiles p ON p.user_id = u.id LEFT JOIN auth_tokens t ON t.user_id = u.id
    WHERE u.username = $1`;
 

@@ -13,6 +13,8 @@ export interface NewProfile {
   role: Role;
   permissions: string[];
   balanceSeconds: number;
+  /** Simultaneous-use limit (null: none); omitted, none. */
+  maxSessions?: number | null;
 }
 
 /**
@@ -81,6 +83,7 @@ export class UsersRepository {
         role: profile.role,
         permissions: profile.permissions,
         balanceSeconds: profile.balanceSeconds,
+        maxSessions: profile.maxSessions ?? null,
         updatedAt: user.now,
       });
       return saved;

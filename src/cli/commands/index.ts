@@ -3,6 +3,7 @@ import { accountingRejected, accountingReplay } from './accounting-rejected.comm
 import { accountingRun } from './accounting-run.command.js';
 import { accountingStatus } from './accounting-status.command.js';
 import { balanceAdd, balanceSet } from './balance.command.js';
+import { subscribersMaxSessions } from './max-sessions.command.js';
 import { nasAdd } from './nas-add.command.js';
 import { nasList } from './nas-list.command.js';
 import { nasRemove } from './nas-remove.command.js';
@@ -13,4 +14,4 @@ import { usersList } from './users-list.command.js';
  * Every command `npm run cli -- <name>` knows, in the order `help` lists them.
  * To add one: write commands/<name>.command.ts with `defineCommand({...})` and add it here.
  */
-export const COMMANDS: readonly CliCommand[] = [usersCreateStaff, usersList, accountingRun, accountingStatus, accountingRejected, accountingReplay, balanceSet, balanceAdd, nasAdd, nasList, nasRemove];
+export const COMMANDS: readonly CliCommand[] = [usersCreateStaff, usersList, accountingRun, accountingStatus, accountingRejected, accountingReplay, balanceSet, balanceAdd, subscribersMaxSessions, nasAdd, nasList, nasRemove];
