@@ -45,7 +45,7 @@ describe('user_token API: list and retrieve', () => {
       expect(response.body).toMatchObject({ count: 2, next: null, previous: null });
       const [a, b] = response.body.results;
       expect(Object.keys(a)).toEqual(ITEM_KEYS);
-      expect(Object.keys(a.profile)).toEqual(['email', 'role', 'permissions']);
+      expect(Object.keys(a.profile)).toEqual(['email', 'role', 'permissions', 'max_sessions']);
       expect(a).toEqual({
         id: first!.id,
         username: first!.username,

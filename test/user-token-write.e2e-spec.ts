@@ -70,7 +70,7 @@ describe('user_token API: create, replace, update, delete', () => {
       const response = await create(body).expect(201);
 
       expect(Object.keys(response.body)).toEqual(['id', 'username', 'organization', 'created_at', 'token', 'profile']);
-      expect(Object.keys(response.body.profile)).toEqual(['email', 'role', 'permissions']);
+      expect(Object.keys(response.body.profile)).toEqual(['email', 'role', 'permissions', 'max_sessions']);
       expect(response.body).toEqual({
         id: expect.any(Number),
         username: body.username,
@@ -118,7 +118,7 @@ describe('user_token API: create, replace, update, delete', () => {
         balance_seconds: 0,
       });
       const response = await create(body).expect(201);
-      expect(response.body.profile).toEqual({ email: 'jane@techsolutions.com', role: 'moderator', permissions: ['read', 'write'] });
+      expect(response.body.profile).toEqual({ email: 'jane@techsolutions.com', role: 'moderator', permissions: ['read', 'write'], max_sessions: null });
       const stored = (await row(response.body.id))!;
       expect(stored).toMatchObject({ first_name: 'Jane', last_name: 'Smith', token_lifetime: null, permissions: ['read', 'write'] });
       expect(stored.password_hash).toMatch(/^\$argon2id\$/);
