@@ -14,12 +14,13 @@ import { SessionsRepository, type SubscriberBalance } from './sessions.repositor
 import { authorizeDecisions } from '../observability/metrics.js';
 
 /** Why a subscriber is rejected, besides `too_many_attempts` (whose message says when to retry). */
-type RejectReason = 'inactive_user' | 'invalid_credentials' | 'token_expired' | 'no_balance' | 'too_many_sessions';
+type RejectReason = 'inactive_user' | 'invalid_credentials' | 'token_expired' | 'voucher_expired' | 'no_balance' | 'too_many_sessions';
 
 const REJECT_MESSAGES: Record<RejectReason, string> = {
   inactive_user: 'User inactive or deleted.',
   invalid_credentials: 'Invalid username, password or token.',
   token_expired: 'Token has expired.',
+  voucher_expired: 'This voucher has expired.',
   no_balance: 'No time left on this account.',
   too_many_sessions: 'Too many sessions open for this account: end one first.',
 };
@@ -112,12 +113,15 @@ export class AuthorizeService {
     if (reserved && match === 'password') await this.throttle.release(reserved.reservation);
     if (!subscriber.isActive) return reject('inactive_user');
     if (match === 'token' && subscriber.keyExpired) return reject('token_expired');
+    const voucherSecondsLeft = subscriber.voucherExpiresAt && Math.floor((subscriber.voucherExpiresAt.getTime() - now.getTime()) / 1000);
+    if (voucherSecondsLeft !== null && voucherSecondsLeft <= 0) return reject('voucher_expired');
     if (subscriber.remainingSeconds <= 0) return reject('no_balance');
     if (atSessionLimit(subscriber)) return reject('too_many_sessions');
     return {
       result: 'accept',
       username: subscriber.username,
-      session_timeout: subscriber.remainingSeconds,
+      // A voucher's session ends when its validity does, if that comes before its time runs out.
+      session_timeout: voucherSecondsLeft === null ? subscriber.remainingSeconds : Math.min(subscriber.remainingSeconds, voucherSecondsLeft),
       acct_interim_interval: this.config.accounting.interimIntervalSeconds,
     };
   }
