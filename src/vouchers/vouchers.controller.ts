@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiExtraModels, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
 import { Capability, type Principal } from '../auth/policy.js';
@@ -58,7 +58,6 @@ export class VouchersController {
   })
   @FORMAT_QUERY
   @ApiBody({ type: CreateVoucherBatchDto, examples: { lobby: { summary: 'A hundred one-hour vouchers', value: { count: 100, balance_seconds: 3600, organization: 'lobby', prefix: 'lobby-', valid_days: 30, max_sessions: 1 } } } })
-  @ApiProduces('application/json', 'text/csv')
   @ApiResponse({ status: 201, ...batchContent('The batch with every code.') })
   @ApiResponse({
     status: 400,
@@ -85,7 +84,6 @@ export class VouchersController {
   })
   @ApiParam({ name: 'batch', format: 'uuid', description: 'The batch id from the creation answer.' })
   @FORMAT_QUERY
-  @ApiProduces('application/json', 'text/csv')
   @ApiResponse({ status: 200, ...batchContent('The batch.') })
   @ApiResponse({ status: 400, description: 'Invalid `format`.', schema: { type: 'object', example: { format: ['Select a valid choice: json or csv.'] } } })
   @ApiResponse({ status: 403, description: 'The caller may not create subscribers.', type: ErrorDetailDto })
