@@ -72,7 +72,7 @@ describe('Vouchers', () => {
         max_sessions: 1,
         created_at: expect.any(String),
         codes_kept: false,
-        vouchers: Array(3).fill({ username: expect.stringMatching(/^lobby-[a-z2-9]{8}$/), code: expect.stringMatching(CODE), balance_seconds: 3600, first_used_at: null, expires_at: null }),
+        vouchers: Array.from({ length: 3 }, () => ({ username: expect.stringMatching(/^lobby-[a-z2-9]{8}$/), code: expect.stringMatching(CODE), balance_seconds: 3600, first_used_at: null, expires_at: null })),
       });
       const vouchers = response.body.vouchers as Voucher[];
       const stored: { username: string; password_hash: string; organization: string; role: string; balance_seconds: string; max_sessions: number; code_sealed: string | null }[] =
@@ -91,7 +91,7 @@ describe('Vouchers', () => {
         `SELECT l.kind, l.delta_seconds, l.balance_after, l.actor_user_id, l.reason FROM balance_ledger l JOIN vouchers v ON v.user_id = l.user_id WHERE v.batch_id = $1`,
         [response.body.id],
       );
-      expect(ledger).toEqual(Array(3).fill({ kind: 'top_up', delta_seconds: '3600', balance_after: '3600', actor_user_id: lobbyAdmin.id, reason: `voucher batch ${response.body.id}` }));
+      expect(ledger).toEqual(Array.from({ length: 3 }, () => ({ kind: 'top_up', delta_seconds: '3600', balance_after: '3600', actor_user_id: lobbyAdmin.id, reason: `voucher batch ${response.body.id}` })));
     });
 
     it('?format=csv answers the batch as the CSV to print', async () => {

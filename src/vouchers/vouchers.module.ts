@@ -11,6 +11,5 @@ import { VouchersService } from './vouchers.service.js';
   imports: [UsersModule, AccountingModule],
   controllers: [VouchersController],
   providers: [VouchersRepository, VouchersService, VoucherCodeCipher],
-  exports: [VouchersService],
 })
 export class VouchersModule {}
