@@ -2,7 +2,7 @@ import { checkMaxSessions, checkOrganization } from '../../aaa-profiles/dto/fiel
 import type { FieldRule } from '../../common/validation/field-rule.js';
 import type { CreateVoucherBatchDto } from '../../vouchers/dto/create-voucher-batch.dto.js';
 import { checkValidDays, checkVoucherBalance, checkVoucherCount, checkVoucherPrefix } from '../../vouchers/voucher-rules.js';
-import { VOUCHERS_CSV_HEADER } from '../../vouchers/vouchers-csv.js';
+import { vouchersCsvLines } from '../../vouchers/vouchers-csv.js';
 import { VouchersService } from '../../vouchers/vouchers.service.js';
 import { defineCommand, UsageError } from '../command.js';
 
@@ -54,8 +54,7 @@ export const vouchersCreate = defineCommand({
   check: (args) => void batchInput(args),
   async run(ctx, args) {
     const batch = await ctx.app.get(VouchersService).create({ cli: true }, batchInput(args));
-    ctx.print(VOUCHERS_CSV_HEADER);
-    for (const voucher of batch.vouchers) ctx.print(`${voucher.username},${voucher.code},${voucher.balance_seconds}`);
+    for (const line of vouchersCsvLines(batch.vouchers)) ctx.print(line);
     ctx.log(`Batch ${batch.id}: ${batch.count} voucher(s) for "${batch.organization}".`);
     ctx.log(
       batch.codes_kept
