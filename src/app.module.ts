@@ -14,6 +14,7 @@ import { HealthModule } from './health/health.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { RadiusModule } from './radius/radius.module.js';
 import { UsersModule } from './users/users.module.js';
+import { VouchersModule } from './vouchers/vouchers.module.js';
 
 @Module({})
 export class AppModule {
@@ -31,6 +32,7 @@ export class AppModule {
         UsersModule,
         AuthTokensModule,
         AaaProfilesModule,
+        VouchersModule,
         AccountingModule,
         FreeradiusModule,
         HealthModule,

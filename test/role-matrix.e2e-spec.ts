@@ -33,6 +33,8 @@ interface Cell {
   sessionId: () => Promise<string>;
   /** A refused accounting record (a Stop naming the target), by id. */
   rejectedId: () => Promise<string>;
+  /** A voucher batch of the target's organization (that of every caller), by id. */
+  voucherBatchId: () => Promise<string>;
 }
 
 interface RouteCase {
@@ -219,6 +221,13 @@ const ROUTES: RouteCase[] = [
   { method: 'PUT', route: '/api/v1/nas/:id', url: () => '/api/v1/nas/999999999/', body: () => ({}), expect: only(400, ['staff']) },
   { method: 'PATCH', route: '/api/v1/nas/:id', url: () => '/api/v1/nas/999999999/', body: () => ({}), expect: only(404, ['staff']) },
   { method: 'DELETE', route: '/api/v1/nas/:id', url: () => '/api/v1/nas/999999999/', expect: only(404, ['staff']) },
+  // ---- vouchers: admins of the batch's organization (every caller's here) and staff
+  {
+    method: 'POST', route: '/api/v1/vouchers', url: () => '/api/v1/vouchers/',
+    body: ({ target }) => ({ count: 1, balance_seconds: 60, organization: target.organization }),
+    expect: only(201, ['admin', 'staff']),
+  },
+  { method: 'GET', route: '/api/v1/vouchers/:batch', url: async ({ voucherBatchId }) => `/api/v1/vouchers/${await voucherBatchId()}/`, expect: only(200, ['admin', 'staff']) },
   // ---- operations: public
   { method: 'GET', route: '/health/live', url: () => '/health/live', expect: all(200) },
   { method: 'GET', route: '/health/ready', url: () => '/health/ready', expect: all(200) },
@@ -346,7 +355,14 @@ describe('role matrix: every route × every kind of caller', () => {
       );
       return String(row.id);
     };
-    const cell: Cell = { caller, target, sessionId, rejectedId };
+    const voucherBatchId = async () => {
+      const [row] = await t.dataSource.query(
+        `INSERT INTO voucher_batches (organization, count, balance_seconds, created_at) VALUES ($1, 1, 60, now()) RETURNING id::text AS id`,
+        [target.organization],
+      );
+      return String(row.id);
+    };
+    const cell: Cell = { caller, target, sessionId, rejectedId, voucherBatchId };
     const request = t.api()[route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete'](await route.url(cell));
     if (caller) request.set('Authorization', `Token ${caller.token}`);
     const body = route.body?.(cell);

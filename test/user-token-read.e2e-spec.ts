@@ -45,14 +45,14 @@ describe('user_token API: list and retrieve', () => {
       expect(response.body).toMatchObject({ count: 2, next: null, previous: null });
       const [a, b] = response.body.results;
       expect(Object.keys(a)).toEqual(ITEM_KEYS);
-      expect(Object.keys(a.profile)).toEqual(['email', 'role', 'permissions']);
+      expect(Object.keys(a.profile)).toEqual(['email', 'role', 'permissions', 'max_sessions']);
       expect(a).toEqual({
         id: first!.id,
         username: first!.username,
         organization,
         created_at: '2030-01-01T00:00:00Z',
         last_login: null,
-        profile: { email: first!.email, role: 'user', permissions: ['read', 'write'] },
+        profile: { email: first!.email, role: 'user', permissions: ['read', 'write'], max_sessions: null },
       });
       expect(b.id).toBe(second!.id);
       expect(b.last_login).toBe('2030-01-02T03:04:05Z');
@@ -206,7 +206,7 @@ describe('user_token API: list and retrieve', () => {
         organization: 'tech_solutions',
         created_at: '2030-01-01T00:00:00Z',
         last_login: null,
-        profile: { email: subscriber.email, role: 'user', permissions: ['read', 'write'] },
+        profile: { email: subscriber.email, role: 'user', permissions: ['read', 'write'], max_sessions: null },
       });
 
       const withBalance = await t.api().get(`${PATH}${subscriber.id}/?balance=true`).set(bearer(staffToken)).expect(200);

@@ -70,14 +70,14 @@ describe('user_token API: create, replace, update, delete', () => {
       const response = await create(body).expect(201);
 
       expect(Object.keys(response.body)).toEqual(['id', 'username', 'organization', 'created_at', 'token', 'profile']);
-      expect(Object.keys(response.body.profile)).toEqual(['email', 'role', 'permissions']);
+      expect(Object.keys(response.body.profile)).toEqual(['email', 'role', 'permissions', 'max_sessions']);
       expect(response.body).toEqual({
         id: expect.any(Number),
         username: body.username,
         organization: 'tech_solutions',
         created_at: '2031-01-21T09:15:00Z',
         token: expect.stringMatching(/^[0-9a-f]{40}$/),
-        profile: { email: 'jane@techsolutions.com', role: 'user', permissions: [] },
+        profile: { email: 'jane@techsolutions.com', role: 'user', permissions: [], max_sessions: null },
       });
 
       const id: number = response.body.id;
@@ -118,7 +118,7 @@ describe('user_token API: create, replace, update, delete', () => {
         balance_seconds: 0,
       });
       const response = await create(body).expect(201);
-      expect(response.body.profile).toEqual({ email: 'jane@techsolutions.com', role: 'moderator', permissions: ['read', 'write'] });
+      expect(response.body.profile).toEqual({ email: 'jane@techsolutions.com', role: 'moderator', permissions: ['read', 'write'], max_sessions: null });
       const stored = (await row(response.body.id))!;
       expect(stored).toMatchObject({ first_name: 'Jane', last_name: 'Smith', token_lifetime: null, permissions: ['read', 'write'] });
       expect(stored.password_hash).toMatch(/^\$argon2id\$/);
@@ -260,7 +260,7 @@ describe('user_token API: create, replace, update, delete', () => {
         username: body.username,
         organization: 'tech_solutions',
         updated_at: '2031-01-21T12:00:00Z',
-        profile: { email: 'jane.smith@techsolutions.com', role: 'admin', permissions: [] },
+        profile: { email: 'jane.smith@techsolutions.com', role: 'admin', permissions: [], max_sessions: null },
       });
       const after = (await row(subscriber.id))!;
       expect(after).toMatchObject({
@@ -339,7 +339,7 @@ describe('user_token API: create, replace, update, delete', () => {
         username: subscriber.username,
         organization: 'acme_corp',
         updated_at: '2031-02-01T00:00:00Z',
-        profile: { email: subscriber.email, role: 'moderator', permissions: ['read'] },
+        profile: { email: subscriber.email, role: 'moderator', permissions: ['read'], max_sessions: null },
       });
       expect(await row(subscriber.id)).toMatchObject({
         first_name: 'Keep',

@@ -6,6 +6,7 @@ import { UserEntity } from '../users/user.entity.js';
 /** The AAA side of an account: organization, role, permissions and the prepaid time balance. */
 @Entity('aaa_profiles')
 @Check('CHK_aaa_profiles_balance_non_negative', '"balance_seconds" >= 0')
+@Check('CHK_aaa_profiles_max_sessions', '"max_sessions" >= 1')
 @Check('CHK_aaa_profiles_role', `"role" IN ('admin', 'moderator', 'user', 'gateway')`)
 export class AaaProfileEntity {
   @PrimaryColumn({ name: 'user_id', type: 'integer' })
@@ -36,6 +37,10 @@ export class AaaProfileEntity {
   @Index('IDX_aaa_profiles_exhausts_at', { where: '"exhausts_at" IS NOT NULL' })
   @Column({ name: 'exhausts_at', type: 'timestamptz', nullable: true })
   exhaustsAt!: Date | null;
+
+  /** How many sessions may be open at once (authorize rejects with `too_many_sessions` at the limit); null: no limit. */
+  @Column({ name: 'max_sessions', type: 'integer', nullable: true })
+  maxSessions!: number | null;
 
   @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
   updatedAt!: Date;

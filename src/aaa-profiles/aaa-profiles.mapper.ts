@@ -4,8 +4,8 @@ import type { CreatedUserTokenDto, UpdatedUserTokenDto, UserTokenDto, UserTokenP
 
 /** Subscriber records → the user_token API's response bodies, keys in the seed's order. */
 
-function toProfile(record: Pick<SubscriberRecord, 'email' | 'role' | 'permissions'>): UserTokenProfileDto {
-  return { email: record.email, role: record.role, permissions: [...record.permissions] };
+function toProfile(record: Pick<SubscriberRecord, 'email' | 'role' | 'permissions' | 'maxSessions'>): UserTokenProfileDto {
+  return { email: record.email, role: record.role, permissions: [...record.permissions], max_sessions: record.maxSessions };
 }
 
 /** `balance_seconds` is present only when the record carries it (the request asked `balance=true`). */

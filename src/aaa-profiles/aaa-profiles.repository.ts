@@ -24,6 +24,7 @@ export interface SubscriberRecord {
   organization: string;
   role: Role;
   permissions: string[];
+  maxSessions: number | null;
   /** The remaining balance, when the read asked for it. */
   balanceSeconds?: number;
 }
@@ -49,6 +50,7 @@ export interface ProfileChanges {
   organization: string;
   role: Role;
   permissions: string[];
+  maxSessions: number | null;
 }
 
 /** Positional parameters for one statement: `add` returns the `$n` placeholder of the value. */
@@ -65,7 +67,8 @@ const SUBSCRIBER_COLUMNS = `
   u.id AS "id", u.username AS "username", u.email AS "email", u.first_name AS "firstName",
   u.last_name AS "lastName", u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime",
   u.date_joined AS "dateJoined", u.last_login AS "lastLogin",
-  p.organization AS "organization", p.role AS "role", p.permissions AS "permissions"`;
+  p.organization AS "organization", p.role AS "role", p.permissions AS "permissions",
+  p.max_sessions AS "maxSessions"`;
 
 const SUBSCRIBERS = 'users u JOIN aaa_profiles p ON p.user_id = u.id';
 
@@ -157,10 +160,20 @@ export class AaaProfilesRepository {
     return rows[0] && withNumericBalance(rows[0]);
   }
 
+  /** Returns the subscriber's id, or undefined when there is none with this username. */
+  async setMaxSessions(username: string, maxSessions: number | null, now: Date): Promise<number | undefined> {
+    const rows: { id: number }[] = await this.dataSource.query(
+      `WITH changed AS (UPDATE aaa_profiles p SET max_sessions = $2, updated_at = $3 FROM users u WHERE u.id = p.user_id AND u.username = $1 RETURNING u.id)
+       SELECT id FROM changed`,
+      [username, maxSessions, now],
+    );
+    return rows[0]?.id;
+  }
+
   async updateProfile(manager: EntityManager, userId: number, changes: ProfileChanges, now: Date): Promise<void> {
     await manager.query(
-      'UPDATE aaa_profiles SET organization = $2, role = $3, permissions = $4, updated_at = $5 WHERE user_id = $1',
-      [userId, changes.organization, changes.role, changes.permissions, now],
+      'UPDATE aaa_profiles SET organization = $2, role = $3, permissions = $4, max_sessions = $6, updated_at = $5 WHERE user_id = $1',
+      [userId, changes.organization, changes.role, changes.permissions, now, changes.maxSessions],
     );
   }
 }

@@ -48,6 +48,7 @@ function stateOf(record: SubscriberWithBalance): EditableState {
     permissions: record.permissions,
     balanceSeconds: record.balanceSeconds,
     tokenLifetime: record.tokenLifetime,
+    maxSessions: record.maxSessions,
   };
 }
 
@@ -127,7 +128,7 @@ export class AaaProfilesService {
             tokenLifetime: state.tokenLifetime,
             now,
           },
-          { organization: state.organization, role: state.role, permissions: state.permissions, balanceSeconds: 0 },
+          { organization: state.organization, role: state.role, permissions: state.permissions, balanceSeconds: 0, maxSessions: state.maxSessions },
           manager,
         );
         if (state.balanceSeconds > 0) {
@@ -211,6 +212,13 @@ export class AaaProfilesService {
         return toUpdatedUserTokenDto({ ...target, ...desired }, now);
       }),
     );
+  }
+
+  /** The CLI's `subscribers:max-sessions`: the simultaneous-use limit of the subscriber with this username. Returns its id. */
+  async setMaxSessionsByUsername(username: string, maxSessions: number | null): Promise<number> {
+    const userId = await this.profiles.setMaxSessions(username, maxSessions, this.clock.now());
+    if (userId === undefined) throw DomainError.notFound(`No subscriber named "${username}".`);
+    return userId;
   }
 
   private async assertUsernameFree(username: string, exceptUserId: number | undefined, manager: EntityManager): Promise<void> {

@@ -41,6 +41,7 @@ const state: EditableState = {
   permissions: ['read'],
   balanceSeconds: 100,
   tokenLifetime: 3600,
+  maxSessions: null,
 };
 const target: TargetSubscriber = { id: 2, isStaff: false, role: Role.User, permissions: ['read'] };
 

@@ -16,6 +16,8 @@ export interface EditableState {
   permissions: string[];
   balanceSeconds: number;
   tokenLifetime: number | null;
+  /** Simultaneous-use limit; null: none. */
+  maxSessions: number | null;
 }
 
 export type EditableField = keyof EditableState;
@@ -32,6 +34,7 @@ export interface SubscriberInput {
   last_name?: string;
   permissions?: string[];
   token_lifetime?: number | null;
+  max_sessions?: number | null;
 }
 
 /** The body of a create or a full replace: the required fields are there. */
@@ -71,6 +74,7 @@ export function replacedState(input: FullSubscriberInput, configuredTokenLifetim
     permissions: unique(input.permissions ?? []),
     balanceSeconds: input.balance_seconds,
     tokenLifetime: input.token_lifetime === undefined ? defaultTokenLifetime(input.role, configuredTokenLifetime) : input.token_lifetime,
+    maxSessions: input.max_sessions ?? null,
   };
 }
 
@@ -86,6 +90,7 @@ export function patchedState(current: EditableState, input: SubscriberInput): Ed
     permissions: input.permissions === undefined ? current.permissions : unique(input.permissions),
     balanceSeconds: input.balance_seconds ?? current.balanceSeconds,
     tokenLifetime: input.token_lifetime === undefined ? current.tokenLifetime : input.token_lifetime,
+    maxSessions: input.max_sessions === undefined ? current.maxSessions : input.max_sessions,
   };
 }
 

@@ -24,7 +24,9 @@ export class AuthorizeController {
       'Accept with `session_timeout` (remaining seconds, for Session-Timeout) and `acct_interim_interval`; ' +
       'reject with a `reason` and a `message` for Reply-Message. Give `password` or `token` to check the credential too.\n\n' +
       'An unknown user and a wrong credential get the same `invalid_credentials` answer after the same work; ' +
-      '`inactive_user`, `token_expired` and `no_balance` are told only once the credential checked out. ' +
+      '`inactive_user`, `token_expired`, `voucher_expired`, `no_balance` and `too_many_sessions` are told only once the credential checked out. ' +
+      '`too_many_sessions` counts the live open sessions against `max_sessions` (authorize opens none: two logins at the same ' +
+      'instant may both be accepted, as with FreeRADIUS Simultaneous-Use). ' +
       'Credential checks count against the same limits as `/api/auth/login/` (per username, shared across replicas, ' +
       'and per `calling_station_id` when given): past them the answer is `too_many_attempts` with the wait in `message`, ' +
       'and the credential is not checked. A subscriber of another organization than the gateway\'s is an unknown user ' +

@@ -15,13 +15,15 @@ import { SessionsRepository, type SubscriberBalance } from './sessions.repositor
 import { authorizeDecisions } from '../observability/metrics.js';
 
 /** Why a subscriber is rejected, besides `too_many_attempts` (whose message says when to retry). */
-type RejectReason = 'inactive_user' | 'invalid_credentials' | 'token_expired' | 'no_balance';
+type RejectReason = 'inactive_user' | 'invalid_credentials' | 'token_expired' | 'voucher_expired' | 'no_balance' | 'too_many_sessions';
 
 const REJECT_MESSAGES: Record<RejectReason, string> = {
   inactive_user: 'User inactive or deleted.',
   invalid_credentials: 'Invalid username, password or token.',
   token_expired: 'Token has expired.',
+  voucher_expired: 'This voucher has expired.',
   no_balance: 'No time left on this account.',
+  too_many_sessions: 'Too many sessions open for this account: end one first.',
 };
 
 /** The secret a subscriber typed: its password, one of its tokens, or for RADIUS PAP either. */
@@ -29,6 +31,16 @@ type Credential = { kind: 'password' | 'token' | 'pap'; secret: string };
 
 /** Which credential checked out: the password, the token, or none (a wrong one, or an unknown user). */
 type CredentialMatch = 'password' | 'token' | 'mismatch';
+
+/**
+ * Simultaneous-use, checked here as FreeRADIUS's Simultaneous-Use is: authorize creates no session,
+ * so it counts the live open ones. Two logins racing before either Start arrives are both accepted
+ * (the limit holds for the logins after those sessions started); accounting then records every
+ * session a NAS reports, since refusing a Start would only lose the charge of time really used.
+ */
+function atSessionLimit(subscriber: SubscriberBalance): boolean {
+  return subscriber.maxSessions !== null && subscriber.liveSessions >= subscriber.maxSessions;
+}
 
 /** Counts one decision in timegate_authorize_decisions_total and passes it on. */
 function counted(source: 'http' | 'radius', decision: AuthorizeResultDto): AuthorizeResultDto {
@@ -105,11 +117,15 @@ export class AuthorizeService {
     if (reserved && match === 'password') await this.throttle.release(reserved.reservation);
     if (!subscriber.isActive) return reject('inactive_user');
     if (match === 'token' && subscriber.keyExpired) return reject('token_expired');
+    const voucherSecondsLeft = subscriber.voucherExpiresAt && Math.floor((subscriber.voucherExpiresAt.getTime() - now.getTime()) / 1000);
+    if (voucherSecondsLeft !== null && voucherSecondsLeft <= 0) return reject('voucher_expired');
     if (subscriber.remainingSeconds <= 0) return reject('no_balance');
+    if (atSessionLimit(subscriber)) return reject('too_many_sessions');
     return {
       result: 'accept',
       username: subscriber.username,
-      session_timeout: subscriber.remainingSeconds,
+      // A voucher's session ends when its validity does, if that comes before its time runs out.
+      session_timeout: voucherSecondsLeft === null ? subscriber.remainingSeconds : Math.min(subscriber.remainingSeconds, voucherSecondsLeft),
       acct_interim_interval: this.config.accounting.interimIntervalSeconds,
     };
   }

@@ -77,6 +77,15 @@ export class BalanceService {
     return manager ? work(manager) : inRetriedTransaction(this.dataSource, work);
   }
 
+  /**
+   * The ledger's account of the opening balance of subscribers created with it, in the caller's
+   * transaction (the vouchers of a batch). Created in that transaction, they have no session to
+   * settle and nobody else can see them yet: no lock to take.
+   */
+  async recordOpeningBalances(manager: EntityManager, userIds: number[], seconds: number, context: ChangeContext): Promise<void> {
+    await this.ledger.recordOpeningBalances(manager, userIds, seconds, context.actorUserId, context.reason, this.clock.now());
+  }
+
   /** `set` or `add` for the subscriber with this username (the CLI's way in). */
   async changeByUsername(username: string, mode: 'set' | 'add', seconds: number, context: ChangeContext): Promise<BalanceChange & { userId: number }> {
     const userId = await this.balances.findUserIdByUsername(username);

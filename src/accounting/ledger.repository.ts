@@ -40,6 +40,15 @@ export class LedgerRepository {
     );
   }
 
+  /** One top-up row per new subscriber (`seconds` each, from 0), in one statement. */
+  async recordOpeningBalances(manager: EntityManager, userIds: number[], seconds: number, actorUserId: number | null, reason: string, at: Date): Promise<void> {
+    await manager.query(
+      `INSERT INTO balance_ledger (user_id, username, kind, delta_seconds, balance_after, actor_user_id, reason, created_at)
+       SELECT u.id, u.username, $2, $3, $3, $4, $5, $6 FROM users u WHERE u.id = ANY($1::integer[]) ORDER BY u.id`,
+      [userIds, LedgerKind.TopUp, seconds, actorUserId, reason, at],
+    );
+  }
+
   /** Rows of subscribers in `filter.scope` only, newest first. */
   async findPage(filter: { scope: OrganizationScope; userId?: number; username?: string }, offset: number, limit: number): Promise<{ rows: LedgerRow[]; count: number }> {
     const params: unknown[] = [scopeParameter(filter.scope)];

@@ -7,8 +7,9 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { tokenExpiredSql } from '../auth-tokens/token-use-sql.js';
 import { organizationInScopeSql, scopeParameter, subscriberInScopeSql, type OrganizationScope } from '../auth/organization-scope.js';
 import { attemptParams, reservedAttemptSql, type AttemptCounters, type CountedKey } from '../auth/auth-throttle.repository.js';
-import { remainingBalanceSql, staleBeforeAt } from './balance-sql.js';
+import { liveSessionSql, remainingBalanceSql, staleBeforeAt } from './balance-sql.js';
 import type { AccountingRecord } from './radius-attributes.js';
+import { voucherExpirySql } from '../vouchers/voucher-sql.js';
 
 /**
  * Who reported a record, which binds a new session to a NAS client (Disconnect-Requests go only
@@ -89,6 +90,12 @@ export interface SubscriberBalance {
   /** That key is past its lifetime, the subscriber's sessions counted as use. */
   keyExpired: boolean;
   remainingSeconds: number;
+  /** Simultaneous-use limit (null: none). */
+  maxSessions: number | null;
+  /** Open sessions still live (a stale one, or one closed by a NAS reboot, frees its slot). */
+  liveSessions: number;
+  /** A voucher with valid_days, once used: when it stops being usable. */
+  voucherExpiresAt: Date | null;
 }
 
 const SESSION_COLUMNS = `s.id::text AS id, s.acct_unique_id AS "acctUniqueId", s.acct_session_id AS "acctSessionId",
@@ -336,26 +343,33 @@ export class SessionsRepository {
   }
 }
 
-type SubscriberBalanceRow = Omit<SubscriberBalance, 'remainingSeconds'> & { remainingSeconds: string };
+type SubscriberBalanceRow = Omit<SubscriberBalance, 'remainingSeconds' | 'liveSessions'> & { remainingSeconds: string; liveSessions: string };
 
 function subscriberBalance(row: SubscriberBalanceRow): SubscriberBalance {
   return {
     userId: row.userId, username: row.username, isActive: row.isActive, passwordHash: row.passwordHash,
     keyMatches: row.keyMatches, keyExpired: row.keyExpired, remainingSeconds: Number(row.remainingSeconds),
+    maxSessions: row.maxSessions, liveSessions: Number(row.liveSessions), voucherExpiresAt: row.voucherExpiresAt,
   };
 }
 
 /**
  * The subscriber authorize decides on (`$1` its username, at `$2`; `$4` the stale-before instant;
  * `$5` the caller's organization scope: a subscriber outside it is not found).
+ * Its live sessions are counted only when it has a simultaneous-use limit (the index on open
+ * sessions by user makes it one probe); a voucher's expiry is worked out only when it has valid_days.
  * `$3` is the presented key's digest, or null: compared here, and the key's expiry (its subscriber's
  * sessions counted as use, see tokenExpiredSql) is only worked out for the key that matched.
  */
 const SUBSCRIBER_COLUMNS = `SELECT u.id AS "userId", u.username AS "username", u.is_active AS "isActive", u.password_hash AS "passwordHash",
          COALESCE(t.key_hash = $3, false) AS "keyMatches",
          CASE WHEN t.key_hash = $3 THEN ${tokenExpiredSql('$2::timestamptz')} ELSE false END AS "keyExpired",
-         ${remainingBalanceSql('p', '$2::timestamptz', '$4::timestamptz')} AS "remainingSeconds"
-    FROM users u JOIN aaa_profiles p ON p.user_id = u.id LEFT JOIN auth_tokens t ON t.user_id = u.id
+         ${remainingBalanceSql('p', '$2::timestamptz', '$4::timestamptz')} AS "remainingSeconds",
+         p.max_sessions AS "maxSessions",
+         CASE WHEN p.max_sessions IS NULL THEN 0 ELSE (SELECT count(*) FROM accounting_sessions ls
+                WHERE ls.user_id = u.id AND ls.status = 'open' AND ${liveSessionSql('ls', '$4::timestamptz')}) END AS "liveSessions",
+         ${voucherExpirySql('v', 'u')} AS "voucherExpiresAt"
+    FROM users u JOIN aaa_profiles p ON p.user_id = u.id LEFT JOIN auth_tokens t ON t.user_id = u.id LEFT JOIN vouchers v ON v.user_id = u.id
    WHERE u.username = $1 AND ${organizationInScopeSql('p.organization', '$5')}`;
 
 /** Asked on every authorize without a credential to check: prepared by name. */

@@ -7,6 +7,8 @@ import { AuthThrottleEntity } from '../auth/auth-throttle.entity.js';
 import { AuthTokenEntity } from '../auth-tokens/auth-token.entity.js';
 import { NasClientEntity } from '../radius/nas-client.entity.js';
 import { UserEntity } from '../users/user.entity.js';
+import { VoucherBatchEntity } from '../vouchers/voucher-batch.entity.js';
+import { VoucherEntity } from '../vouchers/voucher.entity.js';
 
 /** Every entity, listed once for the service, the CLI and the migration data source. */
 export const ENTITIES = [
@@ -19,4 +21,6 @@ export const ENTITIES = [
   NasClientEntity,
   AccountingRejectedEntity,
   AuthThrottleEntity,
+  VoucherBatchEntity,
+  VoucherEntity,
 ];

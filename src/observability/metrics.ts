@@ -175,7 +175,7 @@ export const authorizeDecisions = once(
   () =>
     new Counter({
       name: 'timegate_authorize_decisions_total',
-      help: 'Authorize decisions (POST /api/v1/authorize/ and RADIUS Access-Request) by source (http, radius), result (accept, reject) and reject reason (none for accept).',
+      help: 'Authorize decisions (POST /api/v1/authorize/ and RADIUS Access-Request) by source (http, radius), result (accept, reject) and reason (none for accept; invalid_credentials, inactive_user, token_expired, voucher_expired, no_balance, too_many_sessions, too_many_attempts).',
       labelNames: ['source', 'result', 'reason'] as const,
     }),
 );

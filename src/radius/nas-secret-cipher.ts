@@ -14,24 +14,25 @@ export function isSealed(stored: string): boolean {
   return stored.startsWith(SEALED_PREFIX);
 }
 
-/** The AES-256 key of a SECRETS_KEY (HKDF-SHA256, fixed salt and purpose). */
-export function deriveKey(secretsKey: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', secretsKey, 'timegate-aaa', 'nas-client-secret v1', 32));
+/** The AES-256 key of a SECRETS_KEY (HKDF-SHA256, fixed salt; one purpose per kind of value sealed). */
+export function deriveKey(secretsKey: string, purpose = 'nas-client-secret v1'): Buffer {
+  return Buffer.from(hkdfSync('sha256', secretsKey, 'timegate-aaa', purpose, 32));
 }
 
-export function seal(plain: string, key: Buffer): string {
+/** `associatedData` binds the sealed value to its column (default: nas_clients.secret). */
+export function seal(plain: string, key: Buffer, associatedData: Buffer = ASSOCIATED_DATA): string {
   const iv = randomBytes(IV_LENGTH);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(ASSOCIATED_DATA);
+  cipher.setAAD(associatedData);
   const encrypted = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
   return SEALED_PREFIX + Buffer.concat([iv, cipher.getAuthTag(), encrypted]).toString('base64');
 }
 
 /** The plaintext of a sealed value; throws if it was sealed under another key or altered. */
-export function unseal(stored: string, key: Buffer): string {
+export function unseal(stored: string, key: Buffer, associatedData: Buffer = ASSOCIATED_DATA): string {
   const raw = Buffer.from(stored.slice(SEALED_PREFIX.length), 'base64');
   const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_LENGTH));
-  decipher.setAAD(ASSOCIATED_DATA);
+  decipher.setAAD(associatedData);
   decipher.setAuthTag(raw.subarray(IV_LENGTH, IV_LENGTH + TAG_LENGTH));
   return Buffer.concat([decipher.update(raw.subarray(IV_LENGTH + TAG_LENGTH)), decipher.final()]).toString('utf8');
 }

@@ -14,6 +14,19 @@ export interface NewProfile {
   role: Role;
   permissions: string[];
   balanceSeconds: number;
+  /** Simultaneous-use limit (null: none); omitted, none. */
+  maxSessions?: number | null;
+}
+
+/** See insertSubscribers. */
+export interface NewSubscribers {
+  usernames: string[];
+  passwordHashes: string[];
+  organization: string;
+  balanceSeconds: number;
+  maxSessions: number | null;
+  tokenLifetime: number | null;
+  now: Date;
 }
 
 /**
@@ -82,11 +95,32 @@ export class UsersRepository {
         role: profile.role,
         permissions: profile.permissions,
         balanceSeconds: profile.balanceSeconds,
+        maxSessions: profile.maxSessions ?? null,
         updatedAt: user.now,
       });
       return saved;
     };
     return manager ? run(manager) : this.dataSource.transaction(run);
+  }
+
+  /**
+   * Many new plain subscribers (role user, same organization, balance and limit) in two set-based
+   * statements, in the caller's transaction: `usernames[i]` gets `passwordHashes[i]`. Returns each new
+   * account's id by username. The batch fails whole on a taken username (isUsernameConflict).
+   */
+  async insertSubscribers(manager: EntityManager, batch: NewSubscribers): Promise<Map<string, number>> {
+    const users: { id: number; username: string }[] = await manager.query(
+      `INSERT INTO users (username, password_hash, token_lifetime, date_joined, updated_at)
+       SELECT n.username, n.password_hash, $3::integer, $4, $4 FROM unnest($1::text[], $2::text[]) AS n (username, password_hash)
+       RETURNING id, username`,
+      [batch.usernames, batch.passwordHashes, batch.tokenLifetime, batch.now],
+    );
+    await manager.query(
+      `INSERT INTO aaa_profiles (user_id, organization, role, permissions, balance_seconds, max_sessions, updated_at)
+       SELECT id, $2, $3, '{}', $4, $5::integer, $6 FROM unnest($1::integer[]) AS id`,
+      [users.map((user) => user.id), batch.organization, Role.User, batch.balanceSeconds, batch.maxSessions, batch.now],
+    );
+    return new Map(users.map((user) => [user.username, user.id]));
   }
 
   private async insert(user: NewUser, manager?: EntityManager): Promise<UserEntity> {

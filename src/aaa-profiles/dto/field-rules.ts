@@ -54,6 +54,18 @@ export const checkBalanceSeconds: FieldRule = (value) => {
   return undefined;
 };
 
+/** Most sessions a subscriber may be allowed at once (a household's devices, not a NAS's capacity). */
+export const MAX_SESSIONS_LIMIT = 1000;
+
+/** `max_sessions`: null (no limit) or 1..MAX_SESSIONS_LIMIT. */
+export const checkMaxSessions: FieldRule = (value) => {
+  if (value === null) return undefined;
+  if (!isJsonInteger(value)) return NOT_AN_INTEGER;
+  if (value < 1) return 'Ensure this value is greater than or equal to 1.';
+  if (value > MAX_SESSIONS_LIMIT) return `Ensure this value is less than or equal to ${MAX_SESSIONS_LIMIT}.`;
+  return undefined;
+};
+
 export const checkPermissions: FieldRule = (value) => {
   if (!Array.isArray(value)) {
     return `Expected a list of items but got type "${jsonTypeName(value)}".`;

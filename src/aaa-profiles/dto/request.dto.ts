@@ -17,9 +17,11 @@ import { SatisfiesRule } from '../../common/validation/field-rule.js';
 import { nameRule, passwordRule, requiredEmailRule, tokenLifetimeRule, usernameRule } from '../../users/user-field-rules.js';
 import {
   checkBalanceSeconds,
+  checkMaxSessions,
   checkOrganization,
   checkPermissions,
   checkRole,
+  MAX_SESSIONS_LIMIT,
   ORGANIZATION_MAX_LENGTH,
   PERMISSION_PATTERN,
   PERMISSIONS_MAX_COUNT,
@@ -113,6 +115,20 @@ export class CreateUserTokenDto {
   @whenPresent()
   @SatisfiesRule(tokenLifetimeRule)
   token_lifetime?: number | null;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: 1,
+    maximum: MAX_SESSIONS_LIMIT,
+    example: 1,
+    description:
+      'Simultaneous-use: how many sessions may be open at once; authorize and Access-Request answer `too_many_sessions` ' +
+      'at the limit (stale sessions and those closed by a NAS reboot do not count). null: no limit. Omitted: null on create and PUT.',
+  })
+  @whenPresent()
+  @SatisfiesRule(checkMaxSessions)
+  max_sessions?: number | null;
 }
 
 /** `PUT /api/v1/user_token/{id}/`: every required field again; omitted optional fields are reset (the password is kept). */

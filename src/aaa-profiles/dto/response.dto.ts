@@ -11,6 +11,9 @@ export class UserTokenProfileDto {
 
   @ApiProperty({ type: [String], example: ['read', 'write'] })
   permissions!: string[];
+
+  @ApiProperty({ type: 'integer', nullable: true, example: null, description: 'Simultaneous-use limit: sessions open at once; null: no limit.' })
+  max_sessions!: number | null;
 }
 
 /** A subscriber in `GET /api/v1/user_token/` and `GET /api/v1/user_token/{id}/`. */

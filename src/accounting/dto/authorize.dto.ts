@@ -44,8 +44,11 @@ export class AuthorizeResultDto {
   @ApiPropertyOptional({ type: 'integer', description: 'Accept: remaining seconds, for Session-Timeout (as rlm_sqlcounter).' }) session_timeout?: number;
   @ApiPropertyOptional({ type: 'integer', description: 'Accept: seconds between Interim-Updates, for Acct-Interim-Interval.' }) acct_interim_interval?: number;
   @ApiPropertyOptional({
-    enum: ['invalid_credentials', 'inactive_user', 'token_expired', 'no_balance', 'too_many_attempts'],
-    description: 'Reject: `invalid_credentials` for an unknown user or a wrong password/token (indistinguishable); the others only once the credential checked out (or none was given); `too_many_attempts` past the rate limits.',
+    enum: ['invalid_credentials', 'inactive_user', 'token_expired', 'voucher_expired', 'no_balance', 'too_many_sessions', 'too_many_attempts'],
+    description:
+      'Reject: `invalid_credentials` for an unknown user or a wrong password/token (indistinguishable); the others only once the credential checked out (or none was given); ' +
+      '`voucher_expired` for a voucher past `valid_days` after its first session; ' +
+      '`too_many_sessions` when the subscriber already has `max_sessions` live sessions open; `too_many_attempts` past the rate limits.',
   })
   reason?: string;
   @ApiPropertyOptional({ description: 'Reject: a sentence for Reply-Message.' }) message?: string;

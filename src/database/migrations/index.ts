@@ -8,6 +8,8 @@ import { AccountingRecords1795580400000 } from './1795580400000-AccountingRecord
 import { ExhaustionTime1795581000000 } from './1795581000000-ExhaustionTime.js';
 import { AuthThrottleAttempt1795581100000 } from './1795581100000-AuthThrottleAttempt.js';
 import { NasClientOrganization1795593000000 } from './1795593000000-NasClientOrganization.js';
+import { MaxSessions1795594000000 } from './1795594000000-MaxSessions.js';
+import { Vouchers1795594010000 } from './1795594010000-Vouchers.js';
 
 /**
  * Every migration, in order. `npm run migration:generate -- src/database/migrations/<Name>` writes a
@@ -24,4 +26,6 @@ export const MIGRATIONS: Function[] = [
   ExhaustionTime1795581000000,
   AuthThrottleAttempt1795581100000,
   NasClientOrganization1795593000000,
+  MaxSessions1795594000000,
+  Vouchers1795594010000,
 ];
