@@ -53,12 +53,16 @@ export class RadiusSessionsRepository {
 
   /**
    * An admin's Disconnect-Request for an open session: claimed (pending since `now`) unless one is
-   * already waiting for its NAS (a pending claim older than `pendingBefore` is taken to be from a
-   * process that died). Undefined when the session is not open or already being disconnected.
+   * already waiting for its NAS, or was just acknowledged and the session is being closed (either
+   * older than `pendingBefore` is taken to be from a process that died). Undefined when the session
+   * is not open or already being disconnected.
    */
   async claimOpenForDisconnect(sessionId: string, now: Date, pendingBefore: Date): Promise<DisconnectRow | undefined> {
     const rows: DisconnectRow[] = await this.dataSource.query(
-      claimSql(`s.id = $1 AND s.status = 'open' AND (s.disconnect_status IS DISTINCT FROM 'pending' OR s.disconnect_at < $3)`, ', disconnect_at = $2, disconnect_error = NULL'),
+      claimSql(
+        `s.id = $1 AND s.status = 'open' AND (s.disconnect_status IS NULL OR s.disconnect_status NOT IN ('pending', 'ack') OR s.disconnect_at < $3)`,
+        ', disconnect_at = $2, disconnect_error = NULL',
+      ),
       [sessionId, now, pendingBefore],
     );
     return rows[0];
