@@ -531,17 +531,27 @@ describe('accounting API', () => {
       let quoted = false;
       for (let i = 0; i < text.length; i += 1) {
         const c = text[i]!;
-        if (quoted) {
-          if (c === '"' && text[i + 1] === '"') (field += '"'), (i += 1);
-          else if (c === '"') quoted = false;
-          else field += c;
-        } else if (c === '"') quoted = true;
-        else if (c === ',') record.push(field), (field = '');
-        else if (c === '\r' && text[i + 1] === '\n') {
+        if (quoted && c === '"' && text[i + 1] === '"') {
+          field += '"';
+          i += 1;
+        } else if (quoted && c === '"') {
+          quoted = false;
+        } else if (quoted) {
+          field += c;
+        } else if (c === '"') {
+          quoted = true;
+        } else if (c === ',') {
+          record.push(field);
+          field = '';
+        } else if (c === '\r' && text[i + 1] === '\n') {
           record.push(field);
           records.push(record);
-          (record = []), (field = ''), (i += 1);
-        } else field += c;
+          record = [];
+          field = '';
+          i += 1;
+        } else {
+          field += c;
+        }
       }
       return records;
     }

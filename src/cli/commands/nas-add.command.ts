@@ -23,13 +23,17 @@ export const nasAdd = defineCommand({
     },
     gateway: { type: 'string', placeholder: 'username', description: 'The gateway account whose HTTP accounting is this NAS\'s (Disconnect-Requests for those sessions go here)' },
   },
+  check(args) {
+    if (args['coa-port'] !== undefined && !/^\d{1,5}$/.test(args['coa-port'])) throw new UsageError('--coa-port must be a port number from 1 to 65535');
+    for (const flag of ['coa-enabled', 'require-message-authenticator'] as const) {
+      const value = args[flag];
+      if (value !== undefined && value !== 'true' && value !== 'false') throw new UsageError(`--${flag} must be true or false`);
+    }
+  },
   async run(ctx, args) {
     const coaPort = args['coa-port'] === undefined ? undefined : Number(args['coa-port']);
-    if (coaPort !== undefined && !/^\d{1,5}$/.test(args['coa-port']!)) throw new UsageError('--coa-port must be a port number from 1 to 65535');
     const coaText = args['coa-enabled'];
-    if (coaText !== undefined && coaText !== 'true' && coaText !== 'false') throw new UsageError('--coa-enabled must be true or false');
     const requireText = args['require-message-authenticator'];
-    if (requireText !== undefined && requireText !== 'true' && requireText !== 'false') throw new UsageError('--require-message-authenticator must be true or false');
     // 24 random bytes: 32 characters of base64url.
     const secret = args.secret ?? randomBytes(24).toString('base64url');
     const client = await ctx.app.get(NasClientsService).add({
