@@ -201,7 +201,7 @@ describe('sessions online, admin disconnect and CoA', () => {
         'Acct-Session-Id': id['Acct-Session-Id'], 'User-Name': user.username, 'Calling-Station-Id': 'AA-BB-CC-DD-EE-03',
         'NAS-Identifier': id['NAS-Identifier'], 'Session-Timeout': 3600,
       });
-      await new Promise((resolve) => setImmediate(resolve));
+      for (let waited = 0; seenByNas.length === 0 && waited < 5000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
       expect(seenByNas).toEqual([3600]);
       expect(await session(sessionId)).toMatchObject({ coa_status: 'ack', coa_error: null, coa_session_timeout: 3600, coa_at: iso(t.clock.now()), status: 'open' });
       expect(await counterValue('radius_coa_requests_total', { result: 'ack' })).toBe(acks + 1);
