@@ -271,6 +271,20 @@ describe('sessions online, admin disconnect and CoA', () => {
       expect(hotspot.socket.received).toHaveLength(0);
     });
 
+    it('30 top-ups at once: every one applied, and the last CoA-Request carries the balance that committed last', async () => {
+      const hotspot = await nas('CoA-ACK');
+      const user = await t.factories.subscriber({ balanceSeconds: 100 });
+      const { sessionId } = await startSession(hotspot.gateway, user);
+      const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => patchBalance(user, 2000 + i)));
+      expect(responses.map((response) => response.status)).toEqual(Array.from({ length: 30 }, () => 200));
+      await coaIdle(t);
+      const final = await storedBalance(t, user.id);
+      const timeouts = hotspot.socket.received.map((datagram) => radius.decode({ packet: datagram.message, secret: hotspot.secret }).attributes['Session-Timeout']);
+      expect(timeouts.length).toBeGreaterThanOrEqual(1);
+      expect(timeouts.at(-1)).toBe(final);
+      expect(await session(sessionId)).toMatchObject({ coa_status: 'ack', coa_session_timeout: final });
+    });
+
     it('many changes in a row: the last CoA-Request a session gets carries the latest balance', async () => {
       const hotspot = await nas('CoA-ACK');
       const user = await t.factories.subscriber({ balanceSeconds: 100 });

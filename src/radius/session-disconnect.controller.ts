@@ -20,7 +20,7 @@ export class SessionDisconnectController {
     summary: 'Cut an open session off: a Disconnect-Request (RFC 5176) to its NAS (admins of its organization, staff)',
     description:
       'Sent to the NAS client the session is bound to (the one that reported it), retried as RADIUS_DISCONNECT_TIMEOUT_MS / _RETRIES say, ' +
-      'and answered once the NAS has (or has not). The outcome is recorded on the session (`disconnect_status`, `disconnect_error`). ' +
+      'and answered once the NAS has, or after the last retransmission went unanswered (RADIUS_DISCONNECT_TIMEOUT_MS × (2^(RADIUS_DISCONNECT_RETRIES+1) − 1): 30 s by default). The outcome is recorded on the session (`disconnect_status`, `disconnect_error`). ' +
       'Disconnect-ACK: 200 with the session, closed as `Admin-Reset` at that moment and charged exactly. ' +
       'Disconnect-NAK: 502 naming its Error-Cause; no answer: 504. In both the session stays open and can be asked again.',
   })
