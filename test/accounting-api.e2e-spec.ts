@@ -376,7 +376,8 @@ describe('accounting API', () => {
         'id', 'acct_unique_id', 'acct_session_id', 'username', 'nas_identifier', 'nas_ip_address', 'nas_port_id',
         'calling_station_id', 'called_station_id', 'framed_ip_address', 'started_at', 'last_update_at', 'stopped_at',
         'session_time', 'input_octets', 'output_octets', 'charged_seconds', 'overage_seconds', 'status', 'terminate_cause',
-        'session_time_clamped',
+        'session_time_clamped', 'seconds_so_far', 'charged_so_far', 'nas_client_name', 'nas_client_address',
+        'disconnect_status', 'disconnect_error', 'disconnect_at', 'coa_status', 'coa_error', 'coa_at', 'coa_session_timeout',
       ]);
       const iso = (date: Date) => date.toISOString().replace('.000Z', 'Z');
       expect(item).toEqual({
@@ -401,9 +402,25 @@ describe('accounting API', () => {
         status: 'open',
         terminate_cause: null,
         session_time_clamped: false,
+        // Live figures at the request: 60 s by the server clock, all of it owed (no run has charged it yet).
+        seconds_so_far: 60,
+        charged_so_far: 60,
+        nas_client_name: null,
+        nas_client_address: null,
+        disconnect_status: null,
+        disconnect_error: null,
+        disconnect_at: null,
+        coa_status: null,
+        coa_error: null,
+        coa_at: null,
+        coa_session_timeout: null,
       });
       expect(uniqueId).toMatch(/^[0-9a-f]{32}$/);
       await t.api().get(`${SESSIONS}${sessionId}/`).set(bearer(user.token)).expect(200, item);
+      // Live: 30 s later the same open session shows 90 s so far.
+      t.clock.advanceSeconds(30);
+      const later = (await list(user.token, { status: 'open' }).expect(200)).body.results[0];
+      expect(later).toMatchObject({ seconds_so_far: 90, charged_so_far: 90, session_time: 60 });
     });
 
     it('shows a subscriber only its own sessions; another’s is a 404', async () => {
@@ -492,6 +509,113 @@ describe('accounting API', () => {
       // Default page size 10; past the end is an empty page.
       expect((await page({})).results).toHaveLength(5);
       expect((await page({ offset: 10 })).results).toEqual([]);
+    });
+  });
+
+  describe('?format=csv on the sessions and ledger lists', () => {
+    /** The CSV body as records of fields (RFC 4180: quoted fields may hold commas, quotes and line breaks). */
+    function parseCsv(text: string): string[][] {
+      const records: string[][] = [];
+      let field = '';
+      let record: string[] = [];
+      let quoted = false;
+      for (let i = 0; i < text.length; i += 1) {
+        const c = text[i]!;
+        if (quoted && c === '"' && text[i + 1] === '"') {
+          field += '"';
+          i += 1;
+        } else if (quoted && c === '"') {
+          quoted = false;
+        } else if (quoted) {
+          field += c;
+        } else if (c === '"') {
+          quoted = true;
+        } else if (c === ',') {
+          record.push(field);
+          field = '';
+        } else if (c === '\r' && text[i + 1] === '\n') {
+          record.push(field);
+          records.push(record);
+          record = [];
+          field = '';
+          i += 1;
+        } else {
+          field += c;
+        }
+      }
+      return records;
+    }
+
+    it('streams every session the filters select, with a header row and proper quoting, in the caller’s scope', async () => {
+      const nasName = `nas,"quoted" ${uniqueUsername('x')}`;
+      const user = await t.factories.subscriber({ balanceSeconds: 100_000 });
+      const ids: number[] = [];
+      // More than one export batch (1000 rows) would take long over HTTP: 30 sessions through the API, 2,000 more straight in the table.
+      for (let i = 0; i < 30; i += 1) ids.push(await sessionIdOf((await gateway.start({ ...sessionIdentity(user.username), 'NAS-Identifier': nasName })).acct_unique_id!));
+      await t.dataSource.query(
+        `INSERT INTO accounting_sessions (acct_unique_id, acct_session_id, user_id, username, nas_identifier, started_at, last_update_at, status, session_time, stopped_at)
+         SELECT md5(random()::text || g), 'bulk-' || g, $1, $2, E'bulk\\r\\nnas', $3, $3, 'closed', 10, $3 FROM generate_series(1, 2000) g`,
+        [user.id, user.username, t.clock.now()],
+      );
+      t.clock.advanceSeconds(42);
+      const response = await t.api().get(SESSIONS).query({ format: 'csv', username: user.username, limit: 5 }).set(token(staff.token)).buffer(true).parse((res, done) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => done(null, body));
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+      expect(response.headers['content-disposition']).toBe('attachment; filename="sessions.csv"');
+      // Streamed: no Content-Length, sent in chunks.
+      expect(response.headers['content-length']).toBeUndefined();
+      const records = parseCsv(response.body as string);
+      const [header, ...rows] = records;
+      expect(header!.slice(0, 4)).toEqual(['id', 'acct_unique_id', 'acct_session_id', 'username']);
+      expect(header).toContain('seconds_so_far');
+      expect(rows).toHaveLength(2030); // limit/offset do not apply to an export
+      const column = (name: string) => header!.indexOf(name);
+      const newest = rows[0]!;
+      expect(newest[column('nas_identifier')]).toBe('bulk\r\nnas');
+      const apiRows = rows.filter((row) => row[column('nas_identifier')] === nasName);
+      expect(apiRows.map((row) => Number(row[column('id')]))).toEqual([...ids].reverse());
+      expect(apiRows[0]![column('seconds_so_far')]).toBe('42');
+      expect(apiRows[0]![column('status')]).toBe('open');
+      // Ids strictly decreasing across the batch boundary: nothing repeated or skipped.
+      const allIds = rows.map((row) => Number(row[column('id')]));
+      expect(allIds.every((id, i) => i === 0 || id < allIds[i - 1]!)).toBe(true);
+
+      // Scope: the subscriber itself gets only its own rows, another subscriber none; a bad filter is a 400 before any byte.
+      const own = await t.api().get(SESSIONS).query({ format: 'csv', status: 'open' }).set(token(user.token)).expect(200);
+      expect(parseCsv(own.text)).toHaveLength(31);
+      const stranger = await t.factories.subscriber();
+      expect(parseCsv((await t.api().get(SESSIONS).query({ format: 'csv' }).set(token(stranger.token)).expect(200)).text)).toHaveLength(1);
+      await t.api().get(SESSIONS).query({ format: 'csv', status: 'running' }).set(token(staff.token)).expect(400);
+      await t.api().get(SESSIONS).query({ format: 'xml' }).set(token(staff.token)).expect(404, { detail: 'Not found.' });
+      await t.api().get(SESSIONS).query({ format: 'json' }).set(token(user.token)).expect(200);
+      await t.api().get(SESSIONS).query({ format: 'csv' }).expect(401);
+    });
+
+    it('exports the ledger, defusing text a spreadsheet would run as a formula', async () => {
+      const user = await t.factories.subscriber({ balanceSeconds: 0 });
+      await t.api().patch(`/api/v1/user_token/${user.id}/`).set(token(staff.token)).send({ balance_seconds: 600 }).expect(200);
+      await t.dataSource.query(
+        `INSERT INTO balance_ledger (user_id, username, kind, delta_seconds, balance_after, reason, created_at) VALUES ($1, $2, 'adjustment', -100, 500, '=HYPERLINK("x")', now())`,
+        [user.id, user.username],
+      );
+      const response = await t.api().get('/api/v1/accounting/ledger/').query({ format: 'csv', username: user.username }).set(token(staff.token)).expect(200);
+      expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+      const [header, ...rows] = parseCsv(response.text);
+      expect(header).toEqual(['id', 'username', 'kind', 'delta_seconds', 'overage_seconds', 'balance_after', 'session_id', 'actor', 'reason', 'created_at']);
+      expect(rows.map((row) => [row[2], row[3], row[5], row[8]])).toEqual([
+        ['adjustment', '-100', '500', `'=HYPERLINK("x")`],
+        ['top_up', '600', '600', `PATCH /api/v1/user_token/${user.id}/`],
+      ]);
+      expect(response.text).toContain(`"'=HYPERLINK(""x"")"`);
+      // Another organization's admin sees none of it.
+      const otherAdmin = await t.factories.subscriber({ role: Role.Admin, organization: uniqueUsername('org') });
+      expect(parseCsv((await t.api().get('/api/v1/accounting/ledger/').query({ format: 'csv', username: user.username }).set(token(otherAdmin.token)).expect(200)).text)).toHaveLength(1);
+      expect((await t.api().get('/api/v1/accounting/ledger/').query({ username: user.username }).set(token(otherAdmin.token)).expect(200)).body.count).toBe(0);
+      expect((await t.api().get('/api/v1/accounting/ledger/').query({ username: user.username }).set(token(admin.token)).expect(200)).body.count).toBe(2);
     });
   });
 });

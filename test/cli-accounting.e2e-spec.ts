@@ -1,3 +1,4 @@
+import radius from 'radius';
 import { runAccounting } from './support/accounting.js';
 import { runCli, type CliResult } from './support/cli.js';
 import { coaListener } from './support/radius.js';
@@ -223,6 +224,76 @@ describe('CLI: accounting and balance commands (compiled, as a child process)', 
         expect(coa.received).toHaveLength(2);
         const [row] = await db.dataSource.query('SELECT disconnect_status FROM accounting_sessions WHERE id = $1', [sessionId]);
         expect(row.disconnect_status).toBe('timeout');
+      } finally {
+        await coa.close();
+        await db.close();
+      }
+    }, CLI_TIMEOUT);
+  });
+
+  describe('sessions:online', () => {
+    it('prints who is online as a table: live seconds, octets, NAS, caller MAC, charged so far', async () => {
+      const db = await freshDatabase();
+      try {
+        const user = await db.factories.subscriber({ balanceSeconds: 5000 });
+        const staff = await db.factories.staff();
+        const added = await db.api().post('/api/v1/nas/').set('Authorization', `Token ${staff.token}`)
+          .send({ name: 'lobby-ap', ip_address: '192.0.2.50', secret: 'online-secret-0123456789' });
+        expect(added.status).toBe(201);
+        const online = await insertSession(db, user.id, user.username, { startedAgo: 120, updatedAgo: 0 });
+        await db.dataSource.query(
+          `UPDATE accounting_sessions SET nas_client_id = $2, calling_station_id = 'AA-BB-CC-DD-EE-FF', input_octets = 1500, output_octets = 9000 WHERE id = $1`,
+          [online, (added.body as { id: number }).id],
+        );
+        const closed = await insertSession(db, user.id, user.username, { startedAgo: 300, updatedAgo: 200 });
+        await db.dataSource.query("UPDATE accounting_sessions SET status = 'closed', stopped_at = now() WHERE id = $1", [closed]);
+
+        const result = await runCliOn(db.databaseUrl, ['sessions:online']);
+        expect(result.code).toBe(0);
+        const lines = result.stdout.trimEnd().split('\n');
+        expect(lines[0]!.split(/ {2,}/)).toEqual(['ID', 'USERNAME', 'NAS', 'NAS_ADDRESS', 'CALLER_MAC', 'STARTED', 'SECONDS', 'IN_OCTETS', 'OUT_OCTETS', 'CHARGED']);
+        expect(lines).toHaveLength(2);
+        const row = lines[1]!.split(/ {2,}/);
+        expect(row.slice(0, 5)).toEqual([online, user.username, 'lobby-ap', '192.0.2.50', 'AA-BB-CC-DD-EE-FF']);
+        expect(Number(row[6])).toBeGreaterThanOrEqual(120);
+        expect(Number(row[6])).toBeLessThan(200);
+        expect(row.slice(7, 9)).toEqual(['1500', '9000']);
+        expect(Number(row[9])).toBe(Number(row[6]));
+        expect(result.stderr).toBe('1 open session\n');
+
+        const filtered = await runCliOn(db.databaseUrl, ['sessions:online', '--username', 'nobody']);
+        expect(filtered).toMatchObject({ code: 0, stderr: '0 open sessions\n' });
+        const bad = await runCliOn(db.databaseUrl, ['sessions:online', '--limit', '0']);
+        expect(bad.code).toBe(2);
+      } finally {
+        await db.close();
+      }
+    }, CLI_TIMEOUT);
+  });
+
+  describe('balance:add sends the NAS a CoA-Request', () => {
+    it('with the new Session-Timeout, waiting for the answer before exiting', async () => {
+      const db = await freshDatabase();
+      const secret = 'coa-secret-cli-topup-01';
+      const coa = await coaListener(secret, 'CoA-ACK', '127.0.0.9');
+      try {
+        const staff = await db.factories.staff();
+        const added = await db.api().post('/api/v1/nas/').set('Authorization', `Token ${staff.token}`)
+          .send({ name: 'nas-cli-coa', ip_address: '127.0.0.9', secret, coa_port: coa.port });
+        expect(added.status).toBe(201);
+        const user = await db.factories.subscriber({ balanceSeconds: 100 });
+        const sessionId = await insertSession(db, user.id, user.username, { startedAgo: 0, updatedAgo: 0 });
+        await db.dataSource.query('UPDATE accounting_sessions SET nas_client_id = $2 WHERE id = $1', [sessionId, (added.body as { id: number }).id]);
+
+        const result = await runCliOn(db.databaseUrl, ['balance:add', '--username', user.username, '--seconds', '7200']);
+        expect(result.code).toBe(0);
+        expect(coa.received).toHaveLength(1);
+        const timeout = radius.decode({ packet: coa.received[0]!.message, secret }).attributes['Session-Timeout'] as number;
+        // About 7300 s, less the second or two the command took to start.
+        expect(timeout).toBeGreaterThan(7290);
+        expect(timeout).toBeLessThanOrEqual(7300);
+        const [row] = await db.dataSource.query('SELECT coa_status, coa_session_timeout::int AS sent FROM accounting_sessions WHERE id = $1', [sessionId]);
+        expect(row).toEqual({ coa_status: 'ack', sent: timeout });
       } finally {
         await coa.close();
         await db.close();

@@ -40,6 +40,7 @@ describe('NAS clients (/api/v1/nas/ and nas:* commands)', () => {
       name,
       ip_address: '192.0.2.10',
       coa_port: 3799,
+      coa_enabled: true,
       require_message_authenticator: true,
       gateway_user_id: null,
       organization: null,
@@ -157,7 +158,7 @@ describe('NAS clients (/api/v1/nas/ and nas:* commands)', () => {
     expect(await t.dataSource.query('SELECT 1 FROM nas_clients WHERE name = $1', [name])).toEqual([]);
   }, 120_000);
 
-  it('links a gateway account and sets require_message_authenticator (API and nas:add), one NAS client per gateway', async () => {
+  it('links a gateway account and sets require_message_authenticator and coa_enabled (API and nas:add), one NAS client per gateway', async () => {
     const gateway = await t.factories.subscriber({ role: Role.Gateway });
     const created = await create({ name: uniqueName('linked'), ip_address: '198.51.100.200', secret: LONG, require_message_authenticator: false, gateway_user_id: gateway.id });
     expect(created.status).toBe(201);
@@ -177,6 +178,16 @@ describe('NAS clients (/api/v1/nas/ and nas:* commands)', () => {
     expect(added.code).toBe(0);
     const rows = await t.dataSource.query('SELECT gateway_user_id AS "gatewayUserId", require_message_authenticator AS "require" FROM nas_clients WHERE name = $1', [name]);
     expect(rows).toEqual([{ gatewayUserId: gateway.id, require: false }]);
+    const noCoaName = uniqueName('cli-nocoa');
+    const noCoa = await runCli(['nas:add', '--name', noCoaName, '--ip', '198.51.100.204', '--coa-enabled', 'false'], env);
+    expect(noCoa.code).toBe(0);
+    expect(noCoa.stdout).toMatch(new RegExp(`^nas: ${noCoaName} \\(id \\d+\\) 198\\.51\\.100\\.204, CoA port 3799 \\(CoA off\\)\\n`));
+    expect(await t.dataSource.query('SELECT coa_enabled AS "coaEnabled" FROM nas_clients WHERE name = $1', [noCoaName])).toEqual([{ coaEnabled: false }]);
+    const listed = await runCli(['nas:list'], env);
+    expect(listed.stdout).toMatch(new RegExp(`\\n\\d+\\s+${noCoaName}\\s+198\\.51\\.100\\.204\\s+3799\\s+no\\s`));
+    const badFlag = await runCli(['nas:add', '--name', uniqueName('cli-nocoa'), '--ip', '198.51.100.205', '--coa-enabled', 'maybe'], env);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toContain('--coa-enabled must be true or false');
     const unknown = await runCli(['nas:add', '--name', uniqueName('cli-gw'), '--ip', '198.51.100.203', '--gateway', 'nobody_by_that_name'], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('gateway: No user named "nobody_by_that_name".');

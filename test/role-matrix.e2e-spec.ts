@@ -177,6 +177,11 @@ const ROUTES: RouteCase[] = [
     method: 'GET', route: '/api/v1/accounting/sessions/:id', url: async ({ sessionId }) => `/api/v1/accounting/sessions/${await sessionId()}/`,
     expect: row({ anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 200, admin: 200, gateway: 404, staff: 200 }, NOT_FOUND_ELSEWHERE),
   },
+  // An admin (of the session's organization) or staff may cut a session off; this one is bound to no NAS client: 409.
+  {
+    method: 'POST', route: '/api/v1/accounting/sessions/:id/disconnect', url: async ({ sessionId }) => `/api/v1/accounting/sessions/${await sessionId()}/disconnect/`,
+    expect: only(409, ['admin', 'staff']),
+  },
   { method: 'GET', route: '/api/v1/accounting/ledger', url: () => '/api/v1/accounting/ledger/', expect: authenticated(200) },
   { method: 'GET', route: '/api/v1/accounting/runs', url: () => '/api/v1/accounting/runs/', expect: only(200, ['staff']) },
   { method: 'GET', route: '/api/v1/accounting/rejected', url: () => '/api/v1/accounting/rejected/', expect: only(200, ['staff']) },

@@ -1,3 +1,4 @@
+import { AccountingEvents } from '../accounting/accounting-events.js';
 import { BalanceService } from '../accounting/balance.service.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -73,6 +74,7 @@ export class AaaProfilesService {
     private readonly tokens: AuthTokensService,
     private readonly hasher: PasswordHasher,
     private readonly balances: BalanceService,
+    private readonly events: AccountingEvents,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -180,7 +182,7 @@ export class AaaProfilesService {
     if (!mayAttemptUpdate(principal, passwordGiven)) throw DomainError.permissionDenied();
     const passwordHash = input.password === undefined ? undefined : await this.hasher.hash(input.password);
     const now = this.clock.now();
-    return this.withUsernameConflict(() =>
+    const { dto, balanceChanged } = await this.withUsernameConflict(() =>
       inRetriedTransaction(this.dataSource, async (manager) => {
         const target = await this.profiles.lockById(manager, id, now);
         if (!target) throw DomainError.notFound();
@@ -206,12 +208,15 @@ export class AaaProfilesService {
         );
         await this.profiles.updateProfile(manager, id, desired, now);
         if (passwordGiven && passwordChangeRevokesKey(principal, id)) await this.tokens.revoke(id, manager);
-        if (changed.has('balanceSeconds')) {
-          await this.balances.set(id, desired.balanceSeconds, { actorUserId: principal.userId, reason: `${method} /api/v1/user_token/${id}/` }, manager);
-        }
-        return toUpdatedUserTokenDto({ ...target, ...desired }, now);
+        const change = changed.has('balanceSeconds')
+          ? await this.balances.set(id, desired.balanceSeconds, { actorUserId: principal.userId, reason: `${method} /api/v1/user_token/${id}/` }, manager)
+          : undefined;
+        return { dto: toUpdatedUserTokenDto({ ...target, ...desired }, now), balanceChanged: change !== undefined && change.balance !== change.previous };
       }),
     );
+    // Committed: the NAS of the subscriber's open sessions gets the new Session-Timeout.
+    if (balanceChanged) await this.events.balancesChanged([id]);
+    return dto;
   }
 
   /** The CLI's `subscribers:max-sessions`: the simultaneous-use limit of the subscriber with this username. Returns its id. */

@@ -16,6 +16,7 @@ export enum SessionStatus {
 @Entity('accounting_sessions')
 @Check('CHK_accounting_sessions_status', `"status" IN ('open', 'closed')`)
 @Check('CHK_accounting_sessions_disconnect_status', `"disconnect_status" IN ('pending', 'ack', 'nak', 'timeout', 'no_nas')`)
+@Check('CHK_accounting_sessions_coa_status', `"coa_status" IN ('ack', 'nak', 'timeout', 'no_nas', 'disabled')`)
 @Check('CHK_accounting_sessions_overage', '"overage_seconds" >= 0 AND "overage_seconds" <= GREATEST("charged_seconds", 0)')
 @Index('IDX_accounting_sessions_open_user', ['userId'], { where: `"status" = 'open'` })
 @Index('IDX_accounting_sessions_open_last_update', ['lastUpdateAt'], { where: `"status" = 'open'` })
@@ -121,6 +122,27 @@ export class AccountingSessionEntity {
   /** Disconnect-NAK's Error-Cause, or why nothing could be sent. */
   @Column({ name: 'disconnect_error', type: 'varchar', length: 64, nullable: true })
   disconnectError!: string | null;
+
+  /**
+   * The latest CoA-Request (RFC 5176) sent when the subscriber's balance changed during the session:
+   * ack, nak, timeout, no_nas (bound to no NAS client) or disabled (its NAS client has coa_enabled false).
+   */
+  @Column({ name: 'coa_status', type: 'varchar', length: 16, nullable: true })
+  coaStatus!: string | null;
+
+  @Column({ name: 'coa_attempts', type: 'integer', default: 0 })
+  coaAttempts!: number;
+
+  @Column({ name: 'coa_at', type: 'timestamptz', nullable: true })
+  coaAt!: Date | null;
+
+  /** CoA-NAK's Error-Cause, or why nothing could be sent. */
+  @Column({ name: 'coa_error', type: 'varchar', length: 64, nullable: true })
+  coaError!: string | null;
+
+  /** The Session-Timeout the CoA-Request carried (remaining balance / live sessions, in seconds from then). */
+  @Column({ name: 'coa_session_timeout', type: 'bigint', nullable: true, transformer: bigintToNumber })
+  coaSessionTimeout!: number | null;
 
   /**
    * The NAS client that reported the session (the RADIUS packet's source, or the one linked to the

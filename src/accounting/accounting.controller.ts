@@ -1,13 +1,15 @@
-import { applyDecorators, Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, HttpCode, Param, Post, Query, Res, type StreamableFile } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import {
-  ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags,
+  ApiBody, ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags, getSchemaPath,
 } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal, RequireCapability } from '../auth/auth.decorators.js';
 import { scopeOf } from '../auth/organization-scope.js';
 import { Capability, type Principal } from '../auth/policy.js';
 import { DomainError, ErrorCode } from '../common/errors/domain-error.js';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
+import { csvFile, listFormat } from '../common/http/csv.js';
+import type { LimitOffsetPage } from '../common/pagination/limit-offset.js';
 import type { RawQuery } from '../common/pagination/query-url.js';
 import { toDryRunDto, toRunDto } from './accounting.mapper.js';
 import { AccountingIngestService } from './accounting-ingest.service.js';
@@ -17,9 +19,29 @@ import { AccountingRunService } from './accounting-run.service.js';
 import { AccountingResultDto } from './dto/accounting-request.dto.js';
 import { ACCOUNTING_REQUEST_EXAMPLES } from './dto/accounting-request.schema.js';
 import { AccountingRunDto, AccountingRunPageDto, DryRunResultDto, StartRunDto } from './dto/accounting-run.dto.js';
-import { LedgerPageDto } from './dto/ledger-entry.dto.js';
+import { type LedgerEntryDto, LedgerPageDto } from './dto/ledger-entry.dto.js';
 import { RejectedRecordDto, RejectedRecordPageDto } from './dto/rejected-record.dto.js';
 import { SessionDto, SessionPageDto } from './dto/session.dto.js';
+
+/** `?format=csv` (DRF's format parameter): the same list as CSV, streamed. */
+const ApiListFormats = (page: Function, what: string) =>
+  applyDecorators(
+    ApiExtraModels(page),
+    ApiQuery({
+      name: 'format',
+      required: false,
+      enum: ['json', 'csv'],
+      description:
+        `\`csv\`: every ${what} the filters select (limit and offset do not apply), newest first, as \`text/csv\` with a header row ` +
+        '(RFC 4180 quoting; text starting with = + - @ gets a leading \' against spreadsheet formulas), streamed. Any other value: 404.',
+    }),
+    ApiOkResponse({
+      content: {
+        'application/json': { schema: { $ref: getSchemaPath(page) } },
+        'text/csv': { schema: { type: 'string' } },
+      },
+    }),
+  );
 
 /** DRF LimitOffsetPagination's query parameters. */
 const ApiLimitOffsetQuery = () =>
@@ -71,13 +93,21 @@ export class AccountingController {
 
   @Get('sessions')
   @Authenticated()
-  @ApiOperation({ operationId: 'accounting_sessions_list', summary: "Sessions, newest first (a subscriber sees only its own)" })
+  @ApiOperation({
+    operationId: 'accounting_sessions_list',
+    summary: 'Sessions, newest first, with live figures (`?status=open`: who is online)',
+    description:
+      'Staff see every session; admins and moderators those of their organization\'s subscribers; anyone else only their own. ' +
+      'Open sessions carry live figures at the moment of the request: `seconds_so_far`, `charged_so_far`, octets, ' +
+      'the NAS (`nas_identifier`, `nas_ip_address`, the bound `nas_client_name` / `nas_client_address`) and the caller\'s MAC (`calling_station_id`).',
+  })
   @ApiQuery({ name: 'username', required: false })
   @ApiQuery({ name: 'status', required: false, enum: ['open', 'closed'] })
   @ApiQuery({ name: 'nas_identifier', required: false })
   @ApiLimitOffsetQuery()
-  @ApiOkResponse({ type: SessionPageDto })
-  listSessions(@CurrentPrincipal() principal: Principal, @Query() query: RawQuery) {
+  @ApiListFormats(SessionPageDto, 'session')
+  listSessions(@CurrentPrincipal() principal: Principal, @Query() query: RawQuery): Promise<LimitOffsetPage<SessionDto>> | StreamableFile {
+    if (listFormat(query) === 'csv') return csvFile('sessions', this.queries.sessionsCsv(principal, query));
     return this.queries.listSessions(principal, query);
   }
 
@@ -93,11 +123,16 @@ export class AccountingController {
 
   @Get('ledger')
   @Authenticated()
-  @ApiOperation({ operationId: 'accounting_ledger_list', summary: 'Balance ledger: top-ups, adjustments and closed sessions\' charges, newest first' })
+  @ApiOperation({
+    operationId: 'accounting_ledger_list',
+    summary: 'Balance ledger: top-ups, adjustments and closed sessions\' charges, newest first',
+    description: 'Scoped as the sessions list: staff all; admins and moderators their organization\'s subscribers; anyone else their own.',
+  })
   @ApiQuery({ name: 'username', required: false })
   @ApiLimitOffsetQuery()
-  @ApiOkResponse({ type: LedgerPageDto })
-  listLedger(@CurrentPrincipal() principal: Principal, @Query() query: RawQuery) {
+  @ApiListFormats(LedgerPageDto, 'ledger row')
+  listLedger(@CurrentPrincipal() principal: Principal, @Query() query: RawQuery): Promise<LimitOffsetPage<LedgerEntryDto>> | StreamableFile {
+    if (listFormat(query) === 'csv') return csvFile('ledger', this.queries.ledgerCsv(principal, query));
     return this.queries.listLedger(principal, query);
   }
 

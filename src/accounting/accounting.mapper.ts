@@ -1,4 +1,5 @@
 import { isoUtc } from '../common/http/iso-date.js';
+import { formatNasNetwork } from '../radius/nas-address.js';
 import type { AccountingRunEntity } from './accounting-run.entity.js';
 import type { RunCounts } from './accounting-runs.repository.js';
 import type { AccountingRunDto, DryRunResultDto } from './dto/accounting-run.dto.js';
@@ -32,6 +33,17 @@ export function toSessionDto(row: SessionRow): SessionDto {
     status: row.status,
     terminate_cause: row.terminateCause,
     session_time_clamped: row.sessionTimeClamped,
+    seconds_so_far: Number(row.secondsSoFar),
+    charged_so_far: Number(row.chargedSoFar),
+    nas_client_name: row.nasClientName,
+    nas_client_address: row.nasClientAddress === null ? null : formatNasNetwork(row.nasClientAddress),
+    disconnect_status: row.disconnectStatus,
+    disconnect_error: row.disconnectError,
+    disconnect_at: isoUtc(row.disconnectAt),
+    coa_status: row.coaStatus,
+    coa_error: row.coaError,
+    coa_at: isoUtc(row.coaAt),
+    coa_session_timeout: row.coaSessionTimeout === null ? null : Number(row.coaSessionTimeout),
   };
 }
 

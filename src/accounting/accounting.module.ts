@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { AuthTokensModule } from '../auth-tokens/auth-tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountingEvents } from './accounting-events.js';
+import { AdminResetService } from './admin-reset.service.js';
 import { AccountingController } from './accounting.controller.js';
 import { AccountingIngestService } from './accounting-ingest.service.js';
 import { AccountingQueryService } from './accounting-query.service.js';
@@ -26,6 +27,7 @@ import { SettlementService } from './settlement.service.js';
   controllers: [AccountingController, AuthorizeController],
   providers: [
     AccountingEvents,
+    AdminResetService,
     AccountingIngestService,
     AccountingQueryService,
     AccountingReplayService,
@@ -42,6 +44,6 @@ import { SettlementService } from './settlement.service.js';
     SessionsRepository,
     SettlementService,
   ],
-  exports: [AccountingEvents, AccountingIngestService, AccountingReplayService, AuthorizeService, AccountingRunService, AccountingQueryService, AccountingRunsRepository, BalanceService, BalanceRepository],
+  exports: [AccountingEvents, AdminResetService, AccountingIngestService, AccountingReplayService, AuthorizeService, AccountingRunService, AccountingQueryService, AccountingRunsRepository, BalanceService, BalanceRepository],
 })
 export class AccountingModule {}

@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { Clock } from '../common/time/clock.js';
 import { inRetriedTransaction } from '../database/transient-conflict.js';
+import { AccountingEvents } from './accounting-events.js';
 import { LedgerKind } from './balance-ledger.entity.js';
 import { BalanceRepository } from './balance.repository.js';
 import { ChargingRepository } from './charging.repository.js';
@@ -26,7 +27,10 @@ export interface ChangeContext {
 /**
  * Manual balance changes (top-ups and corrections from PUT/PATCH or the CLI), each settled and
  * written to the ledger in one transaction with the subscriber's profile locked: open sessions are
- * first charged up to now, so the value set is exactly the remaining balance the caller sees.
+ * first charged up to now, so the value set is exactly the remaining balance the caller sees. Once
+ * its own transaction has committed, a change is announced (AccountingEvents.balancesChanged) so
+ * the NAS of open sessions gets the new Session-Timeout; a caller passing its `manager` announces
+ * it itself after committing.
  */
 @Injectable()
 export class BalanceService {
@@ -36,6 +40,7 @@ export class BalanceService {
     private readonly balances: BalanceRepository,
     private readonly ledger: LedgerRepository,
     @Inject(Clock) private readonly clock: Clock,
+    private readonly events: AccountingEvents,
   ) {}
 
   /** Sets the remaining balance to `seconds`. Pass `manager` to join the caller's transaction. */
@@ -74,7 +79,10 @@ export class BalanceService {
       });
       return { previous, balance };
     };
-    return manager ? work(manager) : inRetriedTransaction(this.dataSource, work);
+    if (manager) return work(manager);
+    const change = await inRetriedTransaction(this.dataSource, work);
+    if (change.balance !== change.previous) await this.events.balancesChanged([userId]);
+    return change;
   }
 
   /**

@@ -263,6 +263,21 @@ export class ChargingRepository {
     );
   }
 
+  /** Closes an open session an admin disconnected (its NAS acknowledged the Disconnect-Request) as Admin-Reset at `at`. */
+  async closeForAdminReset(manager: EntityManager, sessionIds: string[], at: Date): Promise<ClosedSession[]> {
+    if (sessionIds.length === 0) return [];
+    return queryReturning<ClosedSession>(
+      manager,
+      `UPDATE accounting_sessions s
+          SET status = 'closed', stopped_at = GREATEST(s.started_at, $2), terminate_cause = 'Admin-Reset',
+              last_update_at = GREATEST(s.last_update_at, $2),
+              session_time = GREATEST(0, floor(extract(epoch FROM ($2::timestamptz - s.started_at))))::bigint
+        WHERE s.id = ANY($1::bigint[]) AND s.status = 'open'
+       RETURNING s.id::text AS id, s.user_id AS "userId"`,
+      [sessionIds, at],
+    );
+  }
+
   /** Closes sessions because their NAS rebooted (Accounting-On/Off), at the event time. */
   async closeForNasReboot(manager: EntityManager, sessionIds: string[], at: Date): Promise<ClosedSession[]> {
     if (sessionIds.length === 0) return [];

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { scopeParameter, subscriberInScopeSql, type OrganizationScope } from '../auth/organization-scope.js';
 import { LedgerKind } from './balance-ledger.entity.js';
+import { sessionScopeSql, type SessionScope } from './session-scope.js';
 
 export interface LedgerRow {
   id: string;
@@ -16,6 +16,31 @@ export interface LedgerRow {
   actorUsername: string | null;
   reason: string;
   createdAt: Date;
+}
+
+export interface LedgerFilter {
+  scope: SessionScope;
+  username?: string;
+}
+
+const LEDGER_SELECT = `SELECT l.id::text AS id, l.user_id AS "userId", l.username AS "username", l.kind AS "kind",
+                l.delta_seconds::text AS "deltaSeconds", l.overage_seconds::text AS "overageSeconds",
+                l.balance_after::text AS "balanceAfter", l.session_id::text AS "sessionId",
+                a.username AS "actorUsername", l.reason AS "reason", l.created_at AS "createdAt"
+           FROM balance_ledger l LEFT JOIN users a ON a.id = l.actor_user_id`;
+
+/** The filter's conditions; its parameters are numbered from `$${offset + 1}`. */
+function ledgerWhere(filter: LedgerFilter, offset: number): { where: string; params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${offset + params.length}`;
+  };
+  const scoped = sessionScopeSql(filter.scope, 'l.user_id', param);
+  if (scoped) clauses.push(scoped);
+  if (filter.username !== undefined) clauses.push(`l.username = ${param(filter.username)}`);
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
 export interface ManualChange {
@@ -49,31 +74,24 @@ export class LedgerRepository {
     );
   }
 
-  /** Rows of subscribers in `filter.scope` only, newest first. */
-  async findPage(filter: { scope: OrganizationScope; userId?: number; username?: string }, offset: number, limit: number): Promise<{ rows: LedgerRow[]; count: number }> {
-    const params: unknown[] = [scopeParameter(filter.scope)];
-    const clauses: string[] = [subscriberInScopeSql('l.user_id', '$1')];
-    if (filter.userId !== undefined) {
-      params.push(filter.userId);
-      clauses.push(`l.user_id = $${params.length}`);
-    }
-    if (filter.username !== undefined) {
-      params.push(filter.username);
-      clauses.push(`l.username = $${params.length}`);
-    }
-    const where = `WHERE ${clauses.join(' AND ')}`;
+  async findPage(filter: LedgerFilter, offset: number, limit: number): Promise<{ rows: LedgerRow[]; count: number }> {
+    const { where, params } = ledgerWhere(filter, 0);
     const [rows, counted] = await Promise.all([
       this.dataSource.query(
-        `SELECT l.id::text AS id, l.user_id AS "userId", l.username AS "username", l.kind AS "kind",
-                l.delta_seconds::text AS "deltaSeconds", l.overage_seconds::text AS "overageSeconds",
-                l.balance_after::text AS "balanceAfter", l.session_id::text AS "sessionId",
-                a.username AS "actorUsername", l.reason AS "reason", l.created_at AS "createdAt"
-           FROM balance_ledger l LEFT JOIN users a ON a.id = l.actor_user_id
-           ${where} ORDER BY l.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        `${LEDGER_SELECT} ${where} ORDER BY l.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
         [...params, limit, offset],
       ) as Promise<LedgerRow[]>,
       this.dataSource.query(`SELECT count(*) AS count FROM balance_ledger l ${where}`, params) as Promise<{ count: string }[]>,
     ]);
     return { rows, count: Number(counted[0]?.count ?? 0) };
+  }
+
+  /** Up to `limit` rows of the filter with an id below `beforeId` (null: from the newest), newest first: a keyset page for exports. */
+  async findBatch(filter: LedgerFilter, beforeId: string | null, limit: number): Promise<LedgerRow[]> {
+    const { where, params } = ledgerWhere(filter, 2);
+    return this.dataSource.query(
+      `${LEDGER_SELECT} ${where ? `${where} AND` : 'WHERE'} ($1::bigint IS NULL OR l.id < $1::bigint) ORDER BY l.id DESC LIMIT $2`,
+      [beforeId, limit, ...params],
+    );
   }
 }

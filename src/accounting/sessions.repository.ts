@@ -5,9 +5,10 @@ import { queryNamed, type NamedStatement } from '../database/data-source-options
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { tokenExpiredSql } from '../auth-tokens/token-use-sql.js';
-import { organizationInScopeSql, scopeParameter, subscriberInScopeSql, type OrganizationScope } from '../auth/organization-scope.js';
+import { organizationInScopeSql, scopeParameter, type OrganizationScope } from '../auth/organization-scope.js';
 import { attemptParams, reservedAttemptSql, type AttemptCounters, type CountedKey } from '../auth/auth-throttle.repository.js';
-import { liveSessionSql, remainingBalanceSql, staleBeforeAt } from './balance-sql.js';
+import { liveSessionSql, remainingBalanceSql, sessionTargetSql, staleBeforeAt } from './balance-sql.js';
+import { sessionScopeSql, type SessionScope } from './session-scope.js';
 import type { AccountingRecord } from './radius-attributes.js';
 import { voucherExpirySql } from '../vouchers/voucher-sql.js';
 
@@ -69,12 +70,24 @@ export interface SessionRow {
   status: string;
   terminateCause: string | null;
   sessionTimeClamped: boolean;
+  /** Live figures at the query's `now`: wall-clock seconds since the start (final duration once closed). */
+  secondsSoFar: string;
+  /** What settling the session now would have charged in all (its charge once closed), overage included. */
+  chargedSoFar: string;
+  /** The bound NAS client (see nas_client_id): its name and address (cidr text), or null. */
+  nasClientName: string | null;
+  nasClientAddress: string | null;
+  disconnectStatus: string | null;
+  disconnectError: string | null;
+  disconnectAt: Date | null;
+  coaStatus: string | null;
+  coaError: string | null;
+  coaAt: Date | null;
+  coaSessionTimeout: string | null;
 }
 
 export interface SessionFilter {
-  /** Only sessions of subscribers in this scope (sessions of unknown usernames: staff's only). */
-  scope: OrganizationScope;
-  userId?: number;
+  scope: SessionScope;
   username?: string;
   status?: string;
   nasIdentifier?: string;
@@ -105,7 +118,16 @@ const SESSION_COLUMNS = `s.id::text AS id, s.acct_unique_id AS "acctUniqueId", s
   s.stopped_at AS "stoppedAt", s.session_time::text AS "sessionTime", s.input_octets::text AS "inputOctets",
   s.output_octets::text AS "outputOctets", s.charged_seconds::text AS "chargedSeconds",
   s.overage_seconds::text AS "overageSeconds", s.status AS "status", s.terminate_cause AS "terminateCause",
-  s.session_time_clamped AS "sessionTimeClamped"`;
+  s.session_time_clamped AS "sessionTimeClamped", n.name AS "nasClientName", n.ip_address::text AS "nasClientAddress",
+  s.disconnect_status AS "disconnectStatus", s.disconnect_error AS "disconnectError", s.disconnect_at AS "disconnectAt",
+  s.coa_status AS "coaStatus", s.coa_error AS "coaError", s.coa_at AS "coaAt", s.coa_session_timeout::text AS "coaSessionTimeout"`;
+
+/** The session row with its live figures at `now` (`$1`, with `$2` the stale cut-off) and its bound NAS client. */
+const SESSION_SELECT = `SELECT ${SESSION_COLUMNS},
+  (CASE WHEN s.status = 'open' THEN GREATEST(0, floor(extract(epoch FROM ($1::timestamptz - s.started_at))))::bigint
+        ELSE s.session_time END)::text AS "secondsSoFar",
+  (CASE WHEN s.status = 'open' THEN ${sessionTargetSql('s', '$1::timestamptz', '$2::timestamptz')} ELSE s.charged_seconds END)::text AS "chargedSoFar"
+  FROM accounting_sessions s LEFT JOIN nas_clients n ON n.id = s.nas_client_id`;
 
 /**
  * Values for the insert columns shared by Start, Interim-Update and Stop. `$11` is the start time.
@@ -218,6 +240,12 @@ export class SessionsRepository {
     return rows[0]?.outside ?? false;
   }
 
+  /** The subscriber of a session (null: none, or no such session). A session's subscriber never changes once set. */
+  async findSessionUserId(manager: EntityManager, sessionId: string): Promise<number | null> {
+    const rows: { userId: number | null }[] = await manager.query('SELECT user_id AS "userId" FROM accounting_sessions WHERE id = $1', [sessionId]);
+    return rows[0]?.userId ?? null;
+  }
+
   /** The event's session by its id, or by its legacy id when it was opened before the id followed FreeRADIUS. */
   async findForEvent(event: SessionEvent, manager: EntityManager = this.dataSource.manager): Promise<{ id: string; userId: number | null; uniqueId: string } | undefined> {
     const rows = await manager.query(
@@ -285,16 +313,25 @@ export class SessionsRepository {
     return row ? { id: row.id, created: row.inserted, clamped: row.clamped } : undefined;
   }
 
-  async findPage(filter: SessionFilter, offset: number, limit: number): Promise<{ rows: SessionRow[]; count: number }> {
-    const { where, params } = sessionWhere(filter);
+  async findPage(filter: SessionFilter, now: Date, offset: number, limit: number): Promise<{ rows: SessionRow[]; count: number }> {
+    const live = this.liveParams(now);
+    const { where, params } = sessionWhere(filter, live.length);
     const [rows, counted] = await Promise.all([
       this.dataSource.query(
-        `SELECT ${SESSION_COLUMNS} FROM accounting_sessions s ${where} ORDER BY s.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-        [...params, limit, offset],
+        `${SESSION_SELECT} ${where} ORDER BY s.id DESC LIMIT $${live.length + params.length + 1} OFFSET $${live.length + params.length + 2}`,
+        [...live, ...params, limit, offset],
       ) as Promise<SessionRow[]>,
-      this.dataSource.query(`SELECT count(*) AS count FROM accounting_sessions s ${where}`, params) as Promise<{ count: string }[]>,
+      this.dataSource.query(`SELECT count(*) AS count FROM accounting_sessions s ${sessionWhere(filter, 0).where}`, params) as Promise<{ count: string }[]>,
     ]);
     return { rows, count: Number(counted[0]?.count ?? 0) };
+  }
+
+  /** Up to `limit` sessions of the filter with an id below `beforeId` (null: from the newest), newest first: a keyset page for exports. */
+  async findBatch(filter: SessionFilter, now: Date, beforeId: string | null, limit: number): Promise<SessionRow[]> {
+    const live = this.liveParams(now);
+    const { where, params } = sessionWhere(filter, live.length + 2);
+    const keyset = `${where ? `${where} AND` : 'WHERE'} ($3::bigint IS NULL OR s.id < $3::bigint)`;
+    return this.dataSource.query(`${SESSION_SELECT} ${keyset} ORDER BY s.id DESC LIMIT $4`, [...live, beforeId, limit, ...params]);
   }
 
   async countOpen(): Promise<number> {
@@ -302,13 +339,19 @@ export class SessionsRepository {
     return Number(rows[0]?.count ?? 0);
   }
 
-  /** The session, when its subscriber is in `scope`. */
-  async findById(id: string, scope: OrganizationScope): Promise<SessionRow | undefined> {
+  /** The session if the scope sees it. */
+  async findById(id: string, scope: SessionScope, now: Date): Promise<SessionRow | undefined> {
+    const live = this.liveParams(now);
+    const { where, params } = sessionWhere({ scope }, live.length + 1);
     const rows: SessionRow[] = await this.dataSource.query(
-      `SELECT ${SESSION_COLUMNS} FROM accounting_sessions s WHERE s.id = $1 AND ${subscriberInScopeSql('s.user_id', '$2')}`,
-      [id, scopeParameter(scope)],
+      `${SESSION_SELECT} ${where ? `${where} AND` : 'WHERE'} s.id = $3`,
+      [...live, id, ...params],
     );
     return rows[0];
+  }
+
+  private liveParams(now: Date): [Date, Date] {
+    return [now, staleBeforeAt(now, this.config.accounting.staleAfterSeconds)];
   }
 
   /**
@@ -388,17 +431,18 @@ const SUBSCRIBER_FOR_ATTEMPT: NamedStatement = {
            FROM (VALUES (1)) AS one (x) LEFT JOIN s ON true`,
 };
 
-function sessionWhere(filter: SessionFilter): { where: string; params: unknown[] } {
+/** The filter's conditions; its parameters are numbered from `$${offset + 1}`. */
+function sessionWhere(filter: SessionFilter, offset: number): { where: string; params: unknown[] } {
   const clauses: string[] = [];
   const params: unknown[] = [];
-  const add = (sql: string, value: unknown) => {
+  const param = (value: unknown) => {
     params.push(value);
-    clauses.push(sql.replaceAll('?', `$${params.length}`));
+    return `$${offset + params.length}`;
   };
-  add(subscriberInScopeSql('s.user_id', '?'), scopeParameter(filter.scope));
-  if (filter.userId !== undefined) add('s.user_id = ?', filter.userId);
-  if (filter.username !== undefined) add('s.username = ?', filter.username);
-  if (filter.status !== undefined) add('s.status = ?', filter.status);
-  if (filter.nasIdentifier !== undefined) add('s.nas_identifier = ?', filter.nasIdentifier);
-  return { where: `WHERE ${clauses.join(' AND ')}`, params };
+  const scoped = sessionScopeSql(filter.scope, 's.user_id', param);
+  if (scoped) clauses.push(scoped);
+  if (filter.username !== undefined) clauses.push(`s.username = ${param(filter.username)}`);
+  if (filter.status !== undefined) clauses.push(`s.status = ${param(filter.status)}`);
+  if (filter.nasIdentifier !== undefined) clauses.push(`s.nas_identifier = ${param(filter.nasIdentifier)}`);
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }

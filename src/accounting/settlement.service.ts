@@ -8,13 +8,15 @@ import { ChargingRepository, type ChargeResult } from './charging.repository.js'
  *   left with 0 are closed as Session-Timeout at now (the accounting run and the exhaustion timer);
  * - `stale`: these sessions, if still silent since `staleBefore`, as Lost-Service at their last update;
  * - `nas-reboot`: these sessions as NAS-Reboot at `at` (Accounting-On/Off);
- * - `stopped`: these sessions, already closed by their Stop record.
+ * - `stopped`: these sessions, already closed by their Stop record;
+ * - `admin-reset`: these sessions, if still open, as Admin-Reset at `at` (an admin disconnected them).
  */
 export type Closing =
   | { kind: 'exhausted' }
   | { kind: 'stale'; sessionIds: string[]; staleBefore: Date }
   | { kind: 'nas-reboot'; sessionIds: string[]; at: Date }
-  | { kind: 'stopped'; sessionIds: string[] };
+  | { kind: 'stopped'; sessionIds: string[] }
+  | { kind: 'admin-reset'; sessionIds: string[]; at: Date };
 
 export interface Settlement {
   /** Sessions closed by this settlement (their final charge is in the ledger). */
@@ -27,7 +29,7 @@ export interface Settlement {
  * locked (ChargingRepository.lockProfiles or a lock* batch query), closes the chosen sessions,
  * charges them (target − charged, so never twice), writes one ledger row per closed session and
  * predicts each subscriber's exhaustion again. The accounting run, the exhaustion timer, Stop
- * records and Accounting-On/Off all settle through here.
+ * records, Accounting-On/Off and admin disconnects all settle through here.
  */
 @Injectable()
 export class SettlementService {
@@ -52,6 +54,8 @@ export class SettlementService {
         return ids(await this.charging.closeForNasReboot(manager, closing.sessionIds, closing.at));
       case 'stopped':
         return closing.sessionIds;
+      case 'admin-reset':
+        return ids(await this.charging.closeForAdminReset(manager, closing.sessionIds, closing.at));
       default: {
         const unreachable: never = closing;
         throw new Error(`Unhandled closing ${JSON.stringify(unreachable)}`);

@@ -36,12 +36,17 @@ export enum Capability {
   AccountingRuns = 'accounting:runs',
   /** Manage the RADIUS NAS clients and their shared secrets (staff). */
   NasManage = 'nas:manage',
+  /** Cut a session off with a Disconnect-Request to its NAS (admins, within their scope; staff). */
+  SessionsDisconnect = 'sessions:disconnect',
 }
 
 export const CAPABILITIES: readonly Capability[] = Object.values(Capability);
 
 const ROLE_CAPABILITIES: Record<Role, readonly Capability[]> = {
-  [Role.Admin]: [Capability.SubscribersRead, Capability.SubscribersWrite, Capability.BalancesWrite, Capability.TokensManage, Capability.AccountingRead],
+  [Role.Admin]: [
+    Capability.SubscribersRead, Capability.SubscribersWrite, Capability.BalancesWrite, Capability.TokensManage, Capability.AccountingRead,
+    Capability.SessionsDisconnect,
+  ],
   [Role.Moderator]: [Capability.SubscribersRead, Capability.BalancesWrite, Capability.AccountingRead],
   [Role.Gateway]: [Capability.SubscribersRead, Capability.AccountingWrite],
   [Role.User]: [],

@@ -21,14 +21,33 @@ export interface RetryPolicy {
   retries: number;
 }
 
+/** The two requests RFC 5176 defines, with their ACK and NAK codes. */
+export type DynamicRequest = 'Disconnect-Request' | 'CoA-Request';
+
+const ANSWERS: Record<DynamicRequest, { ack: string; nak: string }> = {
+  'Disconnect-Request': { ack: 'Disconnect-ACK', nak: 'Disconnect-NAK' },
+  'CoA-Request': { ack: 'CoA-ACK', nak: 'CoA-NAK' },
+};
+
+/** Sends one Disconnect-Request (RFC 5176 §3); see sendDynamicRequest. */
+export function sendDisconnectRequest(target: DisconnectTarget, policy: RetryPolicy): Promise<DisconnectOutcome> {
+  return sendDynamicRequest('Disconnect-Request', target, policy);
+}
+
+/** Sends one CoA-Request (RFC 5176 §3.2, code 43); see sendDynamicRequest. */
+export function sendCoaRequest(target: DisconnectTarget, policy: RetryPolicy): Promise<DisconnectOutcome> {
+  return sendDynamicRequest('CoA-Request', target, policy);
+}
+
 /**
- * Sends one Disconnect-Request (RFC 5176 §3) from its own ephemeral socket and waits for the
- * Disconnect-ACK or -NAK, retransmitting the very same packet (same identifier and authenticator,
- * RFC 5080 §2.2.1) with exponential backoff. Answers from another address, for another identifier or
- * not signed with the secret are ignored.
+ * Sends one Disconnect- or CoA-Request (RFC 5176) from its own ephemeral socket and waits for its
+ * ACK or NAK, retransmitting the very same packet (same identifier and authenticator, RFC 5080
+ * §2.2.1) with exponential backoff. Answers from another address, for another identifier or whose
+ * Response Authenticator does not check out with the secret (decodeResponse, on raw bytes) are ignored.
  */
-export async function sendDisconnectRequest(target: DisconnectTarget, policy: RetryPolicy): Promise<DisconnectOutcome> {
-  const request = encodeRequest('Disconnect-Request', randomInt(256), target.secret, target.attributes);
+async function sendDynamicRequest(code: DynamicRequest, target: DisconnectTarget, policy: RetryPolicy): Promise<DisconnectOutcome> {
+  const answers = ANSWERS[code];
+  const request = encodeRequest(code, randomInt(256), target.secret, target.attributes);
   const socket = createSocket({ type: isIP(target.address) === 6 ? 'udp6' : 'udp4' });
   let attempts = 0;
   try {
@@ -38,8 +57,8 @@ export async function sendDisconnectRequest(target: DisconnectTarget, policy: Re
       socket.on('message', (message, remote) => {
         if (remote.address !== target.address || remote.port !== target.port) return;
         const response = decodeResponse(request, message, target.secret);
-        if (response?.code === 'Disconnect-ACK') resolve({ result: 'ack', attempts });
-        else if (response?.code === 'Disconnect-NAK') {
+        if (response?.code === answers.ack) resolve({ result: 'ack', attempts });
+        else if (response?.code === answers.nak) {
           const cause = response.attributes['Error-Cause'];
           resolve({ result: 'nak', attempts, errorCause: typeof cause === 'string' || typeof cause === 'number' ? String(cause) : null });
         } else return;

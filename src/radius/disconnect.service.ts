@@ -13,8 +13,12 @@ import { RadiusSessionsRepository, type DisconnectRow } from './radius-sessions.
 /** Disconnect-Requests in flight at once (each on its own socket). */
 const CONCURRENCY = 32;
 
+/** Sends one RFC 5176 request and waits for its answer (sendDisconnectRequest / sendCoaRequest). */
 export type DisconnectSender = (target: DisconnectTarget, policy: { timeoutMs: number; retries: number }) => Promise<DisconnectOutcome>;
 export const DISCONNECT_SENDER = Symbol('DISCONNECT_SENDER');
+
+/** What an admin's Disconnect-Request for an open session came to (`busy`: one is already waiting for the NAS, or the session is not open). */
+export type OpenSessionDisconnect = { result: 'busy' } | { result: 'no_nas' } | { result: 'ack' | 'nak' | 'timeout'; error: string | null };
 
 /** The attributes that identify the session to the NAS (RFC 5176 §3). */
 export function disconnectAttributes(row: DisconnectRow, now: Date): Attribute[] {
@@ -77,8 +81,7 @@ export class DisconnectService implements OnModuleInit, BeforeApplicationShutdow
   async beforeApplicationShutdown(): Promise<void> {
     if (this.inFlight.size > 0) {
       const { disconnectTimeoutMs, disconnectRetries } = this.config.radius;
-      // The first wait, doubled for each retransmission.
-      const longest = (disconnectTimeoutMs * (2 ** (disconnectRetries + 1) - 1)) / 1000;
+      const longest = this.longestWaitSeconds();
       this.logger.log(
         `Waiting for the NAS answers to ${this.pendingSessions} Disconnect-Request(s) before exiting, so each outcome is recorded on its session ` +
           `(at most ${longest} s: RADIUS_DISCONNECT_TIMEOUT_MS=${disconnectTimeoutMs}, doubled for each of RADIUS_DISCONNECT_RETRIES=${disconnectRetries})`,
@@ -102,7 +105,38 @@ export class DisconnectService implements OnModuleInit, BeforeApplicationShutdow
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
   }
 
-  private async disconnectOne(row: DisconnectRow): Promise<void> {
+  /**
+   * An admin's Disconnect-Request for an open session, answered before returning (the caller
+   * closes the session on ACK). Recorded on the session like the ones sent when a balance runs out.
+   */
+  async disconnectOpen(sessionId: string): Promise<OpenSessionDisconnect> {
+    const now = this.clock.now();
+    const row = await this.sessions.claimOpenForDisconnect(sessionId, now, new Date(now.getTime() - this.longestWaitSeconds() * 1000));
+    if (!row) return { result: 'busy' };
+    if (row.targetAddress === null || row.secret === null || row.coaPort === null) {
+      await this.sessions.record([row.id], 'no_nas', 0, now, 'session bound to no NAS client');
+      radiusMetrics.disconnects.inc({ result: 'no_nas' });
+      return { result: 'no_nas' };
+    }
+    this.pendingSessions += 1;
+    const work = this.disconnectOne(row);
+    const tracked = work.then(() => undefined, () => undefined);
+    this.inFlight.add(tracked);
+    try {
+      return await work;
+    } finally {
+      this.inFlight.delete(tracked);
+      this.pendingSessions -= 1;
+    }
+  }
+
+  /** The longest a Disconnect-Request waits for its answer: the first wait, doubled for each retransmission. */
+  private longestWaitSeconds(): number {
+    const { disconnectTimeoutMs, disconnectRetries } = this.config.radius;
+    return (disconnectTimeoutMs * (2 ** (disconnectRetries + 1) - 1)) / 1000;
+  }
+
+  private async disconnectOne(row: DisconnectRow): Promise<{ result: 'ack' | 'nak' | 'timeout'; error: string | null }> {
     const target: DisconnectTarget = {
       address: row.targetAddress!,
       port: row.coaPort!,
@@ -117,5 +151,6 @@ export class DisconnectService implements OnModuleInit, BeforeApplicationShutdow
     const line = `Disconnect-Request for session ${row.id} (${row.username}, Acct-Session-Id ${row.acctSessionId}) to ${target.address}:${target.port}: ${outcome.result} after ${outcome.attempts} attempt(s)${error ? ` (${error})` : ''}`;
     if (outcome.result === 'ack') this.logger.log(line);
     else this.logger.warn(line);
+    return { result: outcome.result, error };
   }
 }

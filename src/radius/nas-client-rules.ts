@@ -50,6 +50,8 @@ export const nasAddressRule: FieldRule = (value) => {
 
 export const requireMessageAuthenticatorRule: FieldRule = (value) => (typeof value === 'boolean' ? undefined : 'Must be a valid boolean.');
 
+export const coaEnabledRule: FieldRule = requireMessageAuthenticatorRule;
+
 /** `gateway_user_id`: a user id, or null for no link (whether it is a gateway account is checked by the service). */
 export const gatewayUserIdRule: FieldRule = (value) => {
   if (value === null) return undefined;
@@ -75,13 +77,14 @@ export const coaPortRule: FieldRule = (value) => {
 
 /** Applies the rules to the fields present (the CLI's path; the API's DTOs apply the same rules). */
 export function checkNasFields(
-  fields: Partial<Record<'name' | 'ip_address' | 'secret' | 'coa_port' | 'require_message_authenticator' | 'gateway_user_id' | 'organization', unknown>>,
+  fields: Partial<Record<'name' | 'ip_address' | 'secret' | 'coa_port' | 'coa_enabled' | 'require_message_authenticator' | 'gateway_user_id' | 'organization', unknown>>,
 ): FieldErrors {
   const rules: Record<string, FieldRule> = {
     name: nasNameRule,
     ip_address: nasAddressRule,
     secret: nasSecretRule,
     coa_port: coaPortRule,
+    coa_enabled: coaEnabledRule,
     require_message_authenticator: requireMessageAuthenticatorRule,
     gateway_user_id: gatewayUserIdRule,
     organization: nasOrganizationRule,

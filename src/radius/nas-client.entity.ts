@@ -51,6 +51,10 @@ export class NasClientEntity {
   @Column({ name: 'coa_port', type: 'integer', default: NAS_COA_PORT_DEFAULT })
   coaPort!: number;
 
+  /** CoA-Requests (a new Session-Timeout when the balance changes) go to this NAS only when true. */
+  @Column({ name: 'coa_enabled', type: 'boolean', default: true })
+  coaEnabled!: boolean;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -10,6 +10,7 @@ export function toNasClientDto(entity: NasClientEntity): NasClientDto {
     name: entity.name,
     ip_address: formatNasNetwork(entity.ipAddress),
     coa_port: entity.coaPort,
+    coa_enabled: entity.coaEnabled,
     require_message_authenticator: entity.requireMessageAuthenticator,
     gateway_user_id: entity.gatewayUserId,
     organization: entity.organization,

@@ -6,7 +6,7 @@ import type { FieldErrors } from '../common/errors/domain-error.js';
 import { NasClientEntity } from './nas-client.entity.js';
 import { NAS_ADDRESS_TAKEN, NAS_GATEWAY_TAKEN, NAS_NAME_TAKEN } from './nas-client-rules.js';
 
-export type NasClientValues = Pick<NasClientEntity, 'name' | 'ipAddress' | 'secret' | 'coaPort' | 'requireMessageAuthenticator' | 'gatewayUserId' | 'organization'>;
+export type NasClientValues = Pick<NasClientEntity, 'name' | 'ipAddress' | 'secret' | 'coaPort' | 'coaEnabled' | 'requireMessageAuthenticator' | 'gatewayUserId' | 'organization'>;
 
 /** A write refused by the database, as the field errors the API reports (undefined: not ours to explain). */
 export function nasWriteError(error: unknown): FieldErrors | undefined {

@@ -30,6 +30,7 @@ export interface NewNasClient {
   ip_address: string;
   secret: string;
   coa_port?: number;
+  coa_enabled?: boolean;
   require_message_authenticator?: boolean;
   gateway_user_id?: number | null;
   organization?: string | null;
@@ -103,6 +104,7 @@ export class NasClientsService implements OnModuleInit {
       ipAddress: dto.ip_address,
       secret: this.cipher.protect(dto.secret),
       coaPort: dto.coa_port ?? NAS_COA_PORT_DEFAULT,
+      coaEnabled: dto.coa_enabled ?? true,
       requireMessageAuthenticator: dto.require_message_authenticator ?? true,
       gatewayUserId: dto.gateway_user_id ?? null,
       organization,
@@ -144,10 +146,11 @@ export class NasClientsService implements OnModuleInit {
   }
 
   /** The fields a PUT keeps when omitted, as a PATCH does. */
-  private optionalChanges(dto: Pick<PatchNasClientDto, 'secret' | 'require_message_authenticator' | 'gateway_user_id' | 'organization'>): Partial<NasClientValues> {
+  private optionalChanges(dto: Pick<PatchNasClientDto, 'secret' | 'coa_enabled' | 'require_message_authenticator' | 'gateway_user_id' | 'organization'>): Partial<NasClientValues> {
     return {
       ...(dto.organization !== undefined ? { organization: dto.organization } : {}),
       ...(dto.secret !== undefined ? { secret: this.cipher.protect(dto.secret) } : {}),
+      ...(dto.coa_enabled !== undefined ? { coaEnabled: dto.coa_enabled } : {}),
       ...(dto.require_message_authenticator !== undefined ? { requireMessageAuthenticator: dto.require_message_authenticator } : {}),
       ...(dto.gateway_user_id !== undefined ? { gatewayUserId: dto.gateway_user_id } : {}),
     };

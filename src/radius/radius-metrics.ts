@@ -17,7 +17,7 @@ export type DropReason =
   | 'invalid_attributes'
   | 'internal_error';
 
-/** What the RADIUS listeners and the Disconnect sender count. */
+/** What the RADIUS listeners and the Disconnect and CoA senders count. */
 export const radiusMetrics = {
   received: counter('radius_packets_received_total', 'RADIUS packets received, by listener (auth, acct).', ['listener'] as const),
   dropped: counter(
@@ -28,4 +28,9 @@ export const radiusMetrics = {
   duplicates: counter('radius_duplicate_requests_total', 'Retransmitted RADIUS requests answered from the duplicate cache.', ['listener'] as const),
   responses: counter('radius_responses_total', 'RADIUS responses sent, by code.', ['code'] as const),
   disconnects: counter('radius_disconnect_requests_total', 'Disconnect-Requests (RFC 5176) by outcome: ack, nak, timeout, no_nas, error.', ['result'] as const),
+  coaRequests: counter(
+    'radius_coa_requests_total',
+    'CoA-Requests (RFC 5176, new Session-Timeout after a balance change) by outcome: ack, nak, timeout, no_nas, disabled (coa_enabled false), error.',
+    ['result'] as const,
+  ),
 };

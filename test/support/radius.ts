@@ -3,6 +3,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { register } from 'prom-client';
 import radius from 'radius';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
+import { CoaService } from '../../src/radius/coa.service.js';
 import { DisconnectService } from '../../src/radius/disconnect.service.js';
 import { RadiusServer } from '../../src/radius/radius-server.js';
 import type { TestApp } from './test-app.js';
@@ -35,6 +36,10 @@ export function radiusPorts(t: TestApp): { auth: number; acct: number } {
 
 export function disconnectsIdle(t: TestApp): Promise<void> {
   return t.app.get(DisconnectService).whenIdle();
+}
+
+export function coaIdle(t: TestApp): Promise<void> {
+  return t.app.get(CoaService).whenIdle();
 }
 
 export interface RadclientResult {
@@ -142,16 +147,24 @@ export class UdpPeer {
   }
 }
 
-/** A NAS's CoA port answering every Disconnect-Request it can verify with `answer`. */
-export async function coaListener(secret: string, answer: 'Disconnect-ACK' | 'Disconnect-NAK' | 'none', address = '127.0.0.1') {
+/**
+ * A NAS's CoA port answering every request with `answer` (a NAK with Error-Cause
+ * Session-Context-Not-Found), signed with `answerSecret` (default: the secret; another one forges it).
+ */
+export async function coaListener(
+  secret: string,
+  answer: 'Disconnect-ACK' | 'Disconnect-NAK' | 'CoA-ACK' | 'CoA-NAK' | 'none',
+  address = '127.0.0.1',
+  answerSecret = secret,
+) {
   return UdpPeer.bind(address, (peer, message, remote) => {
     if (answer === 'none') return;
     const request = radius.decode({ packet: message, secret });
     const response = radius.encode_response({
       packet: request,
       code: answer,
-      secret,
-      attributes: answer === 'Disconnect-NAK' ? [['Error-Cause', 'Session-Context-Not-Found']] : [],
+      secret: answerSecret,
+      attributes: answer.endsWith('-NAK') ? [['Error-Cause', 'Session-Context-Not-Found']] : [],
     });
     peer.socket.send(response, remote.port, remote.address);
   });

@@ -7,6 +7,7 @@ import { subscribersMaxSessions } from './max-sessions.command.js';
 import { nasAdd } from './nas-add.command.js';
 import { nasList } from './nas-list.command.js';
 import { nasRemove } from './nas-remove.command.js';
+import { sessionsOnline } from './sessions-online.command.js';
 import { usersCreateStaff } from './users-create-staff.command.js';
 import { usersList } from './users-list.command.js';
 import { vouchersCreate } from './vouchers-create.command.js';
@@ -15,4 +16,4 @@ import { vouchersCreate } from './vouchers-create.command.js';
  * Every command `npm run cli -- <name>` knows, in the order `help` lists them.
  * To add one: write commands/<name>.command.ts with `defineCommand({...})` and add it here.
  */
-export const COMMANDS: readonly CliCommand[] = [usersCreateStaff, usersList, accountingRun, accountingStatus, accountingRejected, accountingReplay, balanceSet, balanceAdd, subscribersMaxSessions, vouchersCreate, nasAdd, nasList, nasRemove];
+export const COMMANDS: readonly CliCommand[] = [usersCreateStaff, usersList, accountingRun, accountingStatus, accountingRejected, accountingReplay, sessionsOnline, balanceSet, balanceAdd, subscribersMaxSessions, vouchersCreate, nasAdd, nasList, nasRemove];

@@ -11,6 +11,11 @@ export const nasAdd = defineCommand({
     ip: { type: 'string', placeholder: 'address|cidr', required: true, description: 'Where its packets come from: an address (192.0.2.10) or a network (192.0.2.0/24)' },
     secret: { type: 'string', placeholder: 'secret', description: 'The shared secret (default: a new random one, printed once)' },
     'coa-port': { type: 'string', placeholder: 'port', description: 'Its CoA/Disconnect port (default 3799)' },
+    'coa-enabled': {
+      type: 'string',
+      placeholder: 'true|false',
+      description: 'Send it CoA-Requests (new Session-Timeout) when a balance changes during its sessions (default true)',
+    },
     'require-message-authenticator': {
       type: 'string',
       placeholder: 'true|false',
@@ -23,11 +28,17 @@ export const nasAdd = defineCommand({
       description: "The organization it serves (default: the gateway account's; none: shared by every organization)",
     },
   },
+  check(args) {
+    if (args['coa-port'] !== undefined && !/^\d{1,5}$/.test(args['coa-port'])) throw new UsageError('--coa-port must be a port number from 1 to 65535');
+    for (const flag of ['coa-enabled', 'require-message-authenticator'] as const) {
+      const value = args[flag];
+      if (value !== undefined && value !== 'true' && value !== 'false') throw new UsageError(`--${flag} must be true or false`);
+    }
+  },
   async run(ctx, args) {
     const coaPort = args['coa-port'] === undefined ? undefined : Number(args['coa-port']);
-    if (coaPort !== undefined && !/^\d{1,5}$/.test(args['coa-port']!)) throw new UsageError('--coa-port must be a port number from 1 to 65535');
+    const coaText = args['coa-enabled'];
     const requireText = args['require-message-authenticator'];
-    if (requireText !== undefined && requireText !== 'true' && requireText !== 'false') throw new UsageError('--require-message-authenticator must be true or false');
     // 24 random bytes: 32 characters of base64url.
     const secret = args.secret ?? randomBytes(24).toString('base64url');
     const client = await ctx.app.get(NasClientsService).add({
@@ -35,11 +46,12 @@ export const nasAdd = defineCommand({
       ip_address: args.ip,
       secret,
       ...(coaPort !== undefined ? { coa_port: coaPort } : {}),
+      ...(coaText !== undefined ? { coa_enabled: coaText === 'true' } : {}),
       ...(requireText !== undefined ? { require_message_authenticator: requireText === 'true' } : {}),
       ...(args.gateway !== undefined ? { gateway: args.gateway } : {}),
       ...(args.organization !== undefined ? { organization: args.organization } : {}),
     });
-    ctx.print(`nas: ${client.name} (id ${client.id}) ${client.ip_address}, CoA port ${client.coa_port}`);
+    ctx.print(`nas: ${client.name} (id ${client.id}) ${client.ip_address}, CoA port ${client.coa_port}${client.coa_enabled ? '' : ' (CoA off)'}`);
     if (args.secret === undefined) ctx.print(`secret: ${secret}`);
     ctx.log(args.secret === undefined ? 'Configure this secret on the NAS; it is not shown again.' : 'Configure the same secret on the NAS.');
   },

@@ -1,6 +1,6 @@
 import { NasClientsService } from '../../radius/nas-clients.service.js';
 import { defineCommand } from '../command.js';
-import { formatTable } from '../table.js';
+import { formatTable, yesNo } from '../table.js';
 
 export const nasList = defineCommand({
   name: 'nas:list',
@@ -8,8 +8,8 @@ export const nasList = defineCommand({
   options: {},
   async run(ctx) {
     const clients = await ctx.app.get(NasClientsService).listAll();
-    const rows = clients.map((client) => [String(client.id), client.name, client.ip_address, String(client.coa_port), client.created_at, client.organization ?? '(shared)']);
-    for (const line of formatTable(['ID', 'NAME', 'IP_ADDRESS', 'COA_PORT', 'CREATED', 'ORGANIZATION'], rows)) ctx.print(line);
+    const rows = clients.map((client) => [String(client.id), client.name, client.ip_address, String(client.coa_port), yesNo(client.coa_enabled), client.created_at, client.organization ?? '(shared)']);
+    for (const line of formatTable(['ID', 'NAME', 'IP_ADDRESS', 'COA_PORT', 'COA', 'CREATED', 'ORGANIZATION'], rows)) ctx.print(line);
     ctx.log(`${clients.length} NAS client${clients.length === 1 ? '' : 's'}`);
   },
 });

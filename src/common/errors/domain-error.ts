@@ -18,6 +18,10 @@ export enum ErrorCode {
   PayloadTooLarge = 'payload_too_large',
   Conflict = 'conflict',
   ServiceUnavailable = 'service_unavailable',
+  /** An upstream device (a NAS) refused what was asked of it. */
+  UpstreamRefused = 'upstream_refused',
+  /** An upstream device (a NAS) did not answer in time. */
+  UpstreamTimeout = 'upstream_timeout',
   Throttled = 'throttled',
 }
 

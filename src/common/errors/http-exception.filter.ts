@@ -43,6 +43,10 @@ export function domainErrorToResponse(error: DomainError, request: FastifyReques
       return error instanceof RetryLaterError
         ? { status: HttpStatus.SERVICE_UNAVAILABLE, body: detail, headers: { 'retry-after': String(error.retryAfterSeconds) } }
         : { status: HttpStatus.SERVICE_UNAVAILABLE, body: detail };
+    case ErrorCode.UpstreamRefused:
+      return { status: HttpStatus.BAD_GATEWAY, body: detail };
+    case ErrorCode.UpstreamTimeout:
+      return { status: HttpStatus.GATEWAY_TIMEOUT, body: detail };
     case ErrorCode.Throttled: {
       const wait = error instanceof ThrottledError ? error.retryAfterSeconds : 60;
       return { status: HttpStatus.TOO_MANY_REQUESTS, body: detail, headers: { 'retry-after': String(wait) } };

@@ -10,6 +10,7 @@ import { AuthThrottleAttempt1795581100000 } from './1795581100000-AuthThrottleAt
 import { NasClientOrganization1795593000000 } from './1795593000000-NasClientOrganization.js';
 import { MaxSessions1795594000000 } from './1795594000000-MaxSessions.js';
 import { Vouchers1795594010000 } from './1795594010000-Vouchers.js';
+import { SessionsOnlineCoa1795595000000 } from './1795595000000-SessionsOnlineCoa.js';
 
 /**
  * Every migration, in order. `npm run migration:generate -- src/database/migrations/<Name>` writes a
@@ -28,4 +29,5 @@ export const MIGRATIONS: Function[] = [
   NasClientOrganization1795593000000,
   MaxSessions1795594000000,
   Vouchers1795594010000,
+  SessionsOnlineCoa1795595000000,
 ];

@@ -4,6 +4,7 @@ import { ValidateIf } from 'class-validator';
 import { SatisfiesRule } from '../../common/validation/field-rule.js';
 import { NAS_COA_PORT_DEFAULT } from '../nas-client.entity.js';
 import {
+  coaEnabledRule,
   coaPortRule,
   gatewayUserIdRule,
   NAS_NAME_MAX_LENGTH,
@@ -24,6 +25,12 @@ const REQUIRE_MESSAGE_AUTHENTICATOR = {
   type: Boolean,
   description:
     'Drop Access-Requests without a valid Message-Authenticator (BlastRADIUS, CVE-2024-3596). Turn off only for a NAS that cannot send one.',
+};
+const COA_ENABLED = {
+  type: Boolean,
+  description:
+    'Send this NAS a CoA-Request (RFC 5176, to `coa_port`) with the new Session-Timeout when a subscriber\'s balance changes during one of its sessions. ' +
+    'Turn off for a NAS that takes Disconnect-Requests but not CoA.',
 };
 const GATEWAY_USER_ID = {
   type: 'integer',
@@ -66,6 +73,11 @@ export class CreateNasClientDto {
   @SatisfiesRule(coaPortRule)
   coa_port?: number;
 
+  @ApiPropertyOptional({ ...COA_ENABLED, default: true })
+  @whenPresent()
+  @SatisfiesRule(coaEnabledRule)
+  coa_enabled?: boolean;
+
   @ApiPropertyOptional({ ...REQUIRE_MESSAGE_AUTHENTICATOR, default: true })
   @whenPresent()
   @SatisfiesRule(requireMessageAuthenticatorRule)
@@ -82,7 +94,7 @@ export class CreateNasClientDto {
   organization?: string | null;
 }
 
-/** `PUT /api/v1/nas/{id}/`: every field again; an omitted `coa_port` is reset to 3799; an omitted `secret`, `require_message_authenticator` or `gateway_user_id` is kept. */
+/** `PUT /api/v1/nas/{id}/`: every field again; an omitted `coa_port` is reset to 3799; an omitted `secret`, `coa_enabled`, `require_message_authenticator` or `gateway_user_id` is kept. */
 export class ReplaceNasClientDto {
   @ApiProperty({ maxLength: NAS_NAME_MAX_LENGTH, example: 'hotspot-lobby' })
   @Transform(trimString)
@@ -103,6 +115,11 @@ export class ReplaceNasClientDto {
   @whenPresent()
   @SatisfiesRule(coaPortRule)
   coa_port?: number;
+
+  @ApiPropertyOptional({ ...COA_ENABLED, description: `${COA_ENABLED.description} Kept when omitted.` })
+  @whenPresent()
+  @SatisfiesRule(coaEnabledRule)
+  coa_enabled?: boolean;
 
   @ApiPropertyOptional({ ...REQUIRE_MESSAGE_AUTHENTICATOR, description: `${REQUIRE_MESSAGE_AUTHENTICATOR.description} Kept when omitted.` })
   @whenPresent()
@@ -129,6 +146,7 @@ export class NasClientDto {
   @ApiProperty({ example: 'hotspot-lobby' }) name!: string;
   @ApiProperty({ example: '192.0.2.10', description: 'A single address, or a network in CIDR notation.' }) ip_address!: string;
   @ApiProperty({ type: 'integer', example: NAS_COA_PORT_DEFAULT }) coa_port!: number;
+  @ApiProperty(COA_ENABLED) coa_enabled!: boolean;
   @ApiProperty(REQUIRE_MESSAGE_AUTHENTICATOR) require_message_authenticator!: boolean;
   @ApiProperty(GATEWAY_USER_ID) gateway_user_id!: number | null;
   @ApiProperty(ORGANIZATION) organization!: string | null;
