@@ -149,7 +149,7 @@ describe('NAS clients (/api/v1/nas/ and nas:* commands)', () => {
 
     const list = await cli('nas:list');
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(new RegExp(`\\n\\d+\\s+${name}\\s+192\\.0\\.2\\.128/25\\s+3799\\s+\\S+\\s+lobby_corp\\s`));
+    expect(list.stdout).toMatch(new RegExp(`\\n\\d+\\s+${name}\\s+192\\.0\\.2\\.128/25\\s+3799\\s+yes\\s+\\S+\\s+lobby_corp\\s`));
     expect(list.stdout).not.toContain(secret);
 
     const removed = await cli('nas:remove', '--name', name);

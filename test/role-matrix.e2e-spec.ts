@@ -178,9 +178,10 @@ const ROUTES: RouteCase[] = [
     expect: row({ anonymous: 401, 'user-self': 200, 'user-other': 404, moderator: 200, admin: 200, gateway: 404, staff: 200 }, NOT_FOUND_ELSEWHERE),
   },
   // An admin (of the session's organization) or staff may cut a session off; this one is bound to no NAS client: 409.
+  // Another organization's admin does not see the session: 404.
   {
     method: 'POST', route: '/api/v1/accounting/sessions/:id/disconnect', url: async ({ sessionId }) => `/api/v1/accounting/sessions/${await sessionId()}/disconnect/`,
-    expect: only(409, ['admin', 'staff']),
+    expect: only(409, ['admin', 'staff'], { 'admin-other-org': 404 }),
   },
   { method: 'GET', route: '/api/v1/accounting/ledger', url: () => '/api/v1/accounting/ledger/', expect: authenticated(200) },
   { method: 'GET', route: '/api/v1/accounting/runs', url: () => '/api/v1/accounting/runs/', expect: only(200, ['staff']) },
@@ -226,13 +227,17 @@ const ROUTES: RouteCase[] = [
   { method: 'PUT', route: '/api/v1/nas/:id', url: () => '/api/v1/nas/999999999/', body: () => ({}), expect: only(400, ['staff']) },
   { method: 'PATCH', route: '/api/v1/nas/:id', url: () => '/api/v1/nas/999999999/', body: () => ({}), expect: only(404, ['staff']) },
   { method: 'DELETE', route: '/api/v1/nas/:id', url: () => '/api/v1/nas/999999999/', expect: only(404, ['staff']) },
-  // ---- vouchers: admins of the batch's organization (every caller's here) and staff
+  // ---- vouchers: admins of the batch's organization and staff; another organization's admin may
+  // not create them there (400 naming organization) nor see the batch (404)
   {
     method: 'POST', route: '/api/v1/vouchers', url: () => '/api/v1/vouchers/',
     body: ({ target }) => ({ count: 1, balance_seconds: 60, organization: target.organization }),
-    expect: only(201, ['admin', 'staff']),
+    expect: only(201, ['admin', 'staff'], { 'admin-other-org': 400 }),
   },
-  { method: 'GET', route: '/api/v1/vouchers/:batch', url: async ({ voucherBatchId }) => `/api/v1/vouchers/${await voucherBatchId()}/`, expect: only(200, ['admin', 'staff']) },
+  {
+    method: 'GET', route: '/api/v1/vouchers/:batch', url: async ({ voucherBatchId }) => `/api/v1/vouchers/${await voucherBatchId()}/`,
+    expect: only(200, ['admin', 'staff'], { 'admin-other-org': 404 }),
+  },
   // ---- operations: public
   { method: 'GET', route: '/health/live', url: () => '/health/live', expect: all(200) },
   { method: 'GET', route: '/health/ready', url: () => '/health/ready', expect: all(200) },

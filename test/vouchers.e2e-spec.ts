@@ -38,7 +38,7 @@ describe('Vouchers', () => {
     // Keys that never expire: the fake clock jumps days ahead.
     staff = await t.factories.staff({ tokenLifetime: null });
     lobbyAdmin = await t.factories.subscriber({ role: Role.Admin, organization: 'lobby', tokenLifetime: null });
-    gateway = new Gateway(t, (await t.factories.subscriber({ role: Role.Gateway, tokenLifetime: null })).token);
+    gateway = new Gateway(t, (await t.factories.subscriber({ role: Role.Gateway, organization: 'lobby', tokenLifetime: null })).token);
     const nas = await t.api().post('/api/v1/nas/').set('Authorization', `Token ${staff.token}`).send({ name: 'vouchers', ip_address: '127.0.0.1', secret: RADIUS_SECRET });
     if (nas.status !== 201) throw new Error(`NAS client not created: ${nas.status} ${JSON.stringify(nas.body)}`);
   }, 60_000);
