@@ -57,7 +57,7 @@ export class RadiusRequestsService {
    */
   async accounting(request: RadiusRequest, nas: NasPeer): Promise<Buffer | undefined> {
     try {
-      await this.ingest.ingest(accountingBody(request.attributes), { source: 'radius', detail: `${nas.name} (${nas.network})`, reportedBy: { nasClientId: nas.id } });
+      await this.ingest.ingestGrouped(accountingBody(request.attributes), { source: 'radius', detail: `${nas.name} (${nas.network})`, reportedBy: { nasClientId: nas.id } });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       radiusMetrics.dropped.inc({ reason: 'invalid_attributes' });
