@@ -178,7 +178,7 @@ describe('RADIUS accounting group commit', () => {
       await nas.waitFor(3);
       const answers = nas.received.map(({ message }) => radius.decode({ packet: message, secret: SECRET }));
       expect(answers.map((answer) => answer.code)).toEqual(['Accounting-Response', 'Accounting-Response', 'Accounting-Response']);
-      expect(answers.map((answer) => answer.identifier).sort()).toEqual([7, 7, 8]);
+      expect(answers.map((answer) => answer.identifier).toSorted((a, b) => a - b)).toEqual([7, 7, 8]);
       expect(await counterValue('radius_duplicate_requests_total', { listener: 'acct' })).toBe(duplicates + 1);
       expect(await counterValue('timegate_accounting_records_total', { status_type: 'Start', result: 'started' })).toBe(started + 1);
       expect(await counterValue('timegate_accounting_records_total', { status_type: 'Start', result: 'duplicate' })).toBe(repeated + 1);
