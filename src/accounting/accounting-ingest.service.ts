@@ -36,6 +36,12 @@ export interface RecordOrigin {
   reportedBy: RecordSource;
 }
 
+/**
+ * RADIUS accounting groups being applied at once. Records arriving meanwhile form the next group, so
+ * groups grow with the load; two keep the database busy while the previous group's answers go out.
+ */
+const GROUPS_IN_FLIGHT = 8;
+
 /** A record applied, before its commit: what to do once it is committed. */
 interface Applied {
   result: IngestResult;
@@ -74,7 +80,10 @@ export class AccountingIngestService {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.groups = new GroupCommitQueue(config.radius.groupCommitMs, config.radius.groupCommitMaxRecords, (group) => this.applyGroup(group));
+    this.groups = new GroupCommitQueue(
+      { windowMs: config.radius.groupCommitMs, maxItems: config.radius.groupCommitMaxRecords, maxGroupsInFlight: GROUPS_IN_FLIGHT },
+      (group) => this.applyGroup(group),
+    );
   }
 
   /**
