@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import radius from 'radius';
-import { ledgerOf, sessionIdentity, sessionsOf, storedBalance, type SessionIdentity } from './support/accounting.js';
+import { ledgerOf, runAccounting, sessionIdentity, sessionsOf, storedBalance, type SessionIdentity } from './support/accounting.js';
 import type { CreatedSubscriber } from './support/factories.js';
 import { attributeList, counterValue, radiusPorts, radiusTestConfig, requireRadclient, UdpPeer } from './support/radius.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
@@ -129,6 +129,26 @@ describe('RADIUS accounting group commit', () => {
       expect(await sessionsOf(t, user.username)).toEqual(Array.from({ length: 5 }, () => expect.objectContaining({ status: 'closed', charged: 100, sessionTime: 100 })));
       expect(await storedBalance(t, user.id)).toBe(3600 - 5 * 100);
       expect(await ledgerOf(t, user.id)).toHaveLength(5);
+    }
+  });
+
+  it('keeps the lock order with an accounting run charging the same subscribers at the same time: every record answered, balances exact', async () => {
+    const users = await subscribers(40, 3600);
+    const ids = Array.from({ length: 120 }, (_, n) => sessionIdentity(users[n % users.length]!.username, 'burst-run'));
+    expect((await burst(ids.map(start))).answered).toBe(120);
+    t.clock.advanceSeconds(60);
+    const given = await counterValue('timegate_transactions_given_up_total', {});
+    const [records, run] = await Promise.all([
+      burst(ids.map((id, n) => ({ 'Acct-Status-Type': n % 3 === 0 ? 'Stop' : 'Interim-Update', ...id, 'Acct-Session-Time': 60 }))),
+      runAccounting(t),
+    ]);
+    expect({ answered: records.answered, lost: records.lost, run: run.status }).toEqual({ answered: 120, lost: 0, run: 'finished' });
+    expect(await counterValue('timegate_transactions_given_up_total', {})).toBe(given);
+    await runAccounting(t);
+    for (const user of users) {
+      const sessions = await sessionsOf(t, user.username);
+      expect(sessions.map((session) => session.charged)).toEqual([60, 60, 60]);
+      expect(await storedBalance(t, user.id)).toBe(3600 - 3 * 60);
     }
   });
 
