@@ -255,7 +255,8 @@ export class EnvironmentVariables {
 
   /**
    * Group commit: Accounting-Requests arriving within this many milliseconds of the first are applied in one
-   * transaction (each answered once it commits). 0: only those that arrive together in one turn of the event loop.
+   * transaction (each answered once it commits). 0: no deliberate wait (a group still gathers what arrives while
+   * earlier groups are being applied).
    */
   @Transform(toInteger)
   @IsInt()
