@@ -1,16 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { EVERY_ORGANIZATION, type OrganizationScope } from '../auth/organization-scope.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { Clock } from '../common/time/clock.js';
-import { inRetriedTransaction, retryTransientConflicts } from '../database/transient-conflict.js';
+import { lockSubscriberProfilesByUsername } from '../database/subscriber-lock.js';
+import { inRetriedTransaction, isTransientConflict, retryTransientConflicts } from '../database/transient-conflict.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import {
   accountingAttributesIgnored, accountingRecords, accountingRejected, accountingSessionTimeClamped, accountingTimestampFallbacks,
 } from '../observability/metrics.js';
 import { ChargingRepository, subscribersOf } from './charging.repository.js';
+import { GroupCommitQueue, type Outcome } from './group-commit.js';
 import { AcctStatusType, acctUniqueId, eventTime, legacyAcctUniqueId, parseAccountingRequest, type AccountingRecord } from './radius-attributes.js';
 import { RejectedRecordsRepository, type RejectedRecordSource } from './rejected-records.repository.js';
 import { SessionsRepository, type RecordSource, type SessionEvent } from './sessions.repository.js';
@@ -41,15 +43,41 @@ export interface RecordOrigin {
 type RejectedReason = 'invalid_attributes' | 'apply_failed' | 'other_organization';
 
 /**
+ * RADIUS accounting groups being applied at once; records arriving meanwhile form the next group, so
+ * groups grow with the load. On the 2-core bench machine 2 let groups wait behind each other (each
+ * statement of a group waits for the one before it), 8 did not: well under the 20 pooled connections.
+ */
+const GROUPS_IN_FLIGHT = 8;
+
+/** A record applied, before its commit: what to do once it is committed. */
+interface Applied {
+  result: IngestResult;
+  statusType: AcctStatusType;
+  /** A session that started, was first seen or revived: its subscriber's predicted exhaustion is to be lowered. */
+  lowerPredictionOf?: string;
+  /** The record's Acct-Session-Time was clamped (logged and counted after the commit). */
+  clamped?: { record: AccountingRecord; uniqueId: string; statusType: 'Interim-Update' | 'Stop' };
+}
+
+/** A record waiting for its group's transaction (RADIUS group commit). */
+interface GroupedRecord {
+  record: AccountingRecord;
+  source: RecordSource;
+  scope: OrganizationScope;
+}
+
+/**
  * Applies accounting records as RADIUS servers must: retransmits and disorder are normal, so a
  * repeated Start or Stop changes nothing, an Interim-Update or Stop for an unknown session creates
  * it, an Interim-Update never reopens a closed session, and Accounting-On/Off closes the NAS's
  * sessions. A Stop charges the session's final time in the same transaction.
- * The same service backs the HTTP endpoint and (later) the RADIUS listener.
+ * The same service backs the HTTP endpoint, rlm_rest and the RADIUS listener (which commits records in groups).
  */
 @Injectable()
 export class AccountingIngestService {
   private readonly logger = new Logger('Accounting');
+  /** RADIUS Accounting-Requests arriving together, applied in one transaction (see ingestGrouped). */
+  private readonly groups: GroupCommitQueue<GroupedRecord, IngestResult>;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -59,7 +87,12 @@ export class AccountingIngestService {
     private readonly rejected: RejectedRecordsRepository,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.groups = new GroupCommitQueue(
+      { windowMs: config.radius.groupCommitMs, maxItems: config.radius.groupCommitMaxRecords, maxGroupsInFlight: GROUPS_IN_FLIGHT },
+      (group) => this.applyGroup(group),
+    );
+  }
 
   /**
    * Parses and applies one record as received. A record refused for its attributes (the DomainError
@@ -70,6 +103,40 @@ export class AccountingIngestService {
    */
   async ingest(body: unknown, origin: RecordOrigin): Promise<IngestResult> {
     const receivedAt = this.clock.now();
+    const record = await this.parseOrKeep(body, origin, receivedAt);
+    if (await this.quarantinedForOrganization(body, record, origin, receivedAt)) return { action: 'quarantined' };
+    return this.keptIfFailed(this.apply(record, origin.reportedBy, origin.scope), body, origin, receivedAt);
+  }
+
+  /**
+   * As `ingest`, for the RADIUS listener: records arriving within RADIUS_GROUP_COMMIT_MS of each other
+   * (at most RADIUS_GROUP_COMMIT_MAX_RECORDS) are applied in one transaction, and a record that fails is
+   * refused (and kept) alone while the others commit (see applyGroup). The promise settles
+   * only once the group has committed: the Accounting-Response is never sent for a record that is not
+   * stored. Accounting-On/Off (which closes sessions in batches of their own) is applied alone.
+   */
+  async ingestGrouped(body: unknown, origin: RecordOrigin): Promise<IngestResult> {
+    const receivedAt = this.clock.now();
+    const record = await this.parseOrKeep(body, origin, receivedAt);
+    if (await this.quarantinedForOrganization(body, record, origin, receivedAt)) return { action: 'quarantined' };
+    const applied = isNasReboot(record) ? this.apply(record, origin.reportedBy, origin.scope) : this.groups.submit({ record, source: origin.reportedBy, scope: origin.scope });
+    return this.keptIfFailed(applied, body, origin, receivedAt);
+  }
+
+  /**
+   * Is the record about a subscriber outside the reporter's organization (kept, counted, charges nobody)?
+   * Accounting-On/Off name no subscriber (their sessions are closed within the scope instead).
+   */
+  private async quarantinedForOrganization(body: unknown, record: AccountingRecord, origin: RecordOrigin, receivedAt: Date): Promise<boolean> {
+    if (origin.scope.organization === null || isNasReboot(record)) return false;
+    if (!(await this.sessions.namesSubscriberOutside(origin.scope, record.userName, [acctUniqueId(record), legacyAcctUniqueId(record)]))) return false;
+    await this.keepRejected(body, origin, receivedAt, 'other_organization', `"${record.userName}" is not a subscriber of the reporter's organization`, null);
+    accountingRecords.inc({ status_type: record.statusType, result: 'quarantined' });
+    return true;
+  }
+
+  /** The record's attributes parsed; a record refused for them is kept in accounting_rejected and the DomainError rethrown (a 400). */
+  private async parseOrKeep(body: unknown, origin: RecordOrigin, receivedAt: Date): Promise<AccountingRecord> {
     let record: AccountingRecord;
     try {
       record = parseAccountingRequest(body);
@@ -77,13 +144,14 @@ export class AccountingIngestService {
       if (error instanceof DomainError) await this.keepRejected(body, origin, receivedAt, 'invalid_attributes', error.message, error.fieldErrors ?? null);
       throw error;
     }
-    if (await this.namesOtherOrganization(record, origin.scope)) {
-      await this.keepRejected(body, origin, receivedAt, 'other_organization', `"${record.userName}" is not a subscriber of the reporter's organization`, null);
-      accountingRecords.inc({ status_type: record.statusType, result: 'quarantined' });
-      return { action: 'quarantined' };
-    }
+    this.noteLenientReads(record);
+    return record;
+  }
+
+  /** A record whose transaction failed is kept in accounting_rejected, for replay, and the error rethrown. */
+  private async keptIfFailed(applied: Promise<IngestResult>, body: unknown, origin: RecordOrigin, receivedAt: Date): Promise<IngestResult> {
     try {
-      return await this.apply(record, origin.reportedBy, origin.scope);
+      return await applied;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       await this.keepRejected(body, origin, receivedAt, 'apply_failed', message, null);
@@ -93,74 +161,143 @@ export class AccountingIngestService {
 
   /** A record kept earlier, applied again (accounting:replay): nothing is kept if it fails again. */
   async replay(body: unknown, reportedBy: RecordSource): Promise<IngestResult> {
-    return this.apply(parseAccountingRequest(body), reportedBy, EVERY_ORGANIZATION);
-  }
-
-  /** Accounting-On/Off name no subscriber (their sessions are closed within the scope instead). */
-  private async namesOtherOrganization(record: AccountingRecord, scope: OrganizationScope): Promise<boolean> {
-    if (scope.organization === null) return false;
-    if (record.statusType === AcctStatusType.AccountingOn || record.statusType === AcctStatusType.AccountingOff) return false;
-    return this.sessions.namesSubscriberOutside(scope, record.userName, [acctUniqueId(record), legacyAcctUniqueId(record)]);
+    const record = parseAccountingRequest(body);
+    this.noteLenientReads(record);
+    return this.apply(record, reportedBy, EVERY_ORGANIZATION);
   }
 
   /**
-   * Applies one record (HTTP or RADIUS) and counts it in timegate_accounting_records_total. `source`
-   * binds a new session to the NAS client that reported it (see RecordSource); Accounting-On/Off
-   * close only sessions of subscribers in `scope`.
+   * Applies one record on its own (HTTP, a replay, Accounting-On/Off): each statement commits on its
+   * own (Stop: one transaction), retried on a transient conflict. `source` binds a new session to the
+   * NAS client that reported it (see RecordSource).
    */
-  async apply(record: AccountingRecord, source: RecordSource, scope: OrganizationScope): Promise<IngestResult> {
-    const result = await this.applyRecord(record, source, scope);
-    accountingRecords.inc({ status_type: record.statusType, result: result.action });
+  private async apply(record: AccountingRecord, source: RecordSource, scope: OrganizationScope): Promise<IngestResult> {
+    const now = this.clock.now();
+    return this.committed(await this.applyRecord(record, source, scope, now), now);
+  }
+
+  /**
+   * One transaction for a group of records (RADIUS group commit; a group of one is applied as `apply`
+   * does, each statement committing on its own). The subscribers the records name are
+   * locked first, in user-id order (the one lock order, whatever order the records came in), then the
+   * records are applied in order, then the predicted exhaustion of the subscribers whose sessions
+   * started, were first seen or revived is lowered in one statement, and the group commits: nothing is
+   * answered before. A record that fails makes the group run again with each record in its own
+   * savepoint, so that record alone is rolled back and refused while the others commit (the savepoints
+   * cost a round trip per record, paid only then). A deadlock runs the whole group again from scratch:
+   * nothing of a failed attempt stays, so no record is applied twice.
+   */
+  private async applyGroup(group: GroupedRecord[]): Promise<Outcome<IngestResult>[]> {
+    if (group.length === 1) {
+      const [{ record, source, scope }] = group as [GroupedRecord];
+      return [await this.apply(record, source, scope).then((value) => ({ ok: true, value }), (error: unknown) => ({ ok: false, error }))];
+    }
+    const now = this.clock.now();
+    let outcomes: Outcome<Applied>[];
+    try {
+      try {
+        outcomes = await this.applyInOneTransaction(group, now, false);
+      } catch (error) {
+        if (!(error instanceof RecordFailed)) throw error;
+        outcomes = await this.applyInOneTransaction(group, now, true);
+      }
+    } catch (error) {
+      return group.map(() => ({ ok: false, error }));
+    }
+    return outcomes.map((outcome) => (outcome.ok ? { ok: true, value: this.counted(outcome.value) } : outcome));
+  }
+
+  private applyInOneTransaction(group: GroupedRecord[], now: Date, savepoints: boolean): Promise<Outcome<Applied>[]> {
+    return inRetriedTransaction(this.dataSource, async (manager) => {
+      await lockSubscriberProfilesByUsername(manager, group.map(({ record }) => record.userName));
+      const outcomes: Outcome<Applied>[] = [];
+      for (const [index, { record, source, scope }] of group.entries()) {
+        if (savepoints) await manager.query(index === 0 ? 'SAVEPOINT record' : 'RELEASE SAVEPOINT record; SAVEPOINT record');
+        try {
+          outcomes.push({ ok: true, value: await this.applyRecord(record, source, scope, now, manager) });
+        } catch (error) {
+          if (isTransientConflict(error)) throw error;
+          if (!savepoints) throw new RecordFailed(error);
+          await manager.query('ROLLBACK TO SAVEPOINT record');
+          outcomes.push({ ok: false, error });
+        }
+      }
+      const lowered = outcomes.flatMap((outcome) => (outcome.ok && outcome.value.lowerPredictionOf !== undefined ? [outcome.value.lowerPredictionOf] : []));
+      await this.charging.lowerExhaustionPrediction(manager, lowered, now);
+      return outcomes;
+    });
+  }
+
+  /** A record applied on its own is committed: a session that started, was first seen or revived lowers its subscriber's prediction. */
+  private async committed(applied: Applied, now: Date): Promise<IngestResult> {
+    const session = applied.lowerPredictionOf;
+    if (session !== undefined) await retryTransientConflicts(() => this.charging.lowerExhaustionPrediction(this.dataSource.manager, [session], now));
+    return this.counted(applied);
+  }
+
+  /** Counts a committed record in timegate_accounting_records_total, and logs a clamped Acct-Session-Time. */
+  private counted(applied: Applied): IngestResult {
+    const { clamped, result } = applied;
+    if (clamped) this.noteClamped(clamped.record, clamped.uniqueId, clamped.statusType);
+    accountingRecords.inc({ status_type: applied.statusType, result: result.action });
     return result;
   }
 
-  private async applyRecord(record: AccountingRecord, source: RecordSource, scope: OrganizationScope): Promise<IngestResult> {
-    const now = this.clock.now();
-    this.noteLenientReads(record);
+  /**
+   * Writes one record: in the caller's transaction when given `manager` (a group), else each statement
+   * on its own, retried on a transient conflict (a Stop in a transaction of its own).
+   */
+  private async applyRecord(record: AccountingRecord, source: RecordSource, scope: OrganizationScope, now: Date, manager?: EntityManager): Promise<Applied> {
+    const { statusType } = record;
     const at = eventTime(record, now, this.config.accounting.maxEventAgeSeconds);
-    if (record.statusType === AcctStatusType.AccountingOn || record.statusType === AcctStatusType.AccountingOff) {
-      return { action: 'nas_reboot', sessionsClosed: await this.closeNasSessions(record, source, scope, at, now) };
+    if (statusType === AcctStatusType.AccountingOn || statusType === AcctStatusType.AccountingOff) {
+      return { statusType, result: { action: 'nas_reboot', sessionsClosed: await this.closeNasSessions(record, source, scope, at, now) } };
     }
+    const write = <T>(statement: (on?: EntityManager) => Promise<T>): Promise<T> => (manager ? statement(manager) : retryTransientConflicts(() => statement()));
     const event: SessionEvent = {
       uniqueId: acctUniqueId(record), legacyId: legacyAcctUniqueId(record), record, at, maxSessionSeconds: this.config.accounting.maxSessionSeconds, source,
     };
-    switch (record.statusType) {
+    switch (statusType) {
       case AcctStatusType.Start: {
-        const created = await retryTransientConflicts(() => this.sessions.insertStart(event));
-        if (created) {
-          await retryTransientConflicts(() => this.charging.lowerExhaustionPrediction(this.dataSource.manager, created, now));
-          return { action: 'started', acctUniqueId: created };
-        }
-        const existing = await this.sessions.findForEvent(event);
-        return { action: 'duplicate', acctUniqueId: existing?.uniqueId ?? event.uniqueId };
+        const created = await write((on) => this.sessions.insertStart(event, on));
+        if (created) return { statusType, result: { action: 'started', acctUniqueId: created }, lowerPredictionOf: created };
+        const existing = await this.sessions.findForEvent(event, manager);
+        return { statusType, result: { action: 'duplicate', acctUniqueId: existing?.uniqueId ?? event.uniqueId } };
       }
       case AcctStatusType.InterimUpdate: {
-        const written = await retryTransientConflicts(() => this.sessions.upsertInterim(event, now));
-        if (written.clamped) this.noteClamped(record, written.uniqueId, 'Interim-Update');
-        if (written.action === 'created' || written.revived) await retryTransientConflicts(() => this.charging.lowerExhaustionPrediction(this.dataSource.manager, written.uniqueId, now));
-        return { action: written.action, acctUniqueId: written.uniqueId };
+        const written = await write((on) => this.sessions.upsertInterim(event, now, on));
+        return {
+          statusType,
+          result: { action: written.action, acctUniqueId: written.uniqueId },
+          lowerPredictionOf: written.action === 'created' || written.revived ? written.uniqueId : undefined,
+          clamped: written.clamped ? { record, uniqueId: written.uniqueId, statusType: 'Interim-Update' } : undefined,
+        };
       }
-      case AcctStatusType.Stop:
-        return { action: await this.stop(event, now), acctUniqueId: event.uniqueId };
+      case AcctStatusType.Stop: {
+        const stopped = manager ? await this.stop(manager, event, now) : await inRetriedTransaction(this.dataSource, (own) => this.stop(own, event, now));
+        return {
+          statusType,
+          result: { action: stopped.action, acctUniqueId: event.uniqueId },
+          clamped: stopped.clamped ? { record, uniqueId: event.uniqueId, statusType: 'Stop' } : undefined,
+        };
+      }
       default: {
-        const unreachable: never = record.statusType;
+        const unreachable: never = statusType;
         throw new Error(`Unhandled Acct-Status-Type ${String(unreachable)}`);
       }
     }
   }
 
-  private async stop(event: SessionEvent, now: Date): Promise<IngestAction> {
-    return inRetriedTransaction(this.dataSource, async (manager) => {
-      const existing = await this.sessions.findForEvent(event, manager);
-      if (existing) event.uniqueId = existing.uniqueId;
-      const userId = existing ? existing.userId : await this.sessions.findUserIdByUsername(event.record.userName, manager);
-      if (userId !== null) await this.charging.lockProfiles(manager, [userId]);
-      const stopped = await this.sessions.upsertStop(manager, event, userId);
-      if (!stopped) return 'duplicate';
-      if (stopped.clamped) this.noteClamped(event.record, event.uniqueId, 'Stop');
-      if (userId !== null) await this.settlement.settle(manager, [userId], { kind: 'stopped', sessionIds: [stopped.id] }, now);
-      return 'stopped';
-    });
+  /** A Stop in the caller's transaction: locks its subscriber, closes the session and settles its final charge. */
+  private async stop(manager: EntityManager, event: SessionEvent, now: Date): Promise<{ action: 'stopped' | 'duplicate'; clamped: boolean }> {
+    const existing = await this.sessions.findForEvent(event, manager);
+    if (existing) event.uniqueId = existing.uniqueId;
+    const userId = existing ? existing.userId : await this.sessions.findUserIdByUsername(event.record.userName, manager);
+    if (userId !== null) await this.charging.lockProfiles(manager, [userId]);
+    const stopped = await this.sessions.upsertStop(manager, event, userId);
+    if (!stopped) return { action: 'duplicate', clamped: false };
+    if (userId !== null) await this.settlement.settle(manager, [userId], { kind: 'stopped', sessionIds: [stopped.id] }, now);
+    return { action: 'stopped', clamped: stopped.clamped };
   }
 
   /** Informational attributes that were ignored, and an Event-Timestamp that named no single instant: logged and counted. */
@@ -218,5 +355,16 @@ export class AccountingIngestService {
       closedTotal += batch.closed;
       if (batch.found < batchSize) return closedTotal;
     }
+  }
+}
+
+function isNasReboot(record: AccountingRecord): boolean {
+  return record.statusType === AcctStatusType.AccountingOn || record.statusType === AcctStatusType.AccountingOff;
+}
+
+/** A record of a group failed in an attempt without savepoints: the group runs again with them. */
+class RecordFailed extends Error {
+  constructor(failure: unknown) {
+    super('an accounting record of the group failed', { cause: failure });
   }
 }

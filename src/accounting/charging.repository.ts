@@ -178,26 +178,28 @@ export class ChargingRepository {
   }
 
   /**
-   * A session of this subscriber started, was first seen or reported again after going stale, without
-   * the profile lock: its prediction can only move earlier, so it is lowered (never raised) to
+   * Sessions of these subscribers started, were first seen or reported again after going stale, without
+   * the profile lock: their predictions can only move earlier, so each is lowered (never raised) to
    * `now + (balance − owed) / live − 1 s`, where `owed` counts what each live session still owes and
    * no refunds. That bound stays at or before the real exhaustion even when this statement waits for a
    * settlement and then reads the newer balance with the older session charges (a settlement only
    * raises charges, closes sessions and moves refunds into the balance). One statement that holds no
-   * other lock; it writes only when the prediction moves earlier.
+   * other lock (for several subscribers, in a transaction that already holds their profile locks: a group
+   * commit); it writes only when the prediction moves earlier.
    */
-  async lowerExhaustionPrediction(manager: EntityManager, acctUniqueId: string, now: Date): Promise<void> {
+  async lowerExhaustionPrediction(manager: EntityManager, acctUniqueIds: string[], now: Date): Promise<void> {
+    if (acctUniqueIds.length === 0) return;
     const staleBefore = staleBeforeAt(now, this.config.accounting.staleAfterSeconds);
     const predicted = `$2::timestamptz + make_interval(secs => GREATEST((p.balance_seconds - o.owed)::float8 / o.live - 1, 0))`;
     await manager.query(
       `UPDATE aaa_profiles p SET exhausts_at = ${predicted}
          FROM (SELECT s.user_id, SUM(GREATEST(${sessionTargetSql('s', '$2::timestamptz', '$3::timestamptz')} - s.charged_seconds, 0)) AS owed, count(*) AS live
                  FROM accounting_sessions s
-                WHERE s.user_id = (SELECT x.user_id FROM accounting_sessions x WHERE x.acct_unique_id = $1)
+                WHERE s.user_id = ANY(ARRAY(SELECT x.user_id FROM accounting_sessions x WHERE x.acct_unique_id = ANY($1::char(32)[])))
                   AND s.status = 'open' AND ${liveSessionSql('s', '$3::timestamptz')}
                 GROUP BY s.user_id) o
         WHERE p.user_id = o.user_id AND (p.exhausts_at IS NULL OR p.exhausts_at > ${predicted})`,
-      [acctUniqueId, now, staleBefore],
+      [acctUniqueIds, now, staleBefore],
     );
   }
 

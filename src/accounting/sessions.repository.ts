@@ -256,10 +256,13 @@ export class SessionsRepository {
     return rows[0];
   }
 
-  /** Start: opens the session; a retransmitted Start (or one after Stop) changes nothing. Returns the new session's id. */
-  async insertStart(event: SessionEvent): Promise<string | undefined> {
+  /**
+   * Start: opens the session; a retransmitted Start (or one after Stop) changes nothing. Returns the new
+   * session's id. Autocommit, or in the caller's transaction (`manager`, a group commit).
+   */
+  async insertStart(event: SessionEvent, manager?: EntityManager): Promise<string | undefined> {
     const rows = await queryNamed<{ acct_unique_id: string }>(
-      this.dataSource, INSERT_START, [...insertParams(event, event.record.userName, event.at), event.legacyId],
+      manager ?? this.dataSource, INSERT_START, [...insertParams(event, event.record.userName, event.at), event.legacyId],
     );
     return rows[0]?.acct_unique_id;
   }
@@ -269,12 +272,12 @@ export class SessionsRepository {
    * or creates it when its Start was lost. Never reopens a closed session. Returns what happened, and
    * whether a stale session reported again (it burns the balance again from now on).
    */
-  async upsertInterim(event: SessionEvent, now: Date): Promise<{ action: 'created' | 'updated' | 'ignored'; revived: boolean } & SessionWrite> {
+  async upsertInterim(event: SessionEvent, now: Date, manager?: EntityManager): Promise<{ action: 'created' | 'updated' | 'ignored'; revived: boolean } & SessionWrite> {
     const params = [
       ...insertParams(event, event.record.userName, claimedStart(event)), event.legacyId, event.record.sessionTime ?? 0,
       staleBeforeAt(now, this.config.accounting.staleAfterSeconds),
     ];
-    const rows = await queryNamed<{ inserted: boolean; acct_unique_id: string; clamped: boolean; revived: boolean }>(this.dataSource, UPSERT_INTERIM, params);
+    const rows = await queryNamed<{ inserted: boolean; acct_unique_id: string; clamped: boolean; revived: boolean }>(manager ?? this.dataSource, UPSERT_INTERIM, params);
     const row = rows[0];
     if (!row) return { action: 'ignored', uniqueId: event.uniqueId, clamped: false, revived: false };
     return { action: row.inserted ? 'created' : 'updated', uniqueId: row.acct_unique_id, clamped: row.clamped, revived: row.revived };

@@ -49,3 +49,14 @@ describe('HTTP timeouts', () => {
     expect(problems({ HTTP_REQUEST_TIMEOUT_SECONDS: '0' })).toEqual(['HTTP_REQUEST_TIMEOUT_SECONDS="0": HTTP_REQUEST_TIMEOUT_SECONDS must not be less than 1']);
   });
 });
+
+describe('RADIUS group commit', () => {
+  it('defaults to a 2 ms window and 100 records, and refuses a group of 0 or a window over 50 ms', () => {
+    expect(loadConfig({}).radius).toMatchObject({ groupCommitMs: 2, groupCommitMaxRecords: 100 });
+    expect(loadConfig({ RADIUS_GROUP_COMMIT_MS: '0', RADIUS_GROUP_COMMIT_MAX_RECORDS: '1' }).radius).toMatchObject({ groupCommitMs: 0, groupCommitMaxRecords: 1 });
+    expect(problems({ RADIUS_GROUP_COMMIT_MAX_RECORDS: '0', RADIUS_GROUP_COMMIT_MS: '51' })).toEqual([
+      expect.stringMatching(/^RADIUS_GROUP_COMMIT_MS="51": /),
+      expect.stringMatching(/^RADIUS_GROUP_COMMIT_MAX_RECORDS="0": /),
+    ]);
+  });
+});

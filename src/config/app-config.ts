@@ -254,6 +254,24 @@ export class EnvironmentVariables {
   RADIUS_MAX_IN_FLIGHT_PER_CLIENT: number = 256;
 
   /**
+   * Group commit: Accounting-Requests arriving within this many milliseconds of the first are applied in one
+   * transaction (each answered once it commits). 0: no deliberate wait (a group still gathers what arrives while
+   * earlier groups are being applied).
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(50)
+  RADIUS_GROUP_COMMIT_MS: number = 2;
+
+  /** Group commit: at most this many Accounting-Requests in one transaction (1: each in its own). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  RADIUS_GROUP_COMMIT_MAX_RECORDS: number = 100;
+
+  /**
    * Encrypts the NAS clients' RADIUS secrets at rest (AES-256-GCM, key derived from it). Unset: secrets
    * are stored as given, and the service refuses to start if encrypted ones exist.
    */
@@ -336,6 +354,9 @@ export interface RadiusConfig {
   disconnectRetries: number;
   maxInFlight: number;
   maxInFlightPerClient: number;
+  /** Group commit of Accounting-Requests: the window and the most records in one transaction. */
+  groupCommitMs: number;
+  groupCommitMaxRecords: number;
 }
 
 export class ConfigValidationError extends Error {
@@ -423,6 +444,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       disconnectRetries: vars.RADIUS_DISCONNECT_RETRIES,
       maxInFlight: vars.RADIUS_MAX_IN_FLIGHT,
       maxInFlightPerClient: vars.RADIUS_MAX_IN_FLIGHT_PER_CLIENT,
+      groupCommitMs: vars.RADIUS_GROUP_COMMIT_MS,
+      groupCommitMaxRecords: vars.RADIUS_GROUP_COMMIT_MAX_RECORDS,
     },
     secretsKey: vars.SECRETS_KEY,
     secretsKeyPrevious: vars.SECRETS_KEY_PREVIOUS,

@@ -1,5 +1,5 @@
-import type { Pool } from 'pg';
-import type { DataSource, DataSourceOptions } from 'typeorm';
+import type { Pool, PoolClient } from 'pg';
+import { DataSource, type DataSourceOptions, type EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -30,10 +30,17 @@ export interface NamedStatement {
  * Runs a named prepared statement on the pool this configuration creates: PostgreSQL parses and
  * plans it once per pooled connection instead of on every call. For the per-request reads (token
  * authentication, the balance poll), planning their joins cost PostgreSQL more than running them
- * (measured in bench/). Rows come back as `dataSource.query` returns them (same pg type parsing).
+ * (measured in bench/). Rows come back as `dataSource.query` returns them (same pg type parsing). Given a
+ * transaction's manager, it runs on that transaction's connection.
  */
-export async function queryNamed<T>(dataSource: DataSource, statement: NamedStatement, values: unknown[]): Promise<T[]> {
-  const pool = (dataSource.driver as PostgresDriver).master as Pool;
-  const result = await pool.query({ name: statement.name, text: statement.text, values });
+export async function queryNamed<T>(on: DataSource | EntityManager, statement: NamedStatement, values: unknown[]): Promise<T[]> {
+  const result = await (await connectionOf(on)).query({ name: statement.name, text: statement.text, values });
   return result.rows as T[];
+}
+
+/** The pool, or inside a transaction (a manager with a query runner) that transaction's connection. */
+async function connectionOf(on: DataSource | EntityManager): Promise<Pool | PoolClient> {
+  if (on instanceof DataSource) return (on.driver as PostgresDriver).master as Pool;
+  if (on.queryRunner) return (await on.queryRunner.connect()) as PoolClient;
+  return (on.connection.driver as PostgresDriver).master as Pool;
 }

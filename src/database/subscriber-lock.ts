@@ -22,3 +22,19 @@ export async function lockSubscriberProfiles(manager: EntityManager, userIds: nu
   );
   return rows.map((row) => row.user_id);
 }
+
+/**
+ * The same first lock for a group of accounting records applied in one transaction (group commit):
+ * the aaa_profiles rows of every subscriber the records name (by User-Name), in user-id order, before
+ * any record writes. Records then write sessions, ledger rows and predictions of subscribers already
+ * locked, so the whole group keeps the one lock order instead of locking in arrival order.
+ */
+export async function lockSubscriberProfilesByUsername(manager: EntityManager, usernames: string[]): Promise<void> {
+  if (usernames.length === 0) return;
+  await manager.query(
+    `SELECT p.user_id FROM aaa_profiles p
+      WHERE p.user_id = ANY(ARRAY(SELECT u.id FROM users u WHERE u.username = ANY($1::text[])))
+      ORDER BY p.user_id FOR NO KEY UPDATE OF p`,
+    [[...new Set(usernames)]],
+  );
+}

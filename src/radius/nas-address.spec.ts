@@ -29,4 +29,16 @@ describe('NAS addresses', () => {
     expect(matcher.match('not an address')).toBeUndefined();
     expect(plainAddress('::ffff:127.0.0.1')).toBe('127.0.0.1');
   });
+
+  it('remembers a match until a network is added', () => {
+    const matcher = new NasNetworkMatcher<string>();
+    matcher.add('10.0.0.0/8', 'wide');
+    expect(matcher.match('10.1.2.3')).toBe('wide');
+    expect(matcher.match('10.1.2.3')).toBe('wide');
+    expect(matcher.match('192.0.2.1')).toBeUndefined();
+    matcher.add('10.1.2.3/32', 'host');
+    matcher.add('192.0.2.0/24', 'lobby');
+    expect(matcher.match('10.1.2.3')).toBe('host');
+    expect(matcher.match('192.0.2.1')).toBe('lobby');
+  });
 });

@@ -34,9 +34,17 @@ export function formatNasNetwork(cidr: string): string {
   return network.prefix === (network.family === 4 ? 32 : 128) ? network.address : `${network.address}/${network.prefix}`;
 }
 
-/** A set of NAS networks; `match` gives the most specific one holding an address (longest prefix). */
+/** Source addresses whose match is remembered; past this many the memory starts over (spoofed sources cannot grow it). */
+const MATCHES_REMEMBERED = 10_000;
+
+/**
+ * A set of NAS networks; `match` gives the most specific one holding an address (longest prefix).
+ * Each source address's match is remembered until the set changes: a packet from a known NAS costs
+ * one Map lookup, not a walk through every network's BlockList.
+ */
 export class NasNetworkMatcher<T> {
   private readonly entries: { network: NasNetwork; list: BlockList; value: T }[] = [];
+  private readonly matched = new Map<string, T | undefined>();
 
   add(cidr: string, value: T): void {
     const network = parseNasNetwork(cidr);
@@ -45,9 +53,18 @@ export class NasNetworkMatcher<T> {
     list.addSubnet(network.address, network.prefix, network.family === 4 ? 'ipv4' : 'ipv6');
     this.entries.push({ network, list, value });
     this.entries.sort((a, b) => b.network.prefix - a.network.prefix);
+    this.matched.clear();
   }
 
   match(source: string): T | undefined {
+    if (this.matched.has(source)) return this.matched.get(source);
+    if (this.matched.size >= MATCHES_REMEMBERED) this.matched.clear();
+    const found = this.find(source);
+    this.matched.set(source, found);
+    return found;
+  }
+
+  private find(source: string): T | undefined {
     const address = plainAddress(source);
     const family = isIP(address);
     if (family === 0) return undefined;
