@@ -34,6 +34,11 @@ export function loadRows(results: LoadResult[]): (string | number)[][] {
   ]);
 }
 
+/** Server CPU per answered request, in µs: what the framework adds, less sensitive than req/s to other load on the machine. */
+function cpuPerRequest(result: LoadResult): number {
+  return (result.cpu.server * 1e6) / Math.max(result.requestsPerSecond, 1);
+}
+
 export const LOAD_HEADERS = ['run', 'req/s', 'p50', 'p99', 'failed', 'CPU cores: loadgen / server / postgres / idle'];
 
 /** Same answer from both servers for the same caller (expires_at aside, which moves with the clock). */
@@ -98,7 +103,8 @@ export async function benchPoll(server: BenchServer): Promise<ScenarioResult> {
         const rps = svc.requestsPerSecond / raw.requestsPerSecond;
         const p99 = svc.p99 / Math.max(raw.p99, 1);
         ok &&= rps >= 0.8 && p99 <= 2 && svc.failed === 0;
-        ratioParts.push(`${scenario.name.split(' ')[1]} req/s ${fmt.ratio(rps)} (${verdict(rps, '≥', 0.8)}) p99 ${fmt.ratio(p99)} (${verdict(p99, '≤', 2)})`);
+        const cpu = `server CPU/request ${fmt.int(cpuPerRequest(svc))} µs vs ${fmt.int(cpuPerRequest(raw))} µs (${fmt.ratio(cpuPerRequest(svc) / cpuPerRequest(raw))})`;
+        ratioParts.push(`${scenario.name.split(' ')[1]} req/s ${fmt.ratio(rps)} (${verdict(rps, '≥', 0.8)}) p99 ${fmt.ratio(p99)} (${verdict(p99, '≤', 2)}), ${cpu}`);
       }
     });
     log(table(LOAD_HEADERS, loadRows(results)));
