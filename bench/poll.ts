@@ -10,6 +10,11 @@ const SUBSCRIBERS = 100_000;
 const WITH_OPEN_SESSION = 30_000;
 const CONNECTIONS = 50;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/**
+ * Rounds per scenario, service and baseline taking turns (BENCH_POLL_ROUNDS, default 1): on a shared machine,
+ * bursts of other load then land on both sides instead of one.
+ */
+const ROUNDS = Number(process.env.BENCH_POLL_ROUNDS ?? 1);
 
 export interface ScenarioResult {
   ratios: string;
@@ -34,6 +39,27 @@ export function loadRows(results: LoadResult[]): (string | number)[][] {
   ]);
 }
 
+/** Server CPU per answered request, in µs: what the framework adds, less sensitive than req/s to other load on the machine. */
+function cpuPerRequest(result: LoadResult): number {
+  return (result.cpu.server * 1e6) / Math.max(result.requestsPerSecond, 1);
+}
+
+/** Several rounds of one side as one result: mean rate and CPU, median latencies, every failure. */
+function combine(label: string, rounds: LoadResult[]): LoadResult {
+  if (rounds.length === 1) return rounds[0]!;
+  const mean = (pick: (r: LoadResult) => number) => rounds.reduce((sum, r) => sum + pick(r), 0) / rounds.length;
+  const median = (pick: (r: LoadResult) => number) => rounds.map(pick).sort((a, b) => a - b)[Math.floor(rounds.length / 2)]!;
+  return {
+    label,
+    requestsPerSecond: mean((r) => r.requestsPerSecond),
+    p50: median((r) => r.p50),
+    p99: median((r) => r.p99),
+    failed: rounds.reduce((sum, r) => sum + r.failed, 0),
+    total: rounds.reduce((sum, r) => sum + r.total, 0),
+    cpu: { loadgen: mean((r) => r.cpu.loadgen), server: mean((r) => r.cpu.server), postgres: mean((r) => r.cpu.postgres), idle: mean((r) => r.cpu.idle) },
+  };
+}
+
 export const LOAD_HEADERS = ['run', 'req/s', 'p50', 'p99', 'failed', 'CPU cores: loadgen / server / postgres / idle'];
 
 /** Same answer from both servers for the same caller (expires_at aside, which moves with the clock). */
@@ -48,7 +74,7 @@ async function assertSameAnswer(service: ServerProcess, baseline: ServerProcess,
 }
 
 export async function benchPoll(server: BenchServer): Promise<ScenarioResult> {
-  log(`\n## bench:poll: ${SUBSCRIBERS.toLocaleString('en-US')} subscribers, ${CONNECTIONS} connections, ${SECONDS} s per run, a random subscriber's token per request`);
+  log(`\n## bench:poll: ${SUBSCRIBERS.toLocaleString('en-US')} subscribers, ${CONNECTIONS} connections, ${SECONDS} s per run${ROUNDS > 1 ? `, ${ROUNDS} rounds taking turns` : ''}, a random subscriber's token per request`);
   const db = await createBenchDatabase(server, 'poll');
   const started: ServerProcess[] = [];
   try {
@@ -76,29 +102,34 @@ export async function benchPoll(server: BenchServer): Promise<ScenarioResult> {
     let ok = true;
     await withClient(db.url, async (monitor) => {
       for (const scenario of scenarios) {
-        const pair: LoadResult[] = [];
-        for (const target of [service, baseline]) {
-          // Steady state: every token was used just now, so the sliding-lifetime touch (an UPDATE at most
-          // once a minute per token) does not fire in the measured window, for either server.
-          await monitor.query('UPDATE auth_tokens SET last_used_at = now()');
-          await monitor.query('VACUUM ANALYZE auth_tokens');
-          const result = await measureLoad({
-            label: `${scenario.name} · ${target.name}`,
-            url: target.url,
-            connections: CONNECTIONS,
-            seconds: SECONDS,
-            request: randomSubscriberRequest(scenario.path, keys),
-            serverPid: target.pid,
-            monitor: { client: monitor, database: db.name },
-          });
-          pair.push(result);
-          results.push(result);
+        const rounds: [LoadResult[], LoadResult[]] = [[], []];
+        for (let round = 1; round <= ROUNDS; round++) {
+          for (const [side, target] of [service, baseline].entries()) {
+            // Steady state: every token was used just now, so the sliding-lifetime touch (an UPDATE at most
+            // once a minute per token) does not fire in the measured window, for either server.
+            await monitor.query('UPDATE auth_tokens SET last_used_at = now()');
+            await monitor.query('VACUUM ANALYZE auth_tokens');
+            const result = await measureLoad({
+              label: `${scenario.name} · ${target.name}${ROUNDS > 1 ? ` · round ${round}` : ''}`,
+              url: target.url,
+              connections: CONNECTIONS,
+              seconds: SECONDS,
+              request: randomSubscriberRequest(scenario.path, keys),
+              serverPid: target.pid,
+              monitor: { client: monitor, database: db.name },
+            });
+            rounds[side]!.push(result);
+            results.push(result);
+          }
         }
+        const pair = [combine(`${scenario.name} · service`, rounds[0]), combine(`${scenario.name} · baseline`, rounds[1])];
+        if (ROUNDS > 1) results.push(...pair.map((r) => ({ ...r, label: `${r.label} · ${ROUNDS} rounds` })));
         const [svc, raw] = pair as [LoadResult, LoadResult];
         const rps = svc.requestsPerSecond / raw.requestsPerSecond;
         const p99 = svc.p99 / Math.max(raw.p99, 1);
         ok &&= rps >= 0.8 && p99 <= 2 && svc.failed === 0;
-        ratioParts.push(`${scenario.name.split(' ')[1]} req/s ${fmt.ratio(rps)} (${verdict(rps, '≥', 0.8)}) p99 ${fmt.ratio(p99)} (${verdict(p99, '≤', 2)})`);
+        const cpu = `server CPU/request ${fmt.int(cpuPerRequest(svc))} µs vs ${fmt.int(cpuPerRequest(raw))} µs (${fmt.ratio(cpuPerRequest(svc) / cpuPerRequest(raw))})`;
+        ratioParts.push(`${scenario.name.split(' ')[1]} req/s ${fmt.ratio(rps)} (${verdict(rps, '≥', 0.8)}) p99 ${fmt.ratio(p99)} (${verdict(p99, '≤', 2)}), ${cpu}`);
       }
     });
     log(table(LOAD_HEADERS, loadRows(results)));

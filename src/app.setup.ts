@@ -5,11 +5,13 @@ import { ACCOUNTING_REQUEST_SCHEMAS } from './accounting/dto/accounting-request.
 import { createOpenApiDocument } from './common/http/openapi.js';
 import { staticSecurityHeaders } from './common/http/security-headers.js';
 import { errorCodes, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { AuthThrottle } from './auth/auth-throttle.js';
 import type { AppConfig, HttpTimeouts, TrustProxy } from './config/app-config.js';
 import { HttpExceptionFilter } from './common/errors/http-exception.filter.js';
 import { DrfValidationPipe } from './common/http/validation.pipe.js';
-import { requestIdFor } from './observability/logging.js';
+import { createRootLogger, requestIdFor } from './observability/logging.js';
+import { registerRequestLogging } from './observability/request-logging.js';
 import { httpRequestDuration } from './observability/metrics.js';
 
 /** Largest JSON body accepted; bigger ones get 413 before any parsing. */
@@ -53,10 +55,12 @@ function fastifyTrustProxy(trust: TrustProxy): boolean | string[] | ((address: s
 
 /**
  * Everything the running service and the e2e tests share: security headers, CORS, strict JSON,
- * request ids and latency metrics, errors, validation, OpenAPI.
+ * request ids, request logging (through `logger`) and latency metrics, errors, validation, OpenAPI.
  */
-export function configureApp(app: NestFastifyApplication, config: AppConfig): void {
+export function configureApp(app: NestFastifyApplication, config: AppConfig, logger: Logger = createRootLogger(config)): void {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  // First: it marks each route as it is registered.
+  registerRequestLogging(fastify, logger);
   acceptJsonOnly(app, fastify);
   // Once close() has begun, responses to requests still in flight end their connection: a kept-alive
   // socket would otherwise hold the server open until its keep-alive timeout.

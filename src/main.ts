@@ -1,18 +1,18 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { PARAMS_PROVIDER_TOKEN, PinoLogger, type Params } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { configureApp, createFastifyAdapter } from './app.setup.js';
 import { StartupError } from './common/errors/startup-error.js';
 import { ConfigValidationError, loadConfig, type AppConfig } from './config/app-config.js';
 import { assertDatabaseReachable, resolveDatabase } from './database/database-url.js';
 import { runPendingMigrations } from './database/migrate.js';
-import { AppLogger, createRootLogger } from './observability/logging.js';
+import { createRootLogger, nestLoggerFor } from './observability/logging.js';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const log = createRootLogger(config).child({ context: 'Bootstrap' });
+  const root = createRootLogger(config);
+  const log = root.child({ context: 'Bootstrap' });
   const database = await resolveDatabase(config, (message) => log.info(message), 'service');
   let app: NestFastifyApplication;
   try {
@@ -28,8 +28,8 @@ async function bootstrap(): Promise<void> {
       createFastifyAdapter({ trustProxy: config.trustProxy, timeouts: config.httpTimeouts }),
       { bufferLogs: true },
     );
-    app.useLogger(new AppLogger(await app.resolve(PinoLogger), app.get<Params>(PARAMS_PROVIDER_TOKEN)));
-    configureApp(app, config);
+    app.useLogger(nestLoggerFor(root, { startupChatter: 'debug' }));
+    configureApp(app, config, root);
     handleShutdownSignals(app, config, () => database.stop(), log);
     await listen(app, config);
   } catch (error) {

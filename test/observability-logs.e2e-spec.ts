@@ -56,6 +56,14 @@ describe('structured logs (pino)', () => {
     });
     expect(created.status).toBe(201);
     const issuedKey = ((await created.json()) as { token: string }).token;
+    // A run started over HTTP logs while the request is handled: its lines carry the request's id (run now or skipped).
+    const run = await fetch(`${running.url}/api/v1/accounting/runs/`, { method: 'POST', headers: { ...auth, 'X-Request-Id': 'obs-req-3' } });
+    expect([201, 409]).toContain(run.status);
+    // The balance polls are quiet: answered, counted in metrics, not logged per request.
+    const subscriber = await factories.subscriber({ balanceSeconds: 60 });
+    const poll = await fetch(`${running.url}/api/v1/balance/`, { headers: { Authorization: `Token ${subscriber.token}`, 'X-Request-Id': 'obs-poll-1' } });
+    expect(poll.status).toBe(200);
+    expect(poll.headers.get('x-request-id')).toBe('obs-poll-1');
     const parsed = () => running.stdout.filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as LogLine);
     await waitFor('an accounting run to log its end', () => parsed().some((line) => line.context === 'Accounting' && line.msg?.startsWith('finished')), 10000);
 
@@ -72,6 +80,9 @@ describe('structured logs (pino)', () => {
     expect(completed).toMatchObject({ req: { method: 'GET', url: '/api/users/' }, res: { statusCode: 200 } });
     expect(typeof completed!.responseTime).toBe('number');
     expect(lines.some((line) => line.request_id === 'obs-req-2' && (line.res as { statusCode?: number })?.statusCode === 400)).toBe(true);
+    expect(lines.some((line) => line.request_id === 'obs-req-3' && line.context === 'Accounting')).toBe(true);
+    expect(lines.some((line) => line.request_id === 'obs-req-3' && line.msg === 'request completed')).toBe(true);
+    expect(lines.some((line) => line.request_id === 'obs-poll-1')).toBe(false);
 
     const everything = running.stdout.join('\n') + running.stderr();
     for (const secret of [staff.token, staffPassword, wrongPassword, newPassword, issuedKey]) {
@@ -85,6 +96,10 @@ describe('structured logs (pino)', () => {
     const finished = accounting.find((line) => line.msg?.startsWith('finished'))!;
     expect(accounting.some((line) => line.run_id === finished.run_id && line.msg?.startsWith('started'))).toBe(true);
     expect(finished).toMatchObject({ sessionsCharged: expect.any(Number), tokensExpired: expect.any(Number) });
+    // Scheduled runs belong to no request, even those that ran while requests were handled.
+    const scheduledRuns = new Set(accounting.filter((line) => line.trigger === 'schedule' && line.msg?.startsWith('started')).map((line) => line.run_id));
+    expect(scheduledRuns.size).toBeGreaterThan(0);
+    for (const line of accounting.filter((entry) => scheduledRuns.has(entry.run_id))) expect(line.request_id).toBeUndefined();
 
     expect(lines.some((line) => line.msg === 'SIGTERM: shutting down gracefully')).toBe(true);
     expect(lines.at(-1)?.msg).toBe('Shut down cleanly');

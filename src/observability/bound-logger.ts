@@ -8,7 +8,7 @@ export interface BoundLogger {
 }
 
 /**
- * Binds fields to a Nest logger. Lines are objects (`{msg, ...bindings}`): nestjs-pino writes them as
+ * Binds fields to a Nest logger. Lines are objects (`{msg, ...bindings}`): the service's logger writes them as
  * JSON fields of the line; Nest's console logger (CLI, tests) prints the object.
  */
 export function bindLogger(logger: LoggerService, bindings: Record<string, unknown>): BoundLogger {

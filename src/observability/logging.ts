@@ -1,11 +1,10 @@
-import { RequestMethod, type LoggerService } from '@nestjs/common';
-import type { IncomingMessage } from 'node:http';
+import type { LoggerService } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import pino, { type DestinationStream, type Logger as PinoRootLogger } from 'pino';
 import { prettyFactory } from 'pino-pretty';
-import { Logger as NestPinoLogger, type Params } from 'nestjs-pino';
 import type { AppConfig } from '../config/app-config.js';
+import { currentRequestLogger } from './request-logging.js';
 
 /**
  * Never logged: credentials in headers, and any password/token/key field at the top level or one
@@ -68,24 +67,6 @@ export function createRootLogger(settings: LogSettings, output: Writable & { isT
   return pino(options, pino.destination({ fd: output.fd ?? 1, sync: true }));
 }
 
-/**
- * Nest's own start-up chatter — the route map ("Mapped {/api/…, GET} route") and one line per module
- * ("UsersModule dependencies initialized") — is only interesting when debugging.
- */
-const ROUTE_MAP_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer', 'InstanceLoader']);
-
-/** nestjs-pino's Nest logger, with Nest's start-up chatter moved to debug level. */
-export class AppLogger extends NestPinoLogger {
-  override log(message: unknown, ...optionalParams: unknown[]): void {
-    const context = optionalParams.at(-1);
-    if (typeof context === 'string' && ROUTE_MAP_CONTEXTS.has(context)) {
-      super.debug(message, ...optionalParams);
-      return;
-    }
-    super.log(message, ...optionalParams);
-  }
-}
-
 /** An X-Request-Id a client or proxy sent is kept when it is a sane token; anything else is replaced. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -95,63 +76,36 @@ export function requestIdFor(header: string | string[] | undefined): string {
 }
 
 /**
- * Paths probed every few seconds: not logged per request (their metrics still count them). The
- * captive-portal balance polls are too: thousands of gateways call them every 5-60 s per client, and
- * the request-logging middleware alone cost a fifth of their throughput (bench:poll).
+ * Nest's own start-up chatter — the route map ("Mapped {/api/…, GET} route") and one line per module
+ * ("UsersModule dependencies initialized") — is only interesting when debugging.
  */
-const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics']);
-const requestPath = (url: string | undefined): string => (url ?? '').split('?')[0]!.replace(/\/+$/, '');
-const POLL_ROUTES = [
-  { path: 'api/v1/balance', method: RequestMethod.GET },
-  // The seed API's own poll: GET /api/v1/user_token/{id}/?balance=true. Writes to it are still logged.
-  { path: 'api/v1/user_token/:id', method: RequestMethod.GET },
-];
+const STARTUP_CHATTER_CONTEXTS = new Set(['RoutesResolver', 'RouterExplorer', 'InstanceLoader']);
 
-/** nestjs-pino: one line per request with its id, route and status; app logs during a request carry `request_id`. */
-export function loggerParams(config: AppConfig): Params {
-  return {
-    // Every path (path-to-regexp v8 wildcard; nestjs-pino's default `{/*splat}` does not reach Fastify's middie routes here).
-    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
-    exclude: POLL_ROUTES,
-    pinoHttp: {
-      logger: createRootLogger(config),
-      // Fastify made the id (X-Request-Id or a UUID); @fastify/middie hands it over on the raw request.
-      genReqId: (req: IncomingMessage & { id?: unknown }) => (typeof req.id === 'string' ? req.id : randomUUID()),
-      customAttributeKeys: { reqId: 'request_id' },
-      quietReqLogger: true,
-      // @fastify/middie strips the matched prefix from req.url while middleware runs; originalUrl is the path asked for.
-      autoLogging: { ignore: (req: IncomingMessage & { originalUrl?: string }) => QUIET_PATHS.has(requestPath(req.originalUrl ?? req.url)) },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-      serializers: {
-        req: (req: { id?: unknown; method?: string; url?: string; headers?: Record<string, unknown>; remoteAddress?: string }) => ({
-          id: req.id,
-          method: req.method,
-          // Without the query string: it is client input and may be large.
-          url: (req.url ?? '').split('?')[0],
-          remoteAddress: req.remoteAddress,
-          userAgent: req.headers?.['user-agent'],
-        }),
-        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-      },
-    },
-  };
-}
+type PinoLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 /**
- * A Nest LoggerService writing through a pino logger: what the CLI gives Nest, so the services'
- * lines look as in the service (`{msg, …fields}` objects keep their fields).
+ * A Nest LoggerService writing through a pino logger: Nest's `Logger` in every service writes here.
+ * During an HTTP request a line goes through that request's logger, so it carries `request_id`
+ * (see request-logging.ts). The context (`new Logger('Accounting')`) is the line's `context`; an
+ * object message keeps its fields (`{msg, run_id, …}`); an Error is logged as `err`, and so is the
+ * stack Nest's own exception handlers pass as a second argument. `startupChatter: 'debug'` moves Nest's
+ * route map and module lines to debug (the service; the CLI keeps them).
  */
-export function nestLoggerFor(root: PinoRootLogger): LoggerService {
-  const write = (level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal') => (message: unknown, ...params: unknown[]) => {
-    const context = typeof params.at(-1) === 'string' ? (params.at(-1) as string) : undefined;
-    const logger = context ? root.child({ context }) : root;
-    if (message !== null && typeof message === 'object' && 'msg' in message) {
-      const { msg, ...fields } = message as { msg: unknown } & Record<string, unknown>;
-      logger[level](fields, String(msg));
-    } else if (message instanceof Error) {
-      logger[level]({ err: message }, message.message);
+export function nestLoggerFor(root: PinoRootLogger, options: { startupChatter?: 'debug' } = {}): LoggerService {
+  const write = (asked: PinoLevel) => (message: unknown, ...params: unknown[]) => {
+    const context = params.length > 0 ? params.at(-1) : undefined;
+    const extra = params.slice(0, -1);
+    const chatter = options.startupChatter === 'debug' && typeof context === 'string' && STARTUP_CHATTER_CONTEXTS.has(context);
+    const level = chatter && asked === 'info' ? 'debug' : asked;
+    const logger = currentRequestLogger() ?? root;
+    if (message instanceof Error) {
+      logger[level]({ context, err: message }, message.message);
+    } else if (message !== null && typeof message === 'object') {
+      logger[level]({ context, ...(message as Record<string, unknown>) });
+    } else if (level === 'error' && typeof extra[0] === 'string' && /\n\s*at /.test(extra[0])) {
+      logger[level]({ context, err: { message: String(message), stack: extra[0] } }, String(message));
     } else {
-      logger[level](String(message));
+      logger[level]({ context }, String(message));
     }
   };
   return { verbose: write('trace'), debug: write('debug'), log: write('info'), warn: write('warn'), error: write('error'), fatal: write('fatal') };
