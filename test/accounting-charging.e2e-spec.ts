@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { BalanceService } from '../src/accounting/balance.service.js';
 import { Role } from '../src/auth/policy.js';
 import { epoch, Gateway, ledgerOf, runAccounting, sessionIdentity, sessionsOf, storedBalance } from './support/accounting.js';
 import type { CreatedSubscriber } from './support/factories.js';
@@ -321,8 +322,11 @@ describe('accounting: charged seconds equal session time', () => {
     } finally {
       await t.dataSource.query('DROP TRIGGER fail_lost_service ON accounting_sessions; DROP FUNCTION fail_lost_service();');
     }
-    // Step 1 committed: the live session charged to 1000 s, the stale one not past its last update (its start).
-    expect((await sessionsOf(t, user.username)).map((s) => [s.status, s.charged])).toEqual([['open', 1000], ['open', 0]]);
+    // The stale step (before the charge step) rolled back whole: both sessions still burn, uncharged since their
+    // start, and every read counts the stale one only to its last update (its start).
+    expect((await sessionsOf(t, user.username)).map((s) => [s.status, s.charged])).toEqual([['open', 0], ['open', 0]]);
+    expect(await storedBalance(t, user.id)).toBe(3600);
+    expect(await t.app.get(BalanceService).remaining(user.id)).toBe(2600);
     const next = await runAccounting(t);
     expect(next.status).toBe('finished');
     t.clock.advanceSeconds(20);
@@ -353,13 +357,13 @@ describe('accounting: charged seconds equal session time', () => {
     expect(failed.status).toBe('failed');
     if (failed.status !== 'failed') return;
     expect(failed.run.error).toContain('injected failure at commit');
-    // Only step 1 committed: the live session charged to 1000 s (the stale one owes nothing past its start).
-    // The stale close was rolled back and is not counted.
+    // The stale close (which settled the subscriber: 1000 s charged, the stale one's time refunded) was rolled back
+    // and is not counted; the charge step after it never ran.
     expect(failed.run.staleClosed).toBe(0);
     const [row] = await t.dataSource.query('SELECT stale_closed, sessions_charged, seconds_charged FROM accounting_runs WHERE id = $1', [failed.run.id]);
-    expect(row).toMatchObject({ stale_closed: 0 });
-    expect(Number(row.seconds_charged)).toBeGreaterThanOrEqual(1000);
-    expect((await sessionsOf(t, user.username)).map((s) => [s.status, s.charged])).toEqual([['open', 1000], ['open', 0]]);
+    expect(row).toMatchObject({ stale_closed: 0, sessions_charged: 0, seconds_charged: '0' });
+    expect((await sessionsOf(t, user.username)).map((s) => [s.status, s.charged])).toEqual([['open', 0], ['open', 0]]);
+    expect(await storedBalance(t, user.id)).toBe(3600);
     const next = await runAccounting(t);
     expect(next.status).toBe('finished');
     if (next.status === 'finished') expect(next.run.staleClosed).toBeGreaterThanOrEqual(1);

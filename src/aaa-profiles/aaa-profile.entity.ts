@@ -30,6 +30,18 @@ export class AaaProfileEntity {
   balanceSeconds!: number;
 
   /**
+   * The instant every burning session of the subscriber is charged up to (null before its first
+   * settlement): the balance at `now` is `balance_seconds − open_sessions × (now − settled_at)`,
+   * in whole seconds (see src/accounting/balance-sql.ts).
+   */
+  @Column({ name: 'settled_at', type: 'timestamptz', nullable: true })
+  settledAt!: Date | null;
+
+  /** How many open sessions burn the balance (accounting_sessions.burning). */
+  @Column({ name: 'open_sessions', type: 'integer', default: 0 })
+  openSessions!: number;
+
+  /**
    * When the balance is predicted to reach 0 with the live sessions (never later than it does; null
    * without live sessions): the exhaustion timer wakes at the earliest one. See ChargingRepository.
    */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError } from '../common/errors/domain-error.js';
 import { Clock } from '../common/time/clock.js';
 import { inRetriedTransaction, retryTransientConflicts } from '../database/transient-conflict.js';
@@ -104,18 +104,16 @@ export class AccountingIngestService {
     };
     switch (record.statusType) {
       case AcctStatusType.Start: {
-        const created = await retryTransientConflicts(() => this.sessions.insertStart(event));
-        if (created) {
-          await retryTransientConflicts(() => this.charging.lowerExhaustionPrediction(this.dataSource.manager, created, now));
-          return { action: 'started', acctUniqueId: created };
-        }
+        const created = await this.start(event, now);
+        if (created) return { action: 'started', acctUniqueId: created };
         const existing = await this.sessions.findForEvent(event);
         return { action: 'duplicate', acctUniqueId: existing?.uniqueId ?? event.uniqueId };
       }
       case AcctStatusType.InterimUpdate: {
-        const written = await retryTransientConflicts(() => this.sessions.upsertInterim(event, now));
+        const written = await retryTransientConflicts(() => this.sessions.upsertInterim(event));
         if (written.clamped) this.noteClamped(record, written.uniqueId, 'Interim-Update');
-        if (written.action === 'created' || written.revived) await retryTransientConflicts(() => this.charging.lowerExhaustionPrediction(this.dataSource.manager, written.uniqueId, now));
+        const joining = written.joining;
+        if (joining) await inRetriedTransaction(this.dataSource, (manager) => this.open(manager, joining.userId, now));
         return { action: written.action, acctUniqueId: written.uniqueId };
       }
       case AcctStatusType.Stop:
@@ -125,6 +123,26 @@ export class AccountingIngestService {
         throw new Error(`Unhandled Acct-Status-Type ${String(unreachable)}`);
       }
     }
+  }
+
+  /**
+   * Start: the subscriber's profile is locked (by User-Name) before the session is inserted, and the
+   * new session starts burning its balance in the same transaction. Returns its unique id, or
+   * undefined for a retransmitted Start.
+   */
+  private async start(event: SessionEvent, now: Date): Promise<string | undefined> {
+    return inRetriedTransaction(this.dataSource, async (manager) => {
+      const userId = await this.charging.lockProfileByUsername(manager, event.record.userName);
+      const created = await this.sessions.insertStart(manager, event);
+      if (created && userId !== null && created.userId === userId) await this.open(manager, userId, now);
+      return created?.uniqueId;
+    });
+  }
+
+  /** Settles the subscriber: its new (or revived) open session starts burning its balance, charged up to now first. */
+  private async open(manager: EntityManager, userId: number, now: Date): Promise<void> {
+    const locked = await this.charging.lockProfiles(manager, [userId]);
+    if (locked.length > 0) await this.settlement.settle(manager, locked, { kind: 'opened' }, now);
   }
 
   private async stop(event: SessionEvent, now: Date): Promise<IngestAction> {

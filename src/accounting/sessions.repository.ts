@@ -6,7 +6,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { tokenExpiredSql } from '../auth-tokens/token-use-sql.js';
 import { attemptParams, reservedAttemptSql, type AttemptCounters, type CountedKey } from '../auth/auth-throttle.repository.js';
-import { remainingBalanceSql, staleBeforeAt } from './balance-sql.js';
+import { remainingBalanceSql, sessionChargedSql, staleBeforeAt } from './balance-sql.js';
 import type { AccountingRecord } from './radius-attributes.js';
 
 /**
@@ -93,7 +93,7 @@ const SESSION_COLUMNS = `s.id::text AS id, s.acct_unique_id AS "acctUniqueId", s
   s.nas_port_id AS "nasPortId", s.calling_station_id AS "callingStationId", s.called_station_id AS "calledStationId",
   host(s.framed_ip_address) AS "framedIpAddress", s.started_at AS "startedAt", s.last_update_at AS "lastUpdateAt",
   s.stopped_at AS "stoppedAt", s.session_time::text AS "sessionTime", s.input_octets::text AS "inputOctets",
-  s.output_octets::text AS "outputOctets", s.charged_seconds::text AS "chargedSeconds",
+  s.output_octets::text AS "outputOctets", ${sessionChargedSql('s', 'p')}::text AS "chargedSeconds",
   s.overage_seconds::text AS "overageSeconds", s.status AS "status", s.terminate_cause AS "terminateCause",
   s.session_time_clamped AS "sessionTimeClamped"`;
 
@@ -147,17 +147,15 @@ function believableSessionTime(at: string): string {
   return `(GREATEST(0, floor(extract(epoch FROM (${at} - s.started_at))))::bigint + ${SESSION_TIME_TOLERANCE_SECONDS})`;
 }
 
-const INSERT_START: NamedStatement = {
-  name: 'sessions_insert_start',
-  text: `INSERT INTO accounting_sessions ${INSERT_COLUMNS}, status)
+/** Run in the transaction that locked the subscriber's profile (by User-Name, `$3`). */
+const INSERT_START = `INSERT INTO accounting_sessions ${INSERT_COLUMNS}, status)
          VALUES (${RESOLVED_ID}, $2, ${USER_BY_NAME}, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, $16, ${NAS_CLIENT}, 'open')
-         ON CONFLICT (acct_unique_id) DO NOTHING RETURNING acct_unique_id`,
-};
+         ON CONFLICT (acct_unique_id) DO NOTHING RETURNING acct_unique_id, id::text AS id, user_id`;
 
 /**
  * `$20` is the Acct-Session-Time as reported: a known session takes it only up to what it can have lasted.
- * `$21` is the stale cut-off: `revived` says the session was stale before this update (the subquery reads
- * the row as the statement's snapshot has it, before the update), so it burns the balance again.
+ * `joining` says the session is open, has a subscriber and does not burn its balance yet (new, or
+ * taken out of the count as stale by a settlement): it must be settled like a Start.
  */
 const UPSERT_INTERIM: NamedStatement = {
   name: 'sessions_upsert_interim',
@@ -171,8 +169,8 @@ const UPSERT_INTERIM: NamedStatement = {
            output_octets = GREATEST(s.output_octets, EXCLUDED.output_octets),
            framed_ip_address = COALESCE(EXCLUDED.framed_ip_address, s.framed_ip_address)
          WHERE s.status = 'open'
-         RETURNING (xmax = 0) AS inserted, acct_unique_id, $20::bigint > session_time AS clamped,
-                   COALESCE((SELECT o.last_update_at < $21 FROM accounting_sessions o WHERE o.acct_unique_id = s.acct_unique_id), false) AS revived`,
+         RETURNING (xmax = 0) AS inserted, acct_unique_id, id::text AS id, user_id, $20::bigint > session_time AS clamped,
+                   (NOT burning AND user_id IS NOT NULL) AS joining`,
 };
 
 /** Sessions as the NAS reports them. Charging columns are never written here (see ChargingRepository). */
@@ -198,28 +196,34 @@ export class SessionsRepository {
     return rows[0];
   }
 
-  /** Start: opens the session; a retransmitted Start (or one after Stop) changes nothing. Returns the new session's id. */
-  async insertStart(event: SessionEvent): Promise<string | undefined> {
-    const rows = await queryNamed<{ acct_unique_id: string }>(
-      this.dataSource, INSERT_START, [...insertParams(event, event.record.userName, event.at), event.legacyId],
+  /**
+   * Start: opens the session; a retransmitted Start (or one after Stop) changes nothing. Returns the
+   * new session, to be settled in the same transaction (it starts burning its subscriber's balance).
+   */
+  async insertStart(manager: EntityManager, event: SessionEvent): Promise<{ uniqueId: string; id: string; userId: number | null } | undefined> {
+    const rows: { acct_unique_id: string; id: string; user_id: number | null }[] = await manager.query(
+      INSERT_START, [...insertParams(event, event.record.userName, event.at), event.legacyId],
     );
-    return rows[0]?.acct_unique_id;
+    const row = rows[0];
+    return row && { uniqueId: row.acct_unique_id, id: row.id, userId: row.user_id };
   }
 
   /**
    * Interim-Update: refreshes an open session (figures only ever grow, so reordered updates are harmless),
-   * or creates it when its Start was lost. Never reopens a closed session. Returns what happened, and
-   * whether a stale session reported again (it burns the balance again from now on).
+   * or creates it when its Start was lost. Never reopens a closed session. Returns what happened, and,
+   * when the session does not burn its subscriber's balance yet (`joining`), its id and subscriber.
    */
-  async upsertInterim(event: SessionEvent, now: Date): Promise<{ action: 'created' | 'updated' | 'ignored'; revived: boolean } & SessionWrite> {
-    const params = [
-      ...insertParams(event, event.record.userName, claimedStart(event)), event.legacyId, event.record.sessionTime ?? 0,
-      staleBeforeAt(now, this.config.accounting.staleAfterSeconds),
-    ];
-    const rows = await queryNamed<{ inserted: boolean; acct_unique_id: string; clamped: boolean; revived: boolean }>(this.dataSource, UPSERT_INTERIM, params);
+  async upsertInterim(event: SessionEvent): Promise<{ action: 'created' | 'updated' | 'ignored'; joining?: { id: string; userId: number } } & SessionWrite> {
+    const params = [...insertParams(event, event.record.userName, claimedStart(event)), event.legacyId, event.record.sessionTime ?? 0];
+    const rows = await queryNamed<{ inserted: boolean; acct_unique_id: string; id: string; user_id: number | null; clamped: boolean; joining: boolean }>(
+      this.dataSource, UPSERT_INTERIM, params,
+    );
     const row = rows[0];
-    if (!row) return { action: 'ignored', uniqueId: event.uniqueId, clamped: false, revived: false };
-    return { action: row.inserted ? 'created' : 'updated', uniqueId: row.acct_unique_id, clamped: row.clamped, revived: row.revived };
+    if (!row) return { action: 'ignored', uniqueId: event.uniqueId, clamped: false };
+    return {
+      action: row.inserted ? 'created' : 'updated', uniqueId: row.acct_unique_id, clamped: row.clamped,
+      joining: row.joining && row.user_id !== null ? { id: row.id, userId: row.user_id } : undefined,
+    };
   }
 
   /**
@@ -259,7 +263,7 @@ export class SessionsRepository {
     const { where, params } = sessionWhere(filter);
     const [rows, counted] = await Promise.all([
       this.dataSource.query(
-        `SELECT ${SESSION_COLUMNS} FROM accounting_sessions s ${where} ORDER BY s.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        `SELECT ${SESSION_COLUMNS} FROM accounting_sessions s LEFT JOIN aaa_profiles p ON p.user_id = s.user_id ${where} ORDER BY s.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
         [...params, limit, offset],
       ) as Promise<SessionRow[]>,
       this.dataSource.query(`SELECT count(*) AS count FROM accounting_sessions s ${where}`, params) as Promise<{ count: string }[]>,
@@ -273,7 +277,7 @@ export class SessionsRepository {
   }
 
   async findById(id: string): Promise<SessionRow | undefined> {
-    const rows: SessionRow[] = await this.dataSource.query(`SELECT ${SESSION_COLUMNS} FROM accounting_sessions s WHERE s.id = $1`, [id]);
+    const rows: SessionRow[] = await this.dataSource.query(`SELECT ${SESSION_COLUMNS} FROM accounting_sessions s LEFT JOIN aaa_profiles p ON p.user_id = s.user_id WHERE s.id = $1`, [id]);
     return rows[0];
   }
 
