@@ -231,11 +231,12 @@ export class AccountingRunService implements BeforeApplicationShutdown {
     }
 
     // 4: every other subscriber with burning sessions is charged up to now: one set-based row write
-    // per subscriber, by ranges of `batchSize` subscriber ids (each its own transaction); no session row is written.
-    const lastUserId = await batch((m) => this.charging.maxUserId(m));
-    for (let after = 0; after < lastUserId; after += batchSize) {
-      const charged = await batch((m) => this.charging.chargeRange(m, after, after + batchSize, now));
+    // per subscriber, `batchSize` subscribers at a time by id (each range its own transaction); no session row is written.
+    for (let after = 0; ; ) {
+      const charged = await batch((m) => this.charging.chargeNextRange(m, after, batchSize, now));
       add({ sessionsCharged: charged.sessions, secondsCharged: charged.seconds });
+      if (charged.lastUserId === null) break;
+      after = charged.lastUserId;
     }
 
     // 5: expire tokens past their lifetime (Waldur never cleans them up).

@@ -95,20 +95,28 @@ export class ChargingRepository {
       sessions: refunded.sessions + moved.reduce((sum, row) => sum + row.sessions, 0),
       seconds: refunded.seconds + moved.reduce((sum, row) => sum + Number(row.seconds), 0),
     };
+    const overdrawn = await this.chargeOneByOne(manager, short, now);
     const joined = await this.joinWaiting(manager, userIds, now);
-    if (short.length === 0) return { sessions: paid.sessions + joined.sessions, seconds: paid.seconds + joined.seconds };
-    // Not covered: each burning session (one its Stop just closed included) is brought to its target, the overage allocated per session.
+    return { sessions: paid.sessions + overdrawn.sessions + joined.sessions, seconds: paid.seconds + overdrawn.seconds + joined.seconds };
+  }
+
+  /**
+   * Settles (locked) subscribers whose balance does not cover `open_sessions × elapsed`: each burning
+   * session (one its Stop just closed included) is brought to its target, the overage allocated per
+   * session, and the subscriber is settled at now exactly.
+   */
+  private async chargeOneByOne(manager: EntityManager, userIds: number[], now: Date): Promise<ChargeResult> {
+    if (userIds.length === 0) return { sessions: 0, seconds: 0 };
     const burning = await queryReturning<{ id: string }>(
       manager,
       `UPDATE accounting_sessions s SET charged_seconds = ${sessionChargedSql('s', 'p')}, charged_at = $2
          FROM aaa_profiles p
         WHERE p.user_id = s.user_id AND s.user_id = ANY($1::int[]) AND s.burning
        RETURNING s.id::text AS id`,
-      [short, now],
+      [userIds, now],
     );
-    await manager.query('UPDATE aaa_profiles SET settled_at = $2 WHERE user_id = ANY($1::int[])', [short, now]);
-    const overdrawn = await this.charge(manager, short, burning.map((row) => row.id), now);
-    return { sessions: paid.sessions + joined.sessions + overdrawn.sessions, seconds: paid.seconds + joined.seconds + overdrawn.seconds };
+    await manager.query('UPDATE aaa_profiles SET settled_at = $2 WHERE user_id = ANY($1::int[])', [userIds, now]);
+    return this.charge(manager, userIds, burning.map((row) => row.id), now);
   }
 
   /**
@@ -166,19 +174,23 @@ export class ChargingRepository {
   }
 
   /**
-   * The scheduled run's charge: every subscriber in (`afterUserId`, `upToUserId`] whose balance
-   * covers it is settled up to now in ONE set-based row write each (balance_seconds −=
-   * open_sessions × elapsed, settled_at moved on by those whole seconds); no session row is
-   * written. Its predicted exhaustion does not move (both terms moved together). Subscribers whose
-   * balance does not cover it are left to settleSubscribers (the exhaustion step). Returns the
-   * subscribers charged, their burning sessions and the seconds, as read when the statement started.
+   * The scheduled run's charge, for the next `limit` subscribers by id after `afterUserId`: each one
+   * with burning sessions whose balance covers it is settled up to now in ONE set-based row write
+   * (balance_seconds −= open_sessions × elapsed, settled_at moved on by those whole seconds); no
+   * session row is written. Its predicted exhaustion does not move (both terms moved together).
+   * Subscribers whose balance does not cover it are left to settleSubscribers (the exhaustion step).
+   * Returns the last subscriber id of the range (null past the last one), the burning sessions
+   * charged and the seconds, as read when the statement started.
    */
-  async chargeRange(manager: EntityManager, afterUserId: number, upToUserId: number, now: Date): Promise<ChargeResult & { subscribers: number }> {
+  async chargeNextRange(manager: EntityManager, afterUserId: number, limit: number, now: Date): Promise<ChargeResult & { lastUserId: number | null }> {
     const elapsed = elapsedSql('p', '$1::timestamptz');
-    const covered = `p.user_id > $2 AND p.user_id <= $3 AND p.open_sessions > 0 AND p.settled_at <= $1::timestamptz - interval '1 second'
-                     AND p.balance_seconds > p.open_sessions * ${elapsed}`;
-    const rows: { subscribers: string; sessions: string; seconds: string }[] = await manager.query(
-      `WITH read AS (
+    const covered = `p.user_id > $2 AND p.user_id <= (SELECT last FROM bound) AND p.open_sessions > 0
+                     AND p.settled_at <= $1::timestamptz - interval '1 second' AND p.balance_seconds > p.open_sessions * ${elapsed}`;
+    const rows: { last: number | null; sessions: string; seconds: string }[] = await manager.query(
+      `WITH bound AS (
+         SELECT max(user_id) AS last FROM (SELECT user_id FROM aaa_profiles WHERE user_id > $2 ORDER BY user_id LIMIT $3) r
+       ),
+       read AS (
          SELECT COALESCE(SUM(p.open_sessions * ${elapsed}), 0) AS seconds FROM aaa_profiles p WHERE ${covered}
        ),
        charged AS (
@@ -188,17 +200,11 @@ export class ChargingRepository {
           WHERE ${covered}
          RETURNING p.open_sessions
        )
-       SELECT count(*) AS subscribers, COALESCE(SUM(open_sessions), 0) AS sessions, (SELECT seconds FROM read) AS seconds FROM charged`,
-      [now, afterUserId, upToUserId],
+       SELECT (SELECT last FROM bound) AS last, COALESCE(SUM(open_sessions), 0) AS sessions, (SELECT seconds FROM read) AS seconds FROM charged`,
+      [now, afterUserId, limit],
     );
     const row = rows[0]!;
-    return { subscribers: Number(row.subscribers), sessions: Number(row.sessions), seconds: Number(row.seconds) };
-  }
-
-  /** The highest subscriber id (the run walks the profiles in id ranges up to it). */
-  async maxUserId(manager: EntityManager): Promise<number> {
-    const rows: { max: number | null }[] = await manager.query('SELECT max(user_id) AS max FROM aaa_profiles');
-    return rows[0]?.max ?? 0;
+    return { lastUserId: row.last, sessions: Number(row.sessions), seconds: Number(row.seconds) };
   }
 
   /**
