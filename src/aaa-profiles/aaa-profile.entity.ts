@@ -7,6 +7,7 @@ import { UserEntity } from '../users/user.entity.js';
 @Entity('aaa_profiles')
 @Check('CHK_aaa_profiles_balance_non_negative', '"balance_seconds" >= 0')
 @Check('CHK_aaa_profiles_role', `"role" IN ('admin', 'moderator', 'user', 'gateway')`)
+@Index('IDX_aaa_profiles_burning', ['userId'], { where: '"open_sessions" > 0' })
 export class AaaProfileEntity {
   @PrimaryColumn({ name: 'user_id', type: 'integer' })
   userId!: number;
@@ -37,7 +38,7 @@ export class AaaProfileEntity {
   @Column({ name: 'settled_at', type: 'timestamptz', nullable: true })
   settledAt!: Date | null;
 
-  /** How many open sessions burn the balance (accounting_sessions.burning). */
+  /** How many open sessions burn the balance (accounting_sessions.burning); the run walks those > 0 by a partial index. */
   @Column({ name: 'open_sessions', type: 'integer', default: 0 })
   openSessions!: number;
 

@@ -174,10 +174,10 @@ export class ChargingRepository {
   }
 
   /**
-   * The scheduled run's charge, for the next `limit` subscribers by id after `afterUserId`: each one
-   * with burning sessions whose balance covers it is settled up to now in ONE set-based row write
-   * (balance_seconds −= open_sessions × elapsed, settled_at moved on by those whole seconds); no
-   * session row is written. Its predicted exhaustion does not move (both terms moved together).
+   * The scheduled run's charge, for the next `limit` subscribers with burning sessions by id after
+   * `afterUserId` (the partial index IDX_aaa_profiles_burning): each one whose balance covers it is
+   * settled up to now in ONE set-based row write (balance_seconds −= open_sessions × elapsed,
+   * settled_at moved on by those whole seconds); no session row is written. Its predicted exhaustion does not move (both terms moved together).
    * Subscribers whose balance does not cover it are left to settleSubscribers (the exhaustion step).
    * Returns the last subscriber id of the range (null past the last one), the burning sessions
    * charged and the seconds, as read when the statement started.
@@ -188,7 +188,7 @@ export class ChargingRepository {
                      AND p.settled_at <= $1::timestamptz - interval '1 second' AND p.balance_seconds > p.open_sessions * ${elapsed}`;
     const rows: { last: number | null; sessions: string; seconds: string }[] = await manager.query(
       `WITH bound AS (
-         SELECT max(user_id) AS last FROM (SELECT user_id FROM aaa_profiles WHERE user_id > $2 ORDER BY user_id LIMIT $3) r
+         SELECT max(user_id) AS last FROM (SELECT user_id FROM aaa_profiles WHERE open_sessions > 0 AND user_id > $2 ORDER BY user_id LIMIT $3) r
        ),
        read AS (
          SELECT COALESCE(SUM(p.open_sessions * ${elapsed}), 0) AS seconds FROM aaa_profiles p WHERE ${covered}
