@@ -183,14 +183,19 @@ export class ChargingRepository {
    * charged and the seconds, as read when the statement started.
    */
   async chargeNextRange(manager: EntityManager, afterUserId: number, limit: number, now: Date): Promise<ChargeResult & { lastUserId: number | null }> {
+    // The range's upper bound first, so that the UPDATE below is planned for exactly that range of the
+    // primary key (with the bound inside the statement it was planned as a scan of every profile).
+    const bounds: { last: number | null }[] = await manager.query(
+      'SELECT max(user_id) AS last FROM (SELECT user_id FROM aaa_profiles WHERE open_sessions > 0 AND user_id > $1 ORDER BY user_id LIMIT $2) r',
+      [afterUserId, limit],
+    );
+    const lastUserId = bounds[0]?.last ?? null;
+    if (lastUserId === null) return { lastUserId, sessions: 0, seconds: 0 };
     const elapsed = elapsedSql('p', '$1::timestamptz');
-    const covered = `p.user_id > $2 AND p.user_id <= (SELECT last FROM bound) AND p.open_sessions > 0
+    const covered = `p.user_id > $2 AND p.user_id <= $3 AND p.open_sessions > 0
                      AND p.settled_at <= $1::timestamptz - interval '1 second' AND p.balance_seconds > p.open_sessions * ${elapsed}`;
-    const rows: { last: number | null; sessions: string; seconds: string }[] = await manager.query(
-      `WITH bound AS (
-         SELECT max(user_id) AS last FROM (SELECT user_id FROM aaa_profiles WHERE open_sessions > 0 AND user_id > $2 ORDER BY user_id LIMIT $3) r
-       ),
-       read AS (
+    const rows: { sessions: string; seconds: string }[] = await manager.query(
+      `WITH read AS (
          SELECT COALESCE(SUM(p.open_sessions * ${elapsed}), 0) AS seconds FROM aaa_profiles p WHERE ${covered}
        ),
        charged AS (
@@ -200,11 +205,11 @@ export class ChargingRepository {
           WHERE ${covered}
          RETURNING p.open_sessions
        )
-       SELECT (SELECT last FROM bound) AS last, COALESCE(SUM(open_sessions), 0) AS sessions, (SELECT seconds FROM read) AS seconds FROM charged`,
-      [now, afterUserId, limit],
+       SELECT COALESCE(SUM(open_sessions), 0) AS sessions, (SELECT seconds FROM read) AS seconds FROM charged`,
+      [now, afterUserId, lastUserId],
     );
     const row = rows[0]!;
-    return { lastUserId: row.last, sessions: Number(row.sessions), seconds: Number(row.seconds) };
+    return { lastUserId, sessions: Number(row.sessions), seconds: Number(row.seconds) };
   }
 
   /**
