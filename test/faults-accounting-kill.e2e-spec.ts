@@ -21,8 +21,11 @@ const BATCH_SIZE = 25;
 const SUBSCRIBERS = 320;
 /** Subscribers whose balance runs out during the test (their sessions get stopped with overage). */
 const LOW_BALANCE = 20;
-/** Kill once this many sessions have committed their new charge in the round: before any, after 1, mid-run, near the end. */
-const KILL_AFTER = [0, 1, 60, 170, 290];
+/**
+ * Kill once this many sessions have committed their new charge in the round: before any, after 1, mid-run, near the
+ * end (a few ranges of BATCH_SIZE before it: past the last range only the quick token steps remain, too short to hit).
+ */
+const KILL_AFTER = [0, 1, 60, 170, 240];
 const ROUND_SECONDS = 41;
 
 describe('fault: the accounting run loses its database connection mid-run', () => {
