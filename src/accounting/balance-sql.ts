@@ -54,7 +54,7 @@ export function sessionChargedSql(session: string, profile: string): string {
  * its charge makes to the balance, net of the overage that refund cancels first, exactly as
  * ChargingRepository.charge settles it. `profile` is the session's aaa_profiles row.
  */
-export function unsettledSecondsSql(session: string, profile: string, now: string, staleBefore: string): string {
+function unsettledSecondsSql(session: string, profile: string, now: string, staleBefore: string): string {
   const delta = `(${sessionTargetSql(session, now, staleBefore)} - ${sessionChargedSql(session, profile)})`;
   return `GREATEST(${delta}, LEAST(${delta} + ${session}.overage_seconds, 0))`;
 }
