@@ -250,6 +250,41 @@ describe('accounting: charged seconds equal session time', () => {
     await expectCharged('two sessions share 100 s, run at 50 s', user, 100, [50, 50]);
   });
 
+  it('per subscriber: a Start settles its subscriber first; the run writes its profile row once and no session row', async () => {
+    const user = await subscriber(3600);
+    const first = sessionIdentity(user.username);
+    const second = sessionIdentity(user.username);
+    const profile = async () => {
+      const [row] = await t.dataSource.query(
+        'SELECT balance_seconds::int AS balance, open_sessions AS open, settled_at AS "settledAt", exhausts_at AS "exhaustsAt" FROM aaa_profiles WHERE user_id = $1',
+        [user.id],
+      );
+      return row as { balance: number; open: number; settledAt: Date; exhaustsAt: Date };
+    };
+    const sessionVersions = async () =>
+      (await t.dataSource.query('SELECT xmin::text AS version FROM accounting_sessions WHERE user_id = $1 ORDER BY id', [user.id])).map((row: { version: string }) => row.version);
+    await gateway.start(first);
+    t.clock.advanceSeconds(100);
+    // The second Start charges the first session's 100 s before it starts burning too.
+    await gateway.start(second);
+    let now = t.clock.now();
+    expect(await profile()).toEqual({ balance: 3500, open: 2, settledAt: now, exhaustsAt: new Date(now.getTime() + 1750_000) });
+    const versions = await sessionVersions();
+    t.clock.advanceSeconds(60);
+    const outcome = await runAccounting(t);
+    now = t.clock.now();
+    expect(outcome.status).toBe('finished');
+    // Both sessions charged 60 s by one write of the profile; the prediction did not move; no session row written.
+    expect(await profile()).toEqual({ balance: 3380, open: 2, settledAt: now, exhaustsAt: new Date(now.getTime() + 1690_000) });
+    expect(await sessionVersions()).toEqual(versions);
+    expect((await sessionsOf(t, user.username)).map((s) => s.charged)).toEqual([160, 60]);
+    t.clock.advanceSeconds(40);
+    await gateway.stop(first, 200);
+    await gateway.stop(second, 100);
+    await expectCharged('per subscriber: Start settles, run charges 2 × 60 s in one row, Stops at 200 s and 100 s', user, 3600, [200, 100]);
+    expect(await profile()).toMatchObject({ open: 0, exhaustsAt: null });
+  });
+
   it('time used past a zero balance is recorded as overage, and the balance stays at 0', async () => {
     const user = await subscriber(100);
     const id = sessionIdentity(user.username);
