@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import pg from 'pg';
-import { liveSessionSql, remainingBalanceSql, staleBeforeAt, unsettledSecondsSql } from '../src/accounting/balance-sql.js';
+import { liveSessionsSql, remainingBalanceSql, staleBeforeAt, unchargedSql } from '../src/accounting/balance-sql.js';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE ?? 20) });
 const prepared = process.env.BASELINE_PREPARED !== '0';
@@ -27,12 +27,9 @@ const CREDENTIAL_COLUMNS = `t.user_id AS "userId", u.is_active AS "isActive", u.
 
 const pollQuery = statement(
   'baseline_poll',
-  `SELECT ${CREDENTIAL_COLUMNS}, p.balance_seconds AS "storedBalance", o.uncharged AS "uncharged", o.open_sessions AS "openSessions"
+  `SELECT ${CREDENTIAL_COLUMNS}, p.balance_seconds AS "storedBalance", ${unchargedSql('p', '$2::timestamptz', '$3::timestamptz')} AS "uncharged",
+          ${liveSessionsSql('p', '$3::timestamptz')} AS "openSessions"
      FROM auth_tokens t JOIN users u ON u.id = t.user_id JOIN aaa_profiles p ON p.user_id = t.user_id
-     CROSS JOIN LATERAL (
-       SELECT COALESCE(SUM(${unsettledSecondsSql('s', '$2::timestamptz', '$3::timestamptz')}), 0) AS uncharged,
-              count(*) FILTER (WHERE ${liveSessionSql('s', '$3::timestamptz')}) AS open_sessions
-         FROM accounting_sessions s WHERE s.user_id = t.user_id AND s.status = 'open') o
     WHERE t.key_hash = $1`,
 );
 const credentialQuery = statement(

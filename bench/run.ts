@@ -90,6 +90,8 @@ export async function benchRun(server: BenchServer): Promise<ScenarioResult> {
     await withClient(db.url, async (client) => {
       for (const sessions of SIZES) {
         await client.query('TRUNCATE balance_ledger, accounting_sessions');
+        // Subscribers beyond this size burn nothing (seedOpenSessions sets up those it gives a session).
+        await client.query('UPDATE aaa_profiles SET open_sessions = 0, settled_at = NULL, exhausts_at = NULL WHERE user_id > $1 AND open_sessions > 0', [sessions]);
         const seedSeconds = await timed(() => seedOpenSessions(client, 1, sessions));
         await settle(client);
         const floor = await timed(() => client.query('UPDATE aaa_profiles SET balance_seconds = balance_seconds - 1 WHERE user_id BETWEEN 1 AND $1', [sessions]));

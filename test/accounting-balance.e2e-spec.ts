@@ -1,3 +1,4 @@
+import { sessionChargedSql } from '../src/accounting/balance-sql.js';
 import { Role } from '../src/auth/policy.js';
 import { Gateway, runAccounting, sessionIdentity, storedBalance } from './support/accounting.js';
 import { uniqueUsername, type CreatedSubscriber } from './support/factories.js';
@@ -386,6 +387,7 @@ describe('balances: authorize, poll, user_token, ledger', () => {
       await t.api().get(LEDGER).expect(401);
     });
 
+    // Open sessions have paid their charge up to their subscriber's settled_at (sessionChargedSql): not yet in the ledger.
     it('keeps balance = Σ ledger deltas − paid seconds of open sessions through a mixed sequence', async () => {
       const created = await t.api().post(USER_TOKEN).set(token(admin.token)).send({
         username: uniqueUsername('ledger'), organization: 'acme_corp', email: 'ledger@example.com', role: 'user', balance_seconds: 3000,
@@ -395,7 +397,7 @@ describe('balances: authorize, poll, user_token, ledger', () => {
         const [row] = await t.dataSource.query(
           `SELECT p.balance_seconds::bigint AS stored,
                   (SELECT COALESCE(SUM(delta_seconds), 0) FROM balance_ledger WHERE user_id = $1)::bigint AS ledger,
-                  (SELECT COALESCE(SUM(charged_seconds - overage_seconds), 0) FROM accounting_sessions WHERE user_id = $1 AND status = 'open')::bigint AS open_paid
+                  (SELECT COALESCE(SUM(${sessionChargedSql('s', 'p')} - s.overage_seconds), 0) FROM accounting_sessions s WHERE s.user_id = $1 AND s.status = 'open')::bigint AS open_paid
              FROM aaa_profiles p WHERE p.user_id = $1`,
           [user.id],
         );
@@ -417,7 +419,8 @@ describe('balances: authorize, poll, user_token, ledger', () => {
       await gateway.interim(second, 150);
       t.clock.advanceSeconds(50);
       await gateway.stop(first, 200);
-      expect(await invariant()).toBe(4950);
+      // The Stop settles the subscriber first: both sessions are charged up to 200 s.
+      expect(await invariant()).toBe(4900);
       await runAccounting(t);
       expect(await invariant()).toBe(4900);
       // The second session has sent nothing since 150 s: stale after 900 s more, charged up to its last update.
@@ -431,7 +434,7 @@ describe('balances: authorize, poll, user_token, ledger', () => {
       const ledger = await t.api().get(LEDGER).set(token(created.body.token as string)).expect(200);
       expect(ledger.body.results.map((e: LedgerItem) => [e.kind, e.delta_seconds, e.balance_after, e.reason])).toEqual([
         ['session', -150, 4950, 'Lost-Service'],
-        ['session', -200, 4950, 'User-Request'],
+        ['session', -200, 4900, 'User-Request'],
         ['top_up', 2300, 5000, `PATCH /api/v1/user_token/${user.id}/`],
         ['top_up', 3000, 3000, 'initial balance'],
       ]);

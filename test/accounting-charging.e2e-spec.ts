@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { BalanceService } from '../src/accounting/balance.service.js';
 import { Role } from '../src/auth/policy.js';
 import { epoch, Gateway, ledgerOf, runAccounting, sessionIdentity, sessionsOf, storedBalance } from './support/accounting.js';
 import type { CreatedSubscriber } from './support/factories.js';
@@ -249,6 +250,41 @@ describe('accounting: charged seconds equal session time', () => {
     await expectCharged('two sessions share 100 s, run at 50 s', user, 100, [50, 50]);
   });
 
+  it('per subscriber: a Start settles its subscriber first; the run writes its profile row once and no session row', async () => {
+    const user = await subscriber(3600);
+    const first = sessionIdentity(user.username);
+    const second = sessionIdentity(user.username);
+    const profile = async () => {
+      const [row] = await t.dataSource.query(
+        'SELECT balance_seconds::int AS balance, open_sessions AS open, settled_at AS "settledAt", exhausts_at AS "exhaustsAt" FROM aaa_profiles WHERE user_id = $1',
+        [user.id],
+      );
+      return row as { balance: number; open: number; settledAt: Date; exhaustsAt: Date };
+    };
+    const sessionVersions = async () =>
+      (await t.dataSource.query('SELECT xmin::text AS version FROM accounting_sessions WHERE user_id = $1 ORDER BY id', [user.id])).map((row: { version: string }) => row.version);
+    await gateway.start(first);
+    t.clock.advanceSeconds(100);
+    // The second Start charges the first session's 100 s before it starts burning too.
+    await gateway.start(second);
+    let now = t.clock.now();
+    expect(await profile()).toEqual({ balance: 3500, open: 2, settledAt: now, exhaustsAt: new Date(now.getTime() + 1750_000) });
+    const versions = await sessionVersions();
+    t.clock.advanceSeconds(60);
+    const outcome = await runAccounting(t);
+    now = t.clock.now();
+    expect(outcome.status).toBe('finished');
+    // Both sessions charged 60 s by one write of the profile; the prediction did not move; no session row written.
+    expect(await profile()).toEqual({ balance: 3380, open: 2, settledAt: now, exhaustsAt: new Date(now.getTime() + 1690_000) });
+    expect(await sessionVersions()).toEqual(versions);
+    expect((await sessionsOf(t, user.username)).map((s) => s.charged)).toEqual([160, 60]);
+    t.clock.advanceSeconds(40);
+    await gateway.stop(first, 200);
+    await gateway.stop(second, 100);
+    await expectCharged('per subscriber: Start settles, run charges 2 × 60 s in one row, Stops at 200 s and 100 s', user, 3600, [200, 100]);
+    expect(await profile()).toMatchObject({ open: 0, exhaustsAt: null });
+  });
+
   it('time used past a zero balance is recorded as overage, and the balance stays at 0', async () => {
     const user = await subscriber(100);
     const id = sessionIdentity(user.username);
@@ -321,8 +357,11 @@ describe('accounting: charged seconds equal session time', () => {
     } finally {
       await t.dataSource.query('DROP TRIGGER fail_lost_service ON accounting_sessions; DROP FUNCTION fail_lost_service();');
     }
-    // Step 1 committed: the live session charged to 1000 s, the stale one not past its last update (its start).
-    expect((await sessionsOf(t, user.username)).map((s) => [s.status, s.charged])).toEqual([['open', 1000], ['open', 0]]);
+    // The stale step (before the charge step) rolled back whole: both sessions still burn, uncharged since their
+    // start, and every read counts the stale one only to its last update (its start).
+    expect((await sessionsOf(t, user.username)).map((s) => [s.status, s.charged])).toEqual([['open', 0], ['open', 0]]);
+    expect(await storedBalance(t, user.id)).toBe(3600);
+    expect(await t.app.get(BalanceService).remaining(user.id)).toBe(2600);
     const next = await runAccounting(t);
     expect(next.status).toBe('finished');
     t.clock.advanceSeconds(20);
@@ -353,13 +392,13 @@ describe('accounting: charged seconds equal session time', () => {
     expect(failed.status).toBe('failed');
     if (failed.status !== 'failed') return;
     expect(failed.run.error).toContain('injected failure at commit');
-    // Only step 1 committed: the live session charged to 1000 s (the stale one owes nothing past its start).
-    // The stale close was rolled back and is not counted.
+    // The stale close (which settled the subscriber: 1000 s charged, the stale one's time refunded) was rolled back
+    // and is not counted; the charge step after it never ran.
     expect(failed.run.staleClosed).toBe(0);
     const [row] = await t.dataSource.query('SELECT stale_closed, sessions_charged, seconds_charged FROM accounting_runs WHERE id = $1', [failed.run.id]);
-    expect(row).toMatchObject({ stale_closed: 0 });
-    expect(Number(row.seconds_charged)).toBeGreaterThanOrEqual(1000);
-    expect((await sessionsOf(t, user.username)).map((s) => [s.status, s.charged])).toEqual([['open', 1000], ['open', 0]]);
+    expect(row).toMatchObject({ stale_closed: 0, sessions_charged: 0, seconds_charged: '0' });
+    expect((await sessionsOf(t, user.username)).map((s) => [s.status, s.charged])).toEqual([['open', 0], ['open', 0]]);
+    expect(await storedBalance(t, user.id)).toBe(3600);
     const next = await runAccounting(t);
     expect(next.status).toBe('finished');
     if (next.status === 'finished') expect(next.run.staleClosed).toBeGreaterThanOrEqual(1);

@@ -1,3 +1,4 @@
+import { sessionChargedSql } from '../src/accounting/balance-sql.js';
 import { Role } from '../src/auth/policy.js';
 import { transactionRetries } from '../src/observability/metrics.js';
 import { runAccounting, sessionIdentity, type SessionIdentity } from './support/accounting.js';
@@ -178,15 +179,16 @@ describe('accounting under concurrent load: no deadlock reaches a client, nothin
     for (const patch of ackedPatches.filter((p) => present.has(p.userId))) {
       expect(ledgered.has(`${patch.userId}:${patch.value}:PATCH ${USER_TOKEN}${patch.userId}/`)).toBe(true);
     }
-    // The ledger invariant for every subscriber: balance = Σ ledger deltas − what open sessions have paid so far,
+    // The ledger invariant for every subscriber: balance = Σ ledger deltas − what open sessions have paid so far
+    // (up to their subscriber's settled_at, sessionChargedSql),
     // and each closed session's ledger rows add up to exactly what it paid.
     const broken: unknown[] = await t.dataSource.query(
       `SELECT p.user_id, p.balance_seconds,
               (SELECT COALESCE(SUM(delta_seconds), 0) FROM balance_ledger l WHERE l.user_id = p.user_id) AS ledger,
-              (SELECT COALESCE(SUM(charged_seconds - overage_seconds), 0) FROM accounting_sessions s WHERE s.user_id = p.user_id AND s.status = 'open') AS open_paid
+              (SELECT COALESCE(SUM(${sessionChargedSql('s', 'p')} - s.overage_seconds), 0) FROM accounting_sessions s WHERE s.user_id = p.user_id AND s.status = 'open') AS open_paid
          FROM aaa_profiles p
         WHERE p.balance_seconds <> (SELECT COALESCE(SUM(delta_seconds), 0) FROM balance_ledger l WHERE l.user_id = p.user_id)
-                                 - (SELECT COALESCE(SUM(charged_seconds - overage_seconds), 0) FROM accounting_sessions s WHERE s.user_id = p.user_id AND s.status = 'open')`,
+                                 - (SELECT COALESCE(SUM(${sessionChargedSql('s', 'p')} - s.overage_seconds), 0) FROM accounting_sessions s WHERE s.user_id = p.user_id AND s.status = 'open')`,
     );
     expect(broken).toEqual([]);
     const misrecorded: unknown[] = await t.dataSource.query(

@@ -207,10 +207,10 @@ describe('Accounting: exhaustion on the exact second', () => {
     const id = sessionIdentity(user.username, 'hotspot-exhaustion');
     await gateway.start(id);
     const predicted = () => predictedExhaustion(user.id);
-    // The Start predicts it (never later than the real exhaustion): 100 s left, one session, so at most now + 99 s.
+    // The Start predicts it (never later than the real exhaustion): 100 s left, one session, so the second it reaches 0.
     const deadline = Date.now() + 4000;
-    while ((await predicted())?.getTime() !== t.clock.now().getTime() + 99_000 && Date.now() < deadline) await sleep(25);
-    expect((await predicted())!.getTime()).toBeLessThanOrEqual(t.clock.now().getTime() + 99_000);
+    while ((await predicted())?.getTime() !== t.clock.now().getTime() + 100_000 && Date.now() < deadline) await sleep(25);
+    expect((await predicted())!.getTime()).toBeLessThanOrEqual(t.clock.now().getTime() + 100_000);
     expect((await predicted())!.getTime()).toBeGreaterThan(t.clock.now().getTime());
     t.clock.advanceSeconds(5);
     await gateway.stop(id, 5);

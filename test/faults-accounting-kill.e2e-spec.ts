@@ -1,3 +1,4 @@
+import { sessionChargedSql } from '../src/accounting/balance-sql.js';
 import { Role } from '../src/auth/policy.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { epoch, Gateway, runAccounting } from './support/accounting.js';
@@ -13,14 +14,18 @@ import { createTestApp, type TestApp } from './support/test-app.js';
  * exact session time with balances equal to initial − paid. Nothing lost, nothing charged twice.
  *
  * The clock is fake; to make a run long enough to be hit mid-way, a test-only trigger slows each
- * session update by 4 ms (≈ 100 ms a batch of 25 subscribers, 13 batches a run).
+ * profile update by 4 ms (≈ 100 ms a range of 25 subscribers, 13 ranges a run: the run charges the
+ * subscribers, one profile row each, and writes no session row).
  */
 const BATCH_SIZE = 25;
 const SUBSCRIBERS = 320;
 /** Subscribers whose balance runs out during the test (their sessions get stopped with overage). */
 const LOW_BALANCE = 20;
-/** Kill once this many sessions have committed their new charge in the round: before any, after 1, mid-run, near the end. */
-const KILL_AFTER = [0, 1, 60, 170, 290];
+/**
+ * Kill once this many sessions have committed their new charge in the round: before any, after 1, mid-run, near the
+ * end (a few ranges of BATCH_SIZE before it: past the last range only the quick token steps remain, too short to hit).
+ */
+const KILL_AFTER = [0, 1, 60, 170, 240];
 const ROUND_SECONDS = 41;
 
 describe('fault: the accounting run loses its database connection mid-run', () => {
@@ -50,9 +55,9 @@ describe('fault: the accounting run loses its database connection mid-run', () =
       );
     }
     await t.dataSource.query(`
-      CREATE FUNCTION slow_session_update() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE FUNCTION slow_profile_update() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN PERFORM pg_sleep(0.004); RETURN NEW; END $$;
-      CREATE TRIGGER slow_session_update BEFORE UPDATE ON accounting_sessions FOR EACH ROW EXECUTE FUNCTION slow_session_update();`);
+      CREATE TRIGGER slow_profile_update BEFORE UPDATE ON aaa_profiles FOR EACH ROW EXECUTE FUNCTION slow_profile_update();`);
   }, 120_000);
 
   afterAll(async () => {
@@ -68,8 +73,9 @@ describe('fault: the accounting run loses its database connection mid-run', () =
 
   async function committedAtTarget(now: Date): Promise<number> {
     const rows: { count: string }[] = await t.dataSource.query(
-      `SELECT count(*) AS count FROM accounting_sessions
-        WHERE user_id = ANY($2::int[]) AND status = 'open' AND charged_seconds = GREATEST(0, floor(extract(epoch FROM ($1::timestamptz - started_at))))`,
+      `SELECT count(*) AS count FROM accounting_sessions s JOIN aaa_profiles p ON p.user_id = s.user_id
+        WHERE s.user_id = ANY($2::int[]) AND s.status = 'open'
+          AND ${sessionChargedSql('s', 'p')} = GREATEST(0, floor(extract(epoch FROM ($1::timestamptz - s.started_at))))`,
       [now, userIds()],
     );
     return Number(rows[0]!.count);

@@ -58,20 +58,27 @@ export async function seedUsers(client: pg.Client, seed: SeedUsers): Promise<voi
 /**
  * One open session for each user id first..last, stored in arrival order (not by subscriber, so
  * a batch of subscribers is spread over many pages, as in production), as a running network sees them: started 5–60
- * minutes ago, last Interim-Update within the last 2 minutes (not stale), already charged up to a
- * minute ago (the previous run).
+ * minutes ago, last Interim-Update within the last 2 minutes (not stale), burning its subscriber's
+ * balance, which was settled a minute ago (the previous run), with its exhaustion predicted.
  */
 export async function seedOpenSessions(client: pg.Client, first: number, last: number): Promise<void> {
+  const settledAt = new Date(Date.now() - 60_000);
   await client.query(
     `INSERT INTO accounting_sessions (acct_unique_id, acct_session_id, user_id, username, nas_identifier, nas_ip_address,
                                       nas_port_id, started_at, last_update_at, session_time, input_octets, output_octets,
-                                      charged_seconds, status)
+                                      charged_seconds, status, burning, charged_at)
      SELECT md5('bench-session-' || g), 'bs' || g, g, 'bench_user_' || g, 'bench-nas-' || (g % 500),
             ('192.0.2.' || (g % 250 + 1))::inet, 'port-' || (g % 64),
             now() - make_interval(secs => 300 + g % 3300), now() - make_interval(secs => g % 120),
-            300 + g % 3300 - g % 120, g::bigint * 1000, g::bigint * 5000, 240 + g % 3300, 'open'
+            300 + g % 3300 - g % 120, g::bigint * 1000, g::bigint * 5000, 240 + g % 3300, 'open', true, $3
        FROM generate_series($1::int, $2::int) g
       ORDER BY md5(g::text)`,
-    [first, last],
+    [first, last, settledAt],
+  );
+  await client.query(
+    `UPDATE aaa_profiles SET open_sessions = 1, settled_at = $3,
+                             exhausts_at = $3::timestamptz + make_interval(secs => balance_seconds::float8)
+      WHERE user_id BETWEEN $1 AND $2`,
+    [first, last, settledAt],
   );
 }

@@ -8,6 +8,7 @@ import { UserEntity } from '../users/user.entity.js';
 @Check('CHK_aaa_profiles_balance_non_negative', '"balance_seconds" >= 0')
 @Check('CHK_aaa_profiles_max_sessions', '"max_sessions" >= 1')
 @Check('CHK_aaa_profiles_role', `"role" IN ('admin', 'moderator', 'user', 'gateway')`)
+@Index('IDX_aaa_profiles_burning', ['userId'], { where: '"open_sessions" > 0' })
 export class AaaProfileEntity {
   @PrimaryColumn({ name: 'user_id', type: 'integer' })
   userId!: number;
@@ -29,6 +30,18 @@ export class AaaProfileEntity {
   /** Paid seconds left, as of the last charge (open sessions may have used some since). */
   @Column({ name: 'balance_seconds', type: 'bigint', default: 0, transformer: bigintToNumber })
   balanceSeconds!: number;
+
+  /**
+   * The instant every burning session of the subscriber is charged up to (null before its first
+   * settlement): the balance at `now` is `balance_seconds − open_sessions × (now − settled_at)`,
+   * in whole seconds (see src/accounting/balance-sql.ts).
+   */
+  @Column({ name: 'settled_at', type: 'timestamptz', nullable: true })
+  settledAt!: Date | null;
+
+  /** How many open sessions burn the balance (accounting_sessions.burning); the run walks those > 0 by a partial index. */
+  @Column({ name: 'open_sessions', type: 'integer', default: 0 })
+  openSessions!: number;
 
   /**
    * When the balance is predicted to reach 0 with the live sessions (never later than it does; null

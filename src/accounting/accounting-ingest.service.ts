@@ -53,8 +53,6 @@ const GROUPS_IN_FLIGHT = 8;
 interface Applied {
   result: IngestResult;
   statusType: AcctStatusType;
-  /** A session that started, was first seen or revived: its subscriber's predicted exhaustion is to be lowered. */
-  lowerPredictionOf?: string;
   /** The record's Acct-Session-Time was clamped (logged and counted after the commit). */
   clamped?: { record: AccountingRecord; uniqueId: string; statusType: 'Interim-Update' | 'Stop' };
 }
@@ -173,16 +171,15 @@ export class AccountingIngestService {
    */
   private async apply(record: AccountingRecord, source: RecordSource, scope: OrganizationScope): Promise<IngestResult> {
     const now = this.clock.now();
-    return this.committed(await this.applyRecord(record, source, scope, now), now);
+    return this.counted(await this.applyRecord(record, source, scope, now));
   }
 
   /**
    * One transaction for a group of records (RADIUS group commit; a group of one is applied as `apply`
    * does, each statement committing on its own). The subscribers the records name are
    * locked first, in user-id order (the one lock order, whatever order the records came in), then the
-   * records are applied in order, then the predicted exhaustion of the subscribers whose sessions
-   * started, were first seen or revived is lowered in one statement, and the group commits: nothing is
-   * answered before. A record that fails makes the group run again with each record in its own
+   * records are applied in order (a session that starts, is first seen or revived settles its
+   * subscriber, which predicts its exhaustion again), and the group commits: nothing is answered before. A record that fails makes the group run again with each record in its own
    * savepoint, so that record alone is rolled back and refused while the others commit (the savepoints
    * cost a round trip per record, paid only then). A deadlock runs the whole group again from scratch:
    * nothing of a failed attempt stays, so no record is applied twice.
@@ -222,17 +219,8 @@ export class AccountingIngestService {
           outcomes.push({ ok: false, error });
         }
       }
-      const lowered = outcomes.flatMap((outcome) => (outcome.ok && outcome.value.lowerPredictionOf !== undefined ? [outcome.value.lowerPredictionOf] : []));
-      await this.charging.lowerExhaustionPrediction(manager, lowered, now);
       return outcomes;
     });
-  }
-
-  /** A record applied on its own is committed: a session that started, was first seen or revived lowers its subscriber's prediction. */
-  private async committed(applied: Applied, now: Date): Promise<IngestResult> {
-    const session = applied.lowerPredictionOf;
-    if (session !== undefined) await retryTransientConflicts(() => this.charging.lowerExhaustionPrediction(this.dataSource.manager, [session], now));
-    return this.counted(applied);
   }
 
   /** Counts a committed record in timegate_accounting_records_total, and logs a clamped Acct-Session-Time. */
@@ -259,17 +247,21 @@ export class AccountingIngestService {
     };
     switch (statusType) {
       case AcctStatusType.Start: {
-        const created = await write((on) => this.sessions.insertStart(event, on));
-        if (created) return { statusType, result: { action: 'started', acctUniqueId: created }, lowerPredictionOf: created };
+        const created = await this.start(event, now, manager);
+        if (created) return { statusType, result: { action: 'started', acctUniqueId: created } };
         const existing = await this.sessions.findForEvent(event, manager);
         return { statusType, result: { action: 'duplicate', acctUniqueId: existing?.uniqueId ?? event.uniqueId } };
       }
       case AcctStatusType.InterimUpdate: {
-        const written = await write((on) => this.sessions.upsertInterim(event, now, on));
+        const written = await write((on) => this.sessions.upsertInterim(event, on));
+        const joining = written.joining;
+        if (joining) {
+          if (manager) await this.open(manager, joining.userId, now);
+          else await inRetriedTransaction(this.dataSource, (own) => this.open(own, joining.userId, now));
+        }
         return {
           statusType,
           result: { action: written.action, acctUniqueId: written.uniqueId },
-          lowerPredictionOf: written.action === 'created' || written.revived ? written.uniqueId : undefined,
           clamped: written.clamped ? { record, uniqueId: written.uniqueId, statusType: 'Interim-Update' } : undefined,
         };
       }
@@ -286,6 +278,27 @@ export class AccountingIngestService {
         throw new Error(`Unhandled Acct-Status-Type ${String(unreachable)}`);
       }
     }
+  }
+
+  /**
+   * Start: the subscriber's profile is locked (by User-Name) before the session is inserted, and the
+   * new session starts burning its balance in the same transaction (the caller's, in a group commit).
+   * Returns its unique id, or undefined for a retransmitted Start.
+   */
+  private async start(event: SessionEvent, now: Date, manager?: EntityManager): Promise<string | undefined> {
+    const insert = async (on: EntityManager): Promise<string | undefined> => {
+      const userId = await this.charging.lockProfileByUsername(on, event.record.userName);
+      const created = await this.sessions.insertStart(on, event);
+      if (created && userId !== null && created.userId === userId) await this.open(on, userId, now);
+      return created?.uniqueId;
+    };
+    return manager ? insert(manager) : inRetriedTransaction(this.dataSource, insert);
+  }
+
+  /** Settles the subscriber: its new (or revived) open session starts burning its balance, charged up to now first. */
+  private async open(manager: EntityManager, userId: number, now: Date): Promise<void> {
+    const locked = await this.charging.lockProfiles(manager, [userId]);
+    if (locked.length > 0) await this.settlement.settle(manager, locked, { kind: 'opened' }, now);
   }
 
   /** A Stop in the caller's transaction: locks its subscriber, closes the session and settles its final charge. */

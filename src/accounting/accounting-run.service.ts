@@ -26,6 +26,7 @@ import { SettlementService } from './settlement.service.js';
 /** Any constant works; it only has to be the same in every replica. */
 export const ACCOUNTING_LOCK_KEY = 724_100_002;
 
+
 export type RunTrigger = 'schedule' | 'cli' | 'api';
 
 export type RunOutcome =
@@ -47,12 +48,13 @@ class RunStoppedError extends Error {
 const emptyCounts = (): RunCounts => ({ sessionsCharged: 0, secondsCharged: 0, sessionsStopped: 0, staleClosed: 0, tokensExpired: 0 });
 
 /**
- * One accounting run, in order: charge every open session up to now and stop the sessions of
- * subscribers left with no balance; close stale sessions (refunding time past their last update);
- * expire tokens past their lifetime; record the run. Only one run at a time across replicas
- * (a PostgreSQL advisory lock); work is done in bounded batches, each its own transaction, so a
- * run that dies leaves every session either charged to `now` or untouched, and the next run
- * (target − charged) completes it exactly.
+ * One accounting run, in order: let live sessions that do not burn their subscriber's balance yet
+ * burn; settle the subscribers whose balance runs out by now and stop their sessions; close stale
+ * sessions (refunding time past their last update); charge every other subscriber with burning
+ * sessions up to now (one row write each); expire tokens past their lifetime; record the run. Only one run at a time across
+ * replicas (a PostgreSQL advisory lock); work is done in bounded batches, each its own transaction,
+ * so a run that dies leaves every subscriber either settled to `now` or untouched, and the next run
+ * (or any event of the subscriber) completes it exactly.
  */
 @Injectable()
 export class AccountingRunService implements BeforeApplicationShutdown {
@@ -179,23 +181,43 @@ export class AccountingRunService implements BeforeApplicationShutdown {
       for (const [key, value] of Object.entries(delta) as [keyof RunCounts, number][]) counts[key] += value;
     };
 
-    // 1 + 2: charge every open session up to now; stop the sessions of subscribers left with 0.
+    // 1: live sessions that do not burn their subscriber's balance yet (the settlement after their
+    // Start or Interim-Update did not commit) are settled as a Start would have, before exhaustion is decided.
     for (let after = 0; ; ) {
       const done = await batch(async (m) => {
-        const locked = await this.charging.lockNextUsersWithOpenSessions(m, after, batchSize);
-        if (locked.length === 0) return undefined;
-        const settled = await this.settlement.settle(m, locked, { kind: 'exhausted' }, now);
+        const waiting = await this.charging.findNotBurning(m, staleBefore, after, batchSize);
+        if (waiting.length === 0) return undefined;
+        const userIds = await this.charging.lockProfiles(m, subscribersOf(waiting));
+        const settled = await this.settlement.settle(m, userIds, { kind: 'opened' }, now);
+        const lastUserId = waiting[waiting.length - 1]!.userId!;
+        return { found: waiting.length, lastUserId, delta: { sessionsCharged: settled.charged.sessions, secondsCharged: settled.charged.seconds } };
+      });
+      if (!done) break;
+      add(done.delta);
+      if (done.found < batchSize) break;
+      after = done.lastUserId;
+    }
+
+    // 2: settle the subscribers whose balance runs out by now (predicted exhaustion due), one by one,
+    // and stop their live sessions (the exhaustion timer's own step; profiles held elsewhere are skipped).
+    for (let after = 0; ; ) {
+      const done = await batch(async (m) => {
+        const due = await this.charging.lockNextDueForExhaustion(m, now, after, batchSize);
+        if (due.length === 0) return undefined;
+        const settled = await this.settlement.settle(m, due, { kind: 'exhausted' }, now);
         const delta = { sessionsCharged: settled.charged.sessions, secondsCharged: settled.charged.seconds, sessionsStopped: settled.closedIds.length };
-        return { lastUserId: locked[locked.length - 1]!, stoppedIds: settled.closedIds, delta };
+        return { due: due.length, lastUserId: due[due.length - 1]!, stoppedIds: settled.closedIds, delta };
       });
       if (!done) break;
       add(done.delta);
       // Committed: now the NAS may be told to cut these sessions off.
       if (options.notify) await this.events.sessionsExhausted(done.stoppedIds);
+      if (done.due < batchSize) break;
       after = done.lastUserId;
     }
 
-    // 3: close stale sessions, charged only up to their last update (refunding what was charged past it).
+    // 3: close stale sessions, charged only up to their last update (refunding what was charged past it),
+    // before the charge step: then no session it charges is stale at `now`.
     for (;;) {
       const done = await batch(async (m) => {
         const stale = await this.charging.findStale(m, staleBefore, batchSize);
@@ -208,7 +230,16 @@ export class AccountingRunService implements BeforeApplicationShutdown {
       if (done.found < batchSize) break;
     }
 
-    // 4: expire tokens past their lifetime (Waldur never cleans them up).
+    // 4: every other subscriber with burning sessions is charged up to now: one set-based row write
+    // per subscriber, `batchSize` subscribers at a time by id (each range its own transaction); no session row is written.
+    for (let after = 0; ; ) {
+      const charged = await batch((m) => this.charging.chargeNextRange(m, after, batchSize, now));
+      add({ sessionsCharged: charged.sessions, secondsCharged: charged.seconds });
+      if (charged.lastUserId === null) break;
+      after = charged.lastUserId;
+    }
+
+    // 5: expire tokens past their lifetime (Waldur never cleans them up).
     for (;;) {
       const deleted = await batch((m) => this.charging.deleteExpiredTokens(m, now, batchSize));
       add({ tokensExpired: deleted });

@@ -24,6 +24,7 @@ export enum SessionStatus {
 @Index('IDX_accounting_sessions_open_nas_ip', ['nasIpAddress'], { where: `"status" = 'open'` })
 @Index('IDX_accounting_sessions_user_started', ['userId', 'startedAt'])
 @Index('IDX_accounting_sessions_nas_client', ['nasClientId'])
+@Index('IDX_accounting_sessions_open_not_burning', ['userId'], { where: `"status" = 'open' AND NOT "burning" AND "user_id" IS NOT NULL` })
 export class AccountingSessionEntity {
   @PrimaryGeneratedColumn('increment', { name: 'id', type: 'bigint' })
   id!: string;
@@ -90,6 +91,16 @@ export class AccountingSessionEntity {
 
   @Column({ name: 'overage_seconds', type: 'bigint', default: 0, transformer: bigintToNumber })
   overageSeconds!: number;
+
+  /**
+   * Counted in its subscriber's open_sessions: charged implicitly up to the subscriber's settled_at,
+   * `charged_seconds` being its charge as of `charged_at` (see src/accounting/balance-sql.ts).
+   */
+  @Column({ name: 'burning', type: 'boolean', default: false })
+  burning!: boolean;
+
+  @Column({ name: 'charged_at', type: 'timestamptz', nullable: true })
+  chargedAt!: Date | null;
 
   @Column({ name: 'status', type: 'varchar', length: 8, default: SessionStatus.Open })
   status!: SessionStatus;

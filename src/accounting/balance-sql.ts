@@ -1,10 +1,18 @@
 /**
- * The balance rule as SQL fragments, defined once. A session's target charge is its best-known
- * duration: while open, whole seconds from start to now (server clock); once closed, its final
- * session_time. An open session that has sent nothing since `staleBefore` (now −
- * ACCOUNTING_STALE_AFTER_SECONDS) counts as what the next run makes of it: closed at its last
- * update. So a subscriber never pays for, nor is cut off over, time after a session went silent,
- * whether or not a run has closed it yet. Everything that charges or reads a balance builds on these.
+ * The balance rule as SQL fragments, defined once. Charging is per subscriber: every session of a
+ * subscriber that burns its balance (`accounting_sessions.burning`) is charged up to the same
+ * instant, `aaa_profiles.settled_at`, and `aaa_profiles.open_sessions` counts them. So, between
+ * settlements, the balance at `now` is `balance_seconds − open_sessions × (now − settled_at)` in
+ * whole seconds, and a burning session's charge so far is its `charged_seconds` (written on its own
+ * events, as of `charged_at`) plus the seconds its subscriber was settled since.
+ *
+ * A session's target charge is its best-known duration: while open, whole seconds from start to now
+ * (server clock); once closed, its final session_time. An open session that has sent nothing since
+ * `staleBefore` (now − ACCOUNTING_STALE_AFTER_SECONDS) counts as what the next run makes of it:
+ * closed at its last update. So a subscriber never pays for, nor is cut off over, time after a
+ * session went silent: a burning session gone stale is taken out of the count (charged to its last
+ * update, refunds included) by the next settlement of its subscriber, and every read below already
+ * counts it that way. Everything that charges or reads a balance builds on these.
  */
 
 /** The instant before which an open session's last update makes it stale. */
@@ -21,27 +29,58 @@ export function sessionTargetSql(session: string, now: string, staleBefore: stri
                 ELSE ${session}.session_time END)`;
 }
 
-/** Is this open session still live (not stale)? Only live sessions burn time and share the balance. */
-export function liveSessionSql(session: string, staleBefore: string): string {
-  return `${session}.last_update_at >= ${staleBefore}`;
+/**
+ * Whole seconds the subscriber's burning sessions have each run since it was settled (0 without
+ * any): what the next settlement charges each of them.
+ */
+export function elapsedSql(profile: string, now: string): string {
+  return `(CASE WHEN ${profile}.open_sessions = 0 OR ${profile}.settled_at IS NULL THEN 0
+                ELSE GREATEST(0, floor(extract(epoch FROM (${now} - ${profile}.settled_at))))::bigint END)`;
 }
 
 /**
- * What bringing an open session to its target would move: the seconds it still owes, or (negative)
- * the refund its next charge makes to the balance, net of the overage that refund cancels first,
- * exactly as ChargingRepository.charge settles it.
+ * A session's charge up to its subscriber's `settled_at`: its stored charge, plus, while it burns,
+ * the whole seconds its subscriber was settled since its own last charge (`charged_at` keeps the
+ * same sub-second phase as `settled_at`). `profile` may be absent (a LEFT JOIN): a session whose
+ * subscriber was deleted charges nobody.
  */
-export function unsettledSecondsSql(session: string, now: string, staleBefore: string): string {
-  const delta = `(${sessionTargetSql(session, now, staleBefore)} - ${session}.charged_seconds)`;
+export function sessionChargedSql(session: string, profile: string): string {
+  return `(${session}.charged_seconds + CASE WHEN ${session}.burning
+             THEN COALESCE(round(extract(epoch FROM (${profile}.settled_at - ${session}.charged_at)))::bigint, 0) ELSE 0 END)`;
+}
+
+/**
+ * What bringing a session to its target moves: the seconds it still owes, or (negative) the refund
+ * its charge makes to the balance, net of the overage that refund cancels first, exactly as
+ * ChargingRepository.charge settles it. `profile` is the session's aaa_profiles row.
+ */
+function unsettledSecondsSql(session: string, profile: string, now: string, staleBefore: string): string {
+  const delta = `(${sessionTargetSql(session, now, staleBefore)} - ${sessionChargedSql(session, profile)})`;
   return `GREATEST(${delta}, LEAST(${delta} + ${session}.overage_seconds, 0))`;
 }
 
+/** Burning sessions of the subscriber that went stale: the next settlement takes them out of the count. */
+function staleBurningSql(alias: string, profile: string, staleBefore: string): string {
+  return `accounting_sessions ${alias} WHERE ${alias}.user_id = ${profile}.user_id AND ${alias}.status = 'open'
+            AND ${alias}.burning AND ${alias}.last_update_at < ${staleBefore}`;
+}
+
 /**
- * The remaining balance, exact to the second between accounting runs: balance_seconds minus what
- * settling the subscriber's open sessions now would move, never below 0.
+ * What settling the subscriber now would move from its balance: `open_sessions × elapsed`, except
+ * that a burning session gone stale is charged only to its last update (often a refund) instead.
  */
+export function unchargedSql(profile: string, now: string, staleBefore: string): string {
+  const elapsed = elapsedSql(profile, now);
+  return `(${profile}.open_sessions * ${elapsed} + COALESCE((
+             SELECT SUM(${unsettledSecondsSql('ss', profile, now, staleBefore)} - ${elapsed}) FROM ${staleBurningSql('ss', profile, staleBefore)}), 0))`;
+}
+
+/** The remaining balance, exact to the second between settlements, never below 0. */
 export function remainingBalanceSql(profile: string, now: string, staleBefore: string): string {
-  return `GREATEST(0, ${profile}.balance_seconds - COALESCE((
-            SELECT SUM(${unsettledSecondsSql('rs', now, staleBefore)}) FROM accounting_sessions rs
-             WHERE rs.user_id = ${profile}.user_id AND rs.status = 'open'), 0))::bigint`;
+  return `GREATEST(0, ${profile}.balance_seconds - ${unchargedSql(profile, now, staleBefore)})::bigint`;
+}
+
+/** The subscriber's sessions still burning its balance (not stale): they share it. */
+export function liveSessionsSql(profile: string, staleBefore: string): string {
+  return `(${profile}.open_sessions - (SELECT count(*) FROM ${staleBurningSql('ls', profile, staleBefore)}))::int`;
 }

@@ -5,7 +5,7 @@ import type { CredentialLoader, LoadedCredential } from '../auth-tokens/token-cr
 import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { liveSessionSql, remainingBalanceSql, staleBeforeAt, unsettledSecondsSql } from './balance-sql.js';
+import { liveSessionsSql, remainingBalanceSql, staleBeforeAt, unchargedSql } from './balance-sql.js';
 
 /** The poll: the caller's credential and balance figures in one round trip (`openSessions`: stale ones included). */
 export interface BalancePollRow extends LoadedCredential {
@@ -19,22 +19,19 @@ export interface BalancePollRow extends LoadedCredential {
 
 /**
  * The poll's one query, prepared by name: planning it cost more than running it. `$1` key hash,
- * `$2` now, `$3` the stale cut-off. `uncharged` is what settling the open sessions would move.
+ * `$2` now, `$3` the stale cut-off. `uncharged` is what settling the subscriber now would move.
  */
 const POLL_ROW: NamedStatement = {
   name: 'balance_poll_row',
   text: `SELECT t.user_id AS "userId", u.uuid AS "uuid", u.username AS "username", u.is_active AS "isActive",
                 u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime", p.organization AS "organization", p.role AS "role",
                 p.permissions AS "permissions", t.last_used_at AS "lastUsedAt",
-                p.balance_seconds AS "storedBalance", o.uncharged AS "uncharged", o.open_sessions AS "openSessions",
-                o.live_sessions AS "liveSessions"
+                p.balance_seconds AS "storedBalance", ${unchargedSql('p', '$2::timestamptz', '$3::timestamptz')} AS "uncharged",
+                (SELECT count(*)::int FROM accounting_sessions s WHERE s.user_id = t.user_id AND s.status = 'open') AS "openSessions",
+                ${liveSessionsSql('p', '$3::timestamptz')} AS "liveSessions"
            FROM auth_tokens t
            JOIN users u ON u.id = t.user_id
            JOIN aaa_profiles p ON p.user_id = t.user_id
-           CROSS JOIN LATERAL (
-             SELECT COALESCE(SUM(${unsettledSecondsSql('s', '$2::timestamptz', '$3::timestamptz')}), 0) AS uncharged,
-                    count(*)::int AS open_sessions, (count(*) FILTER (WHERE ${liveSessionSql('s', '$3::timestamptz')}))::int AS live_sessions
-               FROM accounting_sessions s WHERE s.user_id = t.user_id AND s.status = 'open') o
           WHERE t.key_hash = $1`,
 };
 
@@ -72,7 +69,7 @@ export class BalanceRepository implements CredentialLoader<BalancePollRow> {
     return rows[0] ? Number(rows[0].remaining) : undefined;
   }
 
-  /** The poll's row. Read-only: one indexed lookup by key hash plus an aggregate over the subscriber's open sessions. */
+  /** The poll's row. Read-only: one indexed lookup by key hash; the subscriber's open sessions are only counted. */
   async findCredentialByKeyHash(keyHash: string, now: Date): Promise<BalancePollRow | undefined> {
     const rows = await queryNamed<Omit<BalancePollRow, 'asOf'>>(this.dataSource, POLL_ROW, [keyHash, now, this.staleBefore(now)]);
     return rows[0] && { ...rows[0], asOf: now };

@@ -26,8 +26,8 @@ export interface ChangeContext {
 
 /**
  * Manual balance changes (top-ups and corrections from PUT/PATCH or the CLI), each settled and
- * written to the ledger in one transaction with the subscriber's profile locked: open sessions are
- * first charged up to now, so the value set is exactly the remaining balance the caller sees. Once
+ * written to the ledger in one transaction with the subscriber's profile locked: the subscriber is
+ * first settled up to now, so the value set is exactly the remaining balance the caller sees. Once
  * its own transaction has committed, a change is announced (AccountingEvents.balancesChanged) so
  * the NAS of open sessions gets the new Session-Timeout; a caller passing its `manager` announces
  * it itself after committing.
@@ -58,7 +58,7 @@ export class BalanceService {
       const now = this.clock.now();
       const locked = await this.charging.lockProfiles(m, [userId]);
       if (locked.length === 0) throw DomainError.notFound();
-      await this.charging.charge(m, [userId], { openOnly: true }, now);
+      await this.charging.settleSubscribers(m, [userId], now);
       const previous = await this.balances.storedBalance(m, userId);
       const balance = next(previous);
       if (!Number.isSafeInteger(balance) || balance < 0 || balance > BALANCE_MAX_SECONDS) {
@@ -67,7 +67,7 @@ export class BalanceService {
       // Setting the balance it already has is no change: nothing to write or to explain in the ledger.
       if (balance === previous) return { previous, balance };
       await this.balances.setStoredBalance(m, userId, balance, now);
-      await this.charging.predictExhaustion(m, [userId], now);
+      await this.charging.predictExhaustion(m, [userId]);
       await this.ledger.recordManualChange(m, {
         userId,
         kind: balance > previous ? LedgerKind.TopUp : LedgerKind.Adjustment,

@@ -7,7 +7,7 @@ import { boundNasClientSql, recordSourceParams, type RecordSource } from './sess
 import { lockSubscriberProfiles } from '../database/subscriber-lock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { liveSessionSql, remainingBalanceSql, sessionTargetSql, staleBeforeAt } from './balance-sql.js';
+import { elapsedSql, sessionChargedSql, sessionTargetSql, staleBeforeAt } from './balance-sql.js';
 
 export interface ChargeResult {
   /** Sessions whose charge moved. */
@@ -15,9 +15,6 @@ export interface ChargeResult {
   /** Net seconds moved (refunds negative), overage included. */
   seconds: number;
 }
-
-/** Which sessions of the locked subscribers to bring to their target. */
-export type ChargeScope = { openOnly: true } | { sessionIds: string[] };
 
 export interface ClosedSession {
   id: string;
@@ -44,46 +41,206 @@ export class ChargingRepository {
     return lockSubscriberProfiles(manager, userIds);
   }
 
-  /**
-   * Next batch of subscribers with open sessions after `afterUserId`, locked, in order. Returns the
-   * locked user ids (empty when done). Keyset pagination on the partial index of open sessions; the
-   * ids go in as an array so the profiles are fetched by primary key (an `IN (subquery)` here was
-   * planned as a hash join over a sequential scan of every profile, per batch: quadratic in a run).
-   */
-  async lockNextUsersWithOpenSessions(manager: EntityManager, afterUserId: number, limit: number): Promise<number[]> {
+  /** Locks the profile of the subscriber with this username, if any (the first lock of the one lock order); returns its id. */
+  async lockProfileByUsername(manager: EntityManager, username: string): Promise<number | null> {
     const rows: { user_id: number }[] = await manager.query(
-      `SELECT p.user_id FROM aaa_profiles p
-        WHERE p.user_id = ANY(ARRAY(SELECT DISTINCT s.user_id FROM accounting_sessions s
-                                     WHERE s.status = 'open' AND s.user_id > $1
-                                     ORDER BY s.user_id LIMIT $2))
-        ORDER BY p.user_id FOR NO KEY UPDATE OF p`,
+      'SELECT p.user_id FROM aaa_profiles p JOIN users u ON u.id = p.user_id WHERE u.username = $1 FOR NO KEY UPDATE OF p',
+      [username],
+    );
+    return rows[0]?.user_id ?? null;
+  }
+
+  /**
+   * Settles the (locked) subscribers up to now, before any of their sessions changes. First, burning
+   * sessions gone stale leave the count, charged only to their last update (refunds included); then
+   * every subscriber whose balance covers it is charged `open_sessions × elapsed` in one row write
+   * and its `settled_at` moves on by those whole seconds; then their live open sessions that do not
+   * burn yet are charged up to now and start to (joinWaiting). A subscriber whose balance does not
+   * cover it has its burning sessions charged one by one (charge(): what cannot be paid is their
+   * overage), and is settled at now exactly.
+   */
+  async settleSubscribers(manager: EntityManager, userIds: number[], now: Date): Promise<ChargeResult> {
+    if (userIds.length === 0) return { sessions: 0, seconds: 0 };
+    const staleBefore = staleBeforeAt(now, this.config.accounting.staleAfterSeconds);
+    const range = [Math.min(...userIds), Math.max(...userIds)];
+    const gone = await queryReturning<{ id: string }>(
+      manager,
+      `UPDATE accounting_sessions s SET charged_seconds = ${sessionChargedSql('s', 'p')}, charged_at = NULL, burning = false
+         FROM aaa_profiles p
+        WHERE p.user_id = s.user_id AND s.user_id = ANY($1::int[]) AND s.user_id BETWEEN $3 AND $4
+          AND s.status = 'open' AND s.burning AND s.last_update_at < $2
+       RETURNING s.id::text AS id`,
+      [userIds, staleBefore, ...range],
+    );
+    const refunded = await this.charge(manager, userIds, gone.map((row) => row.id), now);
+    if (gone.length > 0) await this.countBurning(manager, userIds);
+    const rows: { user_id: number; sessions: number; seconds: string; advanced: boolean }[] = await manager.query(
+      `WITH due AS (
+         SELECT p.user_id, p.open_sessions, ${elapsedSql('p', '$2::timestamptz')} AS elapsed FROM aaa_profiles p WHERE p.user_id = ANY($1::int[])
+       ),
+       advanced AS (
+         UPDATE aaa_profiles p
+            SET balance_seconds = p.balance_seconds - p.open_sessions * ${elapsedSql('p', '$2::timestamptz')},
+                settled_at = CASE WHEN p.open_sessions = 0 THEN $2::timestamptz
+                                  ELSE p.settled_at + make_interval(secs => ${elapsedSql('p', '$2::timestamptz')}) END
+          WHERE p.user_id = ANY($1::int[]) AND p.balance_seconds >= p.open_sessions * ${elapsedSql('p', '$2::timestamptz')}
+         RETURNING p.user_id
+       )
+       SELECT due.user_id, due.open_sessions AS sessions, (due.open_sessions * due.elapsed)::text AS seconds, a.user_id IS NOT NULL AS advanced
+         FROM due LEFT JOIN advanced a ON a.user_id = due.user_id`,
+      [userIds, now],
+    );
+    const short = rows.filter((row) => !row.advanced).map((row) => row.user_id);
+    const moved = rows.filter((row) => row.advanced && Number(row.seconds) > 0);
+    const paid = {
+      sessions: refunded.sessions + moved.reduce((sum, row) => sum + row.sessions, 0),
+      seconds: refunded.seconds + moved.reduce((sum, row) => sum + Number(row.seconds), 0),
+    };
+    const overdrawn = await this.chargeOneByOne(manager, short, now);
+    const joined = await this.joinWaiting(manager, userIds, now);
+    return { sessions: paid.sessions + overdrawn.sessions + joined.sessions, seconds: paid.seconds + overdrawn.seconds + joined.seconds };
+  }
+
+  /**
+   * Settles (locked) subscribers whose balance does not cover `open_sessions × elapsed`: each burning
+   * session (one its Stop just closed included) is brought to its target, the overage allocated per
+   * session, and the subscriber is settled at now exactly.
+   */
+  private async chargeOneByOne(manager: EntityManager, userIds: number[], now: Date): Promise<ChargeResult> {
+    if (userIds.length === 0) return { sessions: 0, seconds: 0 };
+    const burning = await queryReturning<{ id: string }>(
+      manager,
+      `UPDATE accounting_sessions s SET charged_seconds = ${sessionChargedSql('s', 'p')}, charged_at = $2
+         FROM aaa_profiles p
+        WHERE p.user_id = s.user_id AND s.user_id = ANY($1::int[]) AND s.burning
+       RETURNING s.id::text AS id`,
+      [userIds, now],
+    );
+    await manager.query('UPDATE aaa_profiles SET settled_at = $2 WHERE user_id = ANY($1::int[])', [userIds, now]);
+    return this.charge(manager, userIds, burning.map((row) => row.id), now);
+  }
+
+  /**
+   * The live open sessions of the (locked, settled) subscribers that do not burn yet start to: a new
+   * session (Start, or an Interim-Update for one never seen), one a settlement had taken out as stale
+   * that reports again, or one whose settlement after its record did not commit. Each is charged up
+   * to now first.
+   */
+  private async joinWaiting(manager: EntityManager, userIds: number[], now: Date): Promise<ChargeResult> {
+    const rows: { id: string }[] = await manager.query(
+      `SELECT s.id::text AS id FROM accounting_sessions s
+        WHERE s.user_id = ANY($1::int[]) AND s.user_id BETWEEN $3 AND $4 AND s.status = 'open' AND NOT s.burning AND s.last_update_at >= $2`,
+      [userIds, staleBeforeAt(now, this.config.accounting.staleAfterSeconds), Math.min(...userIds), Math.max(...userIds)],
+    );
+    return this.chargeSessions(manager, userIds, rows.map((row) => row.id), now);
+  }
+
+  /**
+   * Applies these sessions' own events once their subscribers are settled (settleSubscribers): each
+   * is brought to its target (`target − charged`, refunds included), and burns from now on if it is
+   * open, live and has a subscriber, else stops burning. Then the subscribers' count of burning
+   * sessions is brought up to date.
+   */
+  async chargeSessions(manager: EntityManager, userIds: number[], sessionIds: string[], now: Date): Promise<ChargeResult> {
+    if (sessionIds.length === 0) return { sessions: 0, seconds: 0 };
+    const staleBefore = staleBeforeAt(now, this.config.accounting.staleAfterSeconds);
+    await manager.query(
+      `UPDATE accounting_sessions s SET charged_seconds = ${sessionChargedSql('s', 'p')}, charged_at = p.settled_at
+         FROM aaa_profiles p
+        WHERE p.user_id = s.user_id AND s.id = ANY($1::bigint[]) AND s.burning`,
+      [sessionIds],
+    );
+    const charged = await this.charge(manager, userIds, sessionIds, now);
+    await manager.query(
+      `UPDATE accounting_sessions s
+          SET burning = (s.status = 'open' AND s.last_update_at >= $2 AND p.user_id IS NOT NULL),
+              charged_at = CASE WHEN s.status = 'open' AND s.last_update_at >= $2 AND p.user_id IS NOT NULL THEN p.settled_at END
+         FROM accounting_sessions x LEFT JOIN aaa_profiles p ON p.user_id = x.user_id
+        WHERE x.id = s.id AND s.id = ANY($1::bigint[])`,
+      [sessionIds, staleBefore],
+    );
+    await this.countBurning(manager, userIds);
+    return charged;
+  }
+
+  /** Brings the (locked) subscribers' `open_sessions` to the number of their burning sessions (only rows that change). */
+  private async countBurning(manager: EntityManager, userIds: number[]): Promise<void> {
+    await manager.query(
+      `UPDATE aaa_profiles p SET open_sessions = c.n
+         FROM (SELECT u.id, (SELECT count(*) FROM accounting_sessions s WHERE s.user_id = u.id AND s.status = 'open' AND s.burning)::int AS n
+                 FROM unnest($1::int[]) AS u (id)) c
+        WHERE p.user_id = c.id AND p.open_sessions <> c.n`,
+      [userIds],
+    );
+  }
+
+  /**
+   * The scheduled run's charge, for the next `limit` subscribers with burning sessions by id after
+   * `afterUserId` (the partial index IDX_aaa_profiles_burning): each one whose balance covers it is
+   * settled up to now in ONE set-based row write (balance_seconds −= open_sessions × elapsed,
+   * settled_at moved on by those whole seconds); no session row is written. Its predicted exhaustion does not move (both terms moved together).
+   * Subscribers whose balance does not cover it are left to settleSubscribers (the exhaustion step).
+   * Returns the last subscriber id of the range (null past the last one), the burning sessions
+   * charged and the seconds, as read when the statement started.
+   */
+  async chargeNextRange(manager: EntityManager, afterUserId: number, limit: number, now: Date): Promise<ChargeResult & { lastUserId: number | null }> {
+    // The range's upper bound first, so that the UPDATE below is planned for exactly that range of the
+    // primary key (with the bound inside the statement it was planned as a scan of every profile).
+    const bounds: { last: number | null }[] = await manager.query(
+      'SELECT max(user_id) AS last FROM (SELECT user_id FROM aaa_profiles WHERE open_sessions > 0 AND user_id > $1 ORDER BY user_id LIMIT $2) r',
       [afterUserId, limit],
     );
-    return rows.map((row) => row.user_id);
+    const lastUserId = bounds[0]?.last ?? null;
+    if (lastUserId === null) return { lastUserId, sessions: 0, seconds: 0 };
+    const elapsed = elapsedSql('p', '$1::timestamptz');
+    const covered = `p.user_id > $2 AND p.user_id <= $3 AND p.open_sessions > 0
+                     AND p.settled_at <= $1::timestamptz - interval '1 second' AND p.balance_seconds > p.open_sessions * ${elapsed}`;
+    const rows: { sessions: string; seconds: string }[] = await manager.query(
+      `WITH read AS (
+         SELECT COALESCE(SUM(p.open_sessions * ${elapsed}), 0) AS seconds FROM aaa_profiles p WHERE ${covered}
+       ),
+       charged AS (
+         UPDATE aaa_profiles p
+            SET balance_seconds = p.balance_seconds - p.open_sessions * ${elapsed},
+                settled_at = p.settled_at + make_interval(secs => ${elapsed})
+          WHERE ${covered}
+         RETURNING p.open_sessions
+       )
+       SELECT COALESCE(SUM(open_sessions), 0) AS sessions, (SELECT seconds FROM read) AS seconds FROM charged`,
+      [now, afterUserId, lastUserId],
+    );
+    const row = rows[0]!;
+    return { lastUserId, sessions: Number(row.sessions), seconds: Number(row.seconds) };
+  }
+
+  /**
+   * Up to `limit` live open sessions of a subscriber that do not burn its balance yet: their Start or
+   * Interim-Update committed, but the settlement that follows it did not (or they predate per-subscriber
+   * charging), by subscriber id after `afterUserId`. The run settles their subscribers like a Start.
+   */
+  async findNotBurning(manager: EntityManager, staleBefore: Date, afterUserId: number, limit: number): Promise<ClosedSession[]> {
+    return manager.query(
+      `SELECT s.id::text AS id, s.user_id AS "userId" FROM accounting_sessions s
+        WHERE s.status = 'open' AND NOT s.burning AND s.user_id > $2 AND s.last_update_at >= $1
+        ORDER BY s.user_id LIMIT $3`,
+      [staleBefore, afterUserId, limit],
+    );
   }
 
   /**
    * Brings the chosen sessions of the (locked) subscribers to their target charge in one statement.
    * Per subscriber: refunds (target below charged) first cancel that session's overage, the rest
    * returns to the balance; then positive deltas are paid in session order from what is available;
-   * whatever cannot be paid is recorded as overage, so balance_seconds never goes below 0.
+   * whatever cannot be paid is recorded as overage, so balance_seconds never goes below 0. A burning
+   * session's charged_seconds must be up to its subscriber's settled_at first (chargeSessions).
    */
-  async charge(manager: EntityManager, userIds: number[], scope: ChargeScope, now: Date): Promise<ChargeResult> {
-    if (userIds.length === 0) return { sessions: 0, seconds: 0 };
-    // The range bounds let PostgreSQL range-scan the open-sessions index (a long `= ANY` list alone is
-    // planned as a scan of the whole table); `= ANY` keeps it to exactly the locked subscribers.
-    const filter = 'openOnly' in scope ? `s.status = 'open' AND s.user_id BETWEEN $4 AND $5` : 's.id = ANY($4::bigint[])';
-    const params: unknown[] = [userIds, now, staleBeforeAt(now, this.config.accounting.staleAfterSeconds)];
-    if ('openOnly' in scope) params.push(Math.min(...userIds), Math.max(...userIds));
-    if (!('openOnly' in scope)) {
-      if (scope.sessionIds.length === 0) return { sessions: 0, seconds: 0 };
-      params.push(scope.sessionIds);
-    }
+  private async charge(manager: EntityManager, userIds: number[], sessionIds: string[], now: Date): Promise<ChargeResult> {
+    if (userIds.length === 0 || sessionIds.length === 0) return { sessions: 0, seconds: 0 };
     const rows: { sessions: string; seconds: string }[] = await manager.query(
       `WITH sess AS (
          SELECT s.id, s.user_id, s.charged_seconds, s.overage_seconds, ${sessionTargetSql('s', '$2::timestamptz', '$3::timestamptz')} AS target
            FROM accounting_sessions s
-          WHERE s.user_id = ANY($1::int[]) AND ${filter}
+          WHERE s.user_id = ANY($1::int[]) AND s.id = ANY($4::bigint[])
        ),
        split AS (
          SELECT id, user_id, target, target - charged_seconds AS delta, overage_seconds,
@@ -120,13 +277,13 @@ export class ChargingRepository {
        )
        SELECT (SELECT count(*) FROM updated_sessions) AS sessions,
               (SELECT COALESCE(SUM(delta), 0) FROM alloc) + 0 * (SELECT count(*) FROM updated_profiles) AS seconds`,
-      params,
+      [userIds, now, staleBeforeAt(now, this.config.accounting.staleAfterSeconds), sessionIds],
     );
     return { sessions: Number(rows[0]?.sessions ?? 0), seconds: Number(rows[0]?.seconds ?? 0) };
   }
 
   /**
-   * Closes the open, non-stale sessions of the (locked, already charged) subscribers whose balance is 0:
+   * Closes the open, non-stale sessions of the (locked, already settled) subscribers whose balance is 0:
    * terminate_cause Session-Timeout at `now`.
    */
   async closeExhausted(manager: EntityManager, userIds: number[], now: Date): Promise<ClosedSession[]> {
@@ -148,58 +305,19 @@ export class ChargingRepository {
   }
 
   /**
-   * Records when each (locked) subscriber's balance is predicted to reach 0: `now + remaining / live
-   * − 1 s` (never before now), null without live sessions. Every live session's charge grows by one
-   * second per second (in whole-second steps), so the balance cannot reach 0 before that instant;
-   * the exhaustion timer settles the subscriber then, and predicts again if time is left (a session
-   * gone stale, the step of a whole second). Only rows whose prediction changed are written.
+   * Records when each (locked, settled) subscriber's balance is predicted to reach 0:
+   * `settled_at + ⌈balance_seconds / open_sessions⌉ s`, null without burning sessions. Never later
+   * than it really does (a burning session gone stale only makes it later: the exhaustion timer then
+   * settles the subscriber and predicts again). Only rows whose prediction changed are written.
    */
-  async predictExhaustion(manager: EntityManager, userIds: number[], now: Date): Promise<void> {
+  async predictExhaustion(manager: EntityManager, userIds: number[]): Promise<void> {
     if (userIds.length === 0) return;
-    const staleBefore = staleBeforeAt(now, this.config.accounting.staleAfterSeconds);
-    await manager.query(
-      `WITH figures AS (
-         SELECT p.user_id, ${remainingBalanceSql('p', '$2::timestamptz', '$3::timestamptz')} AS remaining,
-                (SELECT count(*) FROM accounting_sessions ls
-                  WHERE ls.user_id = p.user_id AND ls.status = 'open' AND ${liveSessionSql('ls', '$3::timestamptz')}) AS live
-           FROM aaa_profiles p
-          WHERE p.user_id = ANY($1::int[])
-       ),
-       predicted AS (
-         SELECT user_id, CASE WHEN live = 0 THEN NULL
-                              ELSE $2::timestamptz + make_interval(secs => GREATEST(remaining::float8 / live - 1, 0)) END AS exhausts_at
-           FROM figures
-       )
-       UPDATE aaa_profiles p SET exhausts_at = pr.exhausts_at
-         FROM predicted pr
-        WHERE p.user_id = pr.user_id AND p.exhausts_at IS DISTINCT FROM pr.exhausts_at`,
-      [userIds, now, staleBefore],
-    );
-  }
-
-  /**
-   * Sessions of these subscribers started, were first seen or reported again after going stale, without
-   * the profile lock: their predictions can only move earlier, so each is lowered (never raised) to
-   * `now + (balance − owed) / live − 1 s`, where `owed` counts what each live session still owes and
-   * no refunds. That bound stays at or before the real exhaustion even when this statement waits for a
-   * settlement and then reads the newer balance with the older session charges (a settlement only
-   * raises charges, closes sessions and moves refunds into the balance). One statement that holds no
-   * other lock (for several subscribers, in a transaction that already holds their profile locks: a group
-   * commit); it writes only when the prediction moves earlier.
-   */
-  async lowerExhaustionPrediction(manager: EntityManager, acctUniqueIds: string[], now: Date): Promise<void> {
-    if (acctUniqueIds.length === 0) return;
-    const staleBefore = staleBeforeAt(now, this.config.accounting.staleAfterSeconds);
-    const predicted = `$2::timestamptz + make_interval(secs => GREATEST((p.balance_seconds - o.owed)::float8 / o.live - 1, 0))`;
+    const predicted = `CASE WHEN p.open_sessions = 0 THEN NULL
+                            ELSE p.settled_at + make_interval(secs => ceil(p.balance_seconds::numeric / p.open_sessions)::float8) END`;
     await manager.query(
       `UPDATE aaa_profiles p SET exhausts_at = ${predicted}
-         FROM (SELECT s.user_id, SUM(GREATEST(${sessionTargetSql('s', '$2::timestamptz', '$3::timestamptz')} - s.charged_seconds, 0)) AS owed, count(*) AS live
-                 FROM accounting_sessions s
-                WHERE s.user_id = ANY(ARRAY(SELECT x.user_id FROM accounting_sessions x WHERE x.acct_unique_id = ANY($1::char(32)[])))
-                  AND s.status = 'open' AND ${liveSessionSql('s', '$3::timestamptz')}
-                GROUP BY s.user_id) o
-        WHERE p.user_id = o.user_id AND (p.exhausts_at IS NULL OR p.exhausts_at > ${predicted})`,
-      [acctUniqueIds, now, staleBefore],
+        WHERE p.user_id = ANY($1::int[]) AND p.exhausts_at IS DISTINCT FROM ${predicted}`,
+      [userIds],
     );
   }
 

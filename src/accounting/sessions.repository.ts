@@ -7,7 +7,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { tokenExpiredSql } from '../auth-tokens/token-use-sql.js';
 import { organizationInScopeSql, scopeParameter, type OrganizationScope } from '../auth/organization-scope.js';
 import { attemptParams, reservedAttemptSql, type AttemptCounters, type CountedKey } from '../auth/auth-throttle.repository.js';
-import { liveSessionSql, remainingBalanceSql, sessionTargetSql, staleBeforeAt } from './balance-sql.js';
+import { remainingBalanceSql, sessionChargedSql, sessionTargetSql, staleBeforeAt } from './balance-sql.js';
 import { sessionScopeSql, type SessionScope } from './session-scope.js';
 import type { AccountingRecord } from './radius-attributes.js';
 import { voucherExpirySql } from '../vouchers/voucher-sql.js';
@@ -116,7 +116,7 @@ const SESSION_COLUMNS = `s.id::text AS id, s.acct_unique_id AS "acctUniqueId", s
   s.nas_port_id AS "nasPortId", s.calling_station_id AS "callingStationId", s.called_station_id AS "calledStationId",
   host(s.framed_ip_address) AS "framedIpAddress", s.started_at AS "startedAt", s.last_update_at AS "lastUpdateAt",
   s.stopped_at AS "stoppedAt", s.session_time::text AS "sessionTime", s.input_octets::text AS "inputOctets",
-  s.output_octets::text AS "outputOctets", s.charged_seconds::text AS "chargedSeconds",
+  s.output_octets::text AS "outputOctets", ${sessionChargedSql('s', 'p')}::text AS "chargedSeconds",
   s.overage_seconds::text AS "overageSeconds", s.status AS "status", s.terminate_cause AS "terminateCause",
   s.session_time_clamped AS "sessionTimeClamped", n.name AS "nasClientName", n.ip_address::text AS "nasClientAddress",
   s.disconnect_status AS "disconnectStatus", s.disconnect_error AS "disconnectError", s.disconnect_at AS "disconnectAt",
@@ -127,7 +127,7 @@ const SESSION_SELECT = `SELECT ${SESSION_COLUMNS},
   (CASE WHEN s.status = 'open' THEN GREATEST(0, floor(extract(epoch FROM ($1::timestamptz - s.started_at))))::bigint
         ELSE s.session_time END)::text AS "secondsSoFar",
   (CASE WHEN s.status = 'open' THEN ${sessionTargetSql('s', '$1::timestamptz', '$2::timestamptz')} ELSE s.charged_seconds END)::text AS "chargedSoFar"
-  FROM accounting_sessions s LEFT JOIN nas_clients n ON n.id = s.nas_client_id`;
+  FROM accounting_sessions s LEFT JOIN nas_clients n ON n.id = s.nas_client_id LEFT JOIN aaa_profiles p ON p.user_id = s.user_id`;
 
 /**
  * Values for the insert columns shared by Start, Interim-Update and Stop. `$11` is the start time.
@@ -190,17 +190,15 @@ function believableSessionTime(at: string): string {
   return `(GREATEST(0, floor(extract(epoch FROM (${at} - s.started_at))))::bigint + ${SESSION_TIME_TOLERANCE_SECONDS})`;
 }
 
-const INSERT_START: NamedStatement = {
-  name: 'sessions_insert_start',
-  text: `INSERT INTO accounting_sessions ${INSERT_COLUMNS}, status)
+/** Run in the transaction that locked the subscriber's profile (by User-Name, `$3`). */
+const INSERT_START = `INSERT INTO accounting_sessions ${INSERT_COLUMNS}, status)
          VALUES (${RESOLVED_ID}, $2, ${USER_BY_NAME}, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, $16, ${NAS_CLIENT}, 'open')
-         ON CONFLICT (acct_unique_id) DO NOTHING RETURNING acct_unique_id`,
-};
+         ON CONFLICT (acct_unique_id) DO NOTHING RETURNING acct_unique_id, id::text AS id, user_id`;
 
 /**
  * `$20` is the Acct-Session-Time as reported: a known session takes it only up to what it can have lasted.
- * `$21` is the stale cut-off: `revived` says the session was stale before this update (the subquery reads
- * the row as the statement's snapshot has it, before the update), so it burns the balance again.
+ * `joining` says the session is open, has a subscriber and does not burn its balance yet (new, or
+ * taken out of the count as stale by a settlement): it must be settled like a Start.
  */
 const UPSERT_INTERIM: NamedStatement = {
   name: 'sessions_upsert_interim',
@@ -214,8 +212,8 @@ const UPSERT_INTERIM: NamedStatement = {
            output_octets = GREATEST(s.output_octets, EXCLUDED.output_octets),
            framed_ip_address = COALESCE(EXCLUDED.framed_ip_address, s.framed_ip_address)
          WHERE s.status = 'open'
-         RETURNING (xmax = 0) AS inserted, acct_unique_id, $20::bigint > session_time AS clamped,
-                   COALESCE((SELECT o.last_update_at < $21 FROM accounting_sessions o WHERE o.acct_unique_id = s.acct_unique_id), false) AS revived`,
+         RETURNING (xmax = 0) AS inserted, acct_unique_id, id::text AS id, user_id, $20::bigint > session_time AS clamped,
+                   (NOT burning AND user_id IS NOT NULL) AS joining`,
 };
 
 /** Sessions as the NAS reports them. Charging columns are never written here (see ChargingRepository). */
@@ -257,30 +255,33 @@ export class SessionsRepository {
   }
 
   /**
-   * Start: opens the session; a retransmitted Start (or one after Stop) changes nothing. Returns the new
-   * session's id. Autocommit, or in the caller's transaction (`manager`, a group commit).
+   * Start: opens the session; a retransmitted Start (or one after Stop) changes nothing. Returns the
+   * new session, to be settled in the same transaction (it starts burning its subscriber's balance).
    */
-  async insertStart(event: SessionEvent, manager?: EntityManager): Promise<string | undefined> {
-    const rows = await queryNamed<{ acct_unique_id: string }>(
-      manager ?? this.dataSource, INSERT_START, [...insertParams(event, event.record.userName, event.at), event.legacyId],
+  async insertStart(manager: EntityManager, event: SessionEvent): Promise<{ uniqueId: string; id: string; userId: number | null } | undefined> {
+    const rows: { acct_unique_id: string; id: string; user_id: number | null }[] = await manager.query(
+      INSERT_START, [...insertParams(event, event.record.userName, event.at), event.legacyId],
     );
-    return rows[0]?.acct_unique_id;
+    const row = rows[0];
+    return row && { uniqueId: row.acct_unique_id, id: row.id, userId: row.user_id };
   }
 
   /**
    * Interim-Update: refreshes an open session (figures only ever grow, so reordered updates are harmless),
-   * or creates it when its Start was lost. Never reopens a closed session. Returns what happened, and
-   * whether a stale session reported again (it burns the balance again from now on).
+   * or creates it when its Start was lost. Never reopens a closed session. Returns what happened, and,
+   * when the session does not burn its subscriber's balance yet (`joining`), its id and subscriber.
    */
-  async upsertInterim(event: SessionEvent, now: Date, manager?: EntityManager): Promise<{ action: 'created' | 'updated' | 'ignored'; revived: boolean } & SessionWrite> {
-    const params = [
-      ...insertParams(event, event.record.userName, claimedStart(event)), event.legacyId, event.record.sessionTime ?? 0,
-      staleBeforeAt(now, this.config.accounting.staleAfterSeconds),
-    ];
-    const rows = await queryNamed<{ inserted: boolean; acct_unique_id: string; clamped: boolean; revived: boolean }>(manager ?? this.dataSource, UPSERT_INTERIM, params);
+  async upsertInterim(event: SessionEvent, manager?: EntityManager): Promise<{ action: 'created' | 'updated' | 'ignored'; joining?: { id: string; userId: number } } & SessionWrite> {
+    const params = [...insertParams(event, event.record.userName, claimedStart(event)), event.legacyId, event.record.sessionTime ?? 0];
+    const rows = await queryNamed<{ inserted: boolean; acct_unique_id: string; id: string; user_id: number | null; clamped: boolean; joining: boolean }>(
+      manager ?? this.dataSource, UPSERT_INTERIM, params,
+    );
     const row = rows[0];
-    if (!row) return { action: 'ignored', uniqueId: event.uniqueId, clamped: false, revived: false };
-    return { action: row.inserted ? 'created' : 'updated', uniqueId: row.acct_unique_id, clamped: row.clamped, revived: row.revived };
+    if (!row) return { action: 'ignored', uniqueId: event.uniqueId, clamped: false };
+    return {
+      action: row.inserted ? 'created' : 'updated', uniqueId: row.acct_unique_id, clamped: row.clamped,
+      joining: row.joining && row.user_id !== null ? { id: row.id, userId: row.user_id } : undefined,
+    };
   }
 
   /**
@@ -413,7 +414,7 @@ const SUBSCRIBER_COLUMNS = `SELECT u.id AS "userId", u.username AS "username", u
          ${remainingBalanceSql('p', '$2::timestamptz', '$4::timestamptz')} AS "remainingSeconds",
          p.max_sessions AS "maxSessions",
          CASE WHEN p.max_sessions IS NULL THEN 0 ELSE (SELECT count(*) FROM accounting_sessions ls
-                WHERE ls.user_id = u.id AND ls.status = 'open' AND ${liveSessionSql('ls', '$4::timestamptz')}) END AS "liveSessions",
+                WHERE ls.user_id = u.id AND ls.status = 'open' AND ls.last_update_at >= $4::timestamptz) END AS "liveSessions",
          ${voucherExpirySql('v', 'u')} AS "voucherExpiresAt"
     FROM users u JOIN aaa_profiles p ON p.user_id = u.id LEFT JOIN auth_tokens t ON t.user_id = u.id LEFT JOIN vouchers v ON v.user_id = u.id
    WHERE u.username = $1 AND ${organizationInScopeSql('p.organization', '$5')}`;

@@ -3,20 +3,24 @@ import type { EntityManager } from 'typeorm';
 import { ChargingRepository, type ChargeResult } from './charging.repository.js';
 
 /**
- * Which sessions a settlement closes, and how:
- * - `exhausted`: every open session is charged up to now, then the live sessions of subscribers
- *   left with 0 are closed as Session-Timeout at now (the accounting run and the exhaustion timer);
+ * Which sessions' own event a settlement applies, after settling their subscribers up to now:
+ * - `exhausted`: the live sessions of subscribers left with 0 are closed as Session-Timeout at now
+ *   (the exhaustion step of the run, and the exhaustion timer);
  * - `stale`: these sessions, if still silent since `staleBefore`, as Lost-Service at their last update;
  * - `nas-reboot`: these sessions as NAS-Reboot at `at` (Accounting-On/Off);
  * - `stopped`: these sessions, already closed by their Stop record;
  * - `admin-reset`: these sessions, if still open, as Admin-Reset at `at` (an admin disconnected them).
+ * - `opened`: a session of the subscribers opened (a Start, an Interim-Update for a session never
+ *   seen, or for one a settlement had taken out as stale): settling them lets it burn, charged up to
+ *   now first (every settlement does this for every live open session that does not burn yet).
  */
-export type Closing =
+export type SessionChange =
   | { kind: 'exhausted' }
   | { kind: 'stale'; sessionIds: string[]; staleBefore: Date }
   | { kind: 'nas-reboot'; sessionIds: string[]; at: Date }
   | { kind: 'stopped'; sessionIds: string[] }
-  | { kind: 'admin-reset'; sessionIds: string[]; at: Date };
+  | { kind: 'admin-reset'; sessionIds: string[]; at: Date }
+  | { kind: 'opened' };
 
 export interface Settlement {
   /** Sessions closed by this settlement (their final charge is in the ledger). */
@@ -26,39 +30,43 @@ export interface Settlement {
 
 /**
  * The one settlement step: given subscribers whose aaa_profiles rows the caller's transaction has
- * locked (ChargingRepository.lockProfiles or a lock* batch query), closes the chosen sessions,
- * charges them (target − charged, so never twice), writes one ledger row per closed session and
- * predicts each subscriber's exhaustion again. The accounting run, the exhaustion timer, Stop
+ * locked (ChargingRepository.lockProfiles or a lock* batch query), settles them up to now (every
+ * burning session charged to the same instant, new live sessions start burning), applies the
+ * sessions' own event (closes them), brings each closed session to its target (target − charged, so never twice;
+ * refunds included), writes one ledger row per closed session and predicts each subscriber's
+ * exhaustion again. The run's exhaustion step, the exhaustion timer, Start, Interim-Update, Stop
  * records, Accounting-On/Off and admin disconnects all settle through here.
  */
 @Injectable()
 export class SettlementService {
   constructor(private readonly charging: ChargingRepository) {}
 
-  async settle(manager: EntityManager, userIds: number[], closing: Closing, now: Date): Promise<Settlement> {
-    const running = closing.kind === 'exhausted' ? await this.charging.charge(manager, userIds, { openOnly: true }, now) : { sessions: 0, seconds: 0 };
-    const closedIds = await this.close(manager, userIds, closing, now);
-    const final = await this.charging.charge(manager, userIds, { sessionIds: closedIds }, now);
+  async settle(manager: EntityManager, userIds: number[], change: SessionChange, now: Date): Promise<Settlement> {
+    const settled = await this.charging.settleSubscribers(manager, userIds, now);
+    const closedIds = await this.close(manager, userIds, change, now);
+    const final = await this.charging.chargeSessions(manager, userIds, closedIds, now);
     await this.charging.recordSessionCharges(manager, closedIds, now);
-    await this.charging.predictExhaustion(manager, userIds, now);
-    return { closedIds, charged: { sessions: running.sessions + final.sessions, seconds: running.seconds + final.seconds } };
+    await this.charging.predictExhaustion(manager, userIds);
+    return { closedIds, charged: { sessions: settled.sessions + final.sessions, seconds: settled.seconds + final.seconds } };
   }
 
-  private async close(manager: EntityManager, userIds: number[], closing: Closing, now: Date): Promise<string[]> {
-    switch (closing.kind) {
+  private async close(manager: EntityManager, userIds: number[], change: SessionChange, now: Date): Promise<string[]> {
+    switch (change.kind) {
       case 'exhausted':
         return ids(await this.charging.closeExhausted(manager, userIds, now));
       case 'stale':
-        return ids(await this.charging.closeStale(manager, closing.sessionIds, closing.staleBefore));
+        return ids(await this.charging.closeStale(manager, change.sessionIds, change.staleBefore));
       case 'nas-reboot':
-        return ids(await this.charging.closeForNasReboot(manager, closing.sessionIds, closing.at));
+        return ids(await this.charging.closeForNasReboot(manager, change.sessionIds, change.at));
       case 'stopped':
-        return closing.sessionIds;
+        return change.sessionIds;
       case 'admin-reset':
-        return ids(await this.charging.closeForAdminReset(manager, closing.sessionIds, closing.at));
+        return ids(await this.charging.closeForAdminReset(manager, change.sessionIds, change.at));
+      case 'opened':
+        return [];
       default: {
-        const unreachable: never = closing;
-        throw new Error(`Unhandled closing ${JSON.stringify(unreachable)}`);
+        const unreachable: never = change;
+        throw new Error(`Unhandled session change ${JSON.stringify(unreachable)}`);
       }
     }
   }

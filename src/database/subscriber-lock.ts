@@ -11,8 +11,9 @@ import type { EntityManager } from 'typeorm';
  *
  * FOR NO KEY UPDATE rather than FOR UPDATE: inserting a session or ledger row takes FOR KEY SHARE
  * on the referenced users row (the foreign-key check), which FOR NO KEY UPDATE does not block.
- * Start and Interim-Update records take no profile lock while they write the session (they do not move a
- * balance); lowering the subscriber's predicted exhaustion afterwards is a statement of its own that holds nothing else.
+ * A Start locks the profile (by User-Name) before it inserts its session; an Interim-Update writes its session
+ * without one, and locks the profile afterwards, in a transaction of its own, only to let a new or revived session
+ * burn the balance. The accounting run's charge step updates profiles by id range without locking them first.
  */
 export async function lockSubscriberProfiles(manager: EntityManager, userIds: number[]): Promise<number[]> {
   if (userIds.length === 0) return [];

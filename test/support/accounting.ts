@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AccountingRunService, type RunOutcome } from '../../src/accounting/accounting-run.service.js';
+import { sessionChargedSql } from '../../src/accounting/balance-sql.js';
 import type { TestApp } from './test-app.js';
 
 /** Epoch seconds of a Date, as a NAS sends Event-Timestamp. */
@@ -56,11 +57,12 @@ export interface SessionState {
   terminateCause: string | null;
 }
 
+/** A session's charge so far: for a burning session, up to its subscriber's settled_at (the balance rule's own fragment). */
 export async function sessionsOf(t: TestApp, username: string): Promise<(SessionState & { acctSessionId: string })[]> {
   const rows: { status: string; charged: string; overage: string; session_time: string; terminate_cause: string | null; acct_session_id: string }[] =
     await t.dataSource.query(
-      `SELECT status, charged_seconds AS charged, overage_seconds AS overage, session_time, terminate_cause, acct_session_id
-         FROM accounting_sessions WHERE username = $1 ORDER BY id`,
+      `SELECT s.status, ${sessionChargedSql('s', 'p')} AS charged, s.overage_seconds AS overage, s.session_time, s.terminate_cause, s.acct_session_id
+         FROM accounting_sessions s LEFT JOIN aaa_profiles p ON p.user_id = s.user_id WHERE s.username = $1 ORDER BY s.id`,
       [username],
     );
   return rows.map((row) => ({

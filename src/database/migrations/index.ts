@@ -7,6 +7,7 @@ import { AuthThrottle1795580300000 } from './1795580300000-AuthThrottle.js';
 import { AccountingRecords1795580400000 } from './1795580400000-AccountingRecords.js';
 import { ExhaustionTime1795581000000 } from './1795581000000-ExhaustionTime.js';
 import { AuthThrottleAttempt1795581100000 } from './1795581100000-AuthThrottleAttempt.js';
+import { SubscriberCharging1795590000000 } from './1795590000000-SubscriberCharging.js';
 import { NasClientOrganization1795593000000 } from './1795593000000-NasClientOrganization.js';
 import { MaxSessions1795594000000 } from './1795594000000-MaxSessions.js';
 import { Vouchers1795594010000 } from './1795594010000-Vouchers.js';
@@ -26,6 +27,7 @@ export const MIGRATIONS: Function[] = [
   AccountingRecords1795580400000,
   ExhaustionTime1795581000000,
   AuthThrottleAttempt1795581100000,
+  SubscriberCharging1795590000000,
   NasClientOrganization1795593000000,
   MaxSessions1795594000000,
   Vouchers1795594010000,

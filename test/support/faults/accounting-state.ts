@@ -1,3 +1,4 @@
+import { sessionChargedSql } from '../../../src/accounting/balance-sql.js';
 import type { DataSource } from 'typeorm';
 import { ACCOUNTING_LOCK_KEY } from '../../../src/accounting/accounting-run.service.js';
 
@@ -11,11 +12,12 @@ export interface SessionRow {
   overage: number;
 }
 
+/** Sessions as charged so far (a burning session up to its subscriber's settled_at: sessionChargedSql). */
 export async function sessionRows(dataSource: DataSource, userIds: number[]): Promise<SessionRow[]> {
   const rows: { id: string; user_id: number; status: string; started_at: Date; session_time: string; charged: string; overage: string }[] =
     await dataSource.query(
-      `SELECT id::text AS id, user_id, status, started_at, session_time, charged_seconds AS charged, overage_seconds AS overage
-         FROM accounting_sessions WHERE user_id = ANY($1::int[]) ORDER BY id`,
+      `SELECT s.id::text AS id, s.user_id, s.status, s.started_at, s.session_time, ${sessionChargedSql('s', 'p')} AS charged, s.overage_seconds AS overage
+         FROM accounting_sessions s LEFT JOIN aaa_profiles p ON p.user_id = s.user_id WHERE s.user_id = ANY($1::int[]) ORDER BY s.id`,
       [userIds],
     );
   return rows.map((row) => ({
