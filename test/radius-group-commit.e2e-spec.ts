@@ -110,12 +110,13 @@ describe('RADIUS accounting group commit', () => {
     expect({ rows: afterStart.rows, distinct: afterStart.distinct }).toEqual({ rows: 300, distinct: 300 });
     // Group commit: far fewer transactions than records (rows inserted by one transaction share its xmin).
     expect(afterStart.transactions).toBeLessThanOrEqual(30);
-    // Every subscriber's predicted exhaustion was lowered with its sessions (3600 s shared by 5 live sessions).
+    // Every subscriber was settled with its sessions, predicting the exact second its balance runs out
+    // (3600 s shared by 5 burning sessions).
     const predicted: { user_id: number; seconds: number }[] = await t.dataSource.query(
       'SELECT user_id, extract(epoch FROM exhausts_at - $2::timestamptz)::int AS seconds FROM aaa_profiles WHERE user_id = ANY($1::int[])',
       [users.map((user) => user.id), t.clock.now()],
     );
-    expect(new Set(predicted.map((row) => row.seconds))).toEqual(new Set([3600 / 5 - 1]));
+    expect(new Set(predicted.map((row) => row.seconds))).toEqual(new Set([3600 / 5]));
 
     t.clock.advanceSeconds(60);
     const interims = await burst(ids.map((id) => ({ 'Acct-Status-Type': 'Interim-Update', ...id, 'Acct-Session-Time': 60, 'Acct-Input-Octets': 1000 })));
