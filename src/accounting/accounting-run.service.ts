@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nes
 import { InjectDataSource } from '@nestjs/typeorm';
 import { hostname } from 'node:os';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
+import { AuthTokensService } from '../auth-tokens/auth-tokens.service.js';
 import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -70,6 +71,7 @@ export class AccountingRunService implements BeforeApplicationShutdown {
     private readonly runs: AccountingRunsRepository,
     private readonly events: AccountingEvents,
     private readonly rejected: RejectedRecordsRepository,
+    private readonly tokens: AuthTokensService,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -241,7 +243,7 @@ export class AccountingRunService implements BeforeApplicationShutdown {
 
     // 5: expire tokens past their lifetime (Waldur never cleans them up).
     for (;;) {
-      const deleted = await batch((m) => this.charging.deleteExpiredTokens(m, now, batchSize));
+      const deleted = await batch((m) => this.tokens.deleteExpired(m, now, batchSize));
       add({ tokensExpired: deleted });
       if (deleted < batchSize) break;
     }

@@ -5,6 +5,7 @@ import { scopeOf } from '../auth/organization-scope.js';
 import { Capability, type Principal } from '../auth/policy.js';
 import { ErrorDetailDto } from '../common/errors/error-response.dto.js';
 import { AuthorizeService } from './authorize.service.js';
+import { balancePollAnswer } from './balance-poll.js';
 import { BalanceRepository, type BalancePollRow } from './balance.repository.js';
 import { AuthorizeRequestDto, AuthorizeResultDto, BalancePollDto } from './dto/authorize.dto.js';
 
@@ -49,6 +50,6 @@ export class AuthorizeController {
   })
   @ApiOkResponse({ type: BalancePollDto })
   poll(@LoadedCredentialRow() row: BalancePollRow): BalancePollDto {
-    return this.authorizer.poll(row);
+    return balancePollAnswer(row);
   }
 }

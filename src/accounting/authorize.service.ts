@@ -4,13 +4,11 @@ import { hashTokenKey, isWellFormedTokenKey } from '../auth-tokens/token-key.js'
 import { AuthThrottle } from '../auth/auth-throttle.js';
 import type { OrganizationScope } from '../auth/organization-scope.js';
 import { DomainError } from '../common/errors/domain-error.js';
-import { isoUtc } from '../common/http/iso-date.js';
 import { Clock } from '../common/time/clock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { PasswordHasher } from '../users/password-hasher.js';
-import type { BalancePollRow } from './balance.repository.js';
-import type { AuthorizeRequestDto, AuthorizeResultDto, BalancePollDto } from './dto/authorize.dto.js';
+import type { AuthorizeRequestDto, AuthorizeResultDto } from './dto/authorize.dto.js';
 import { SessionsRepository, type SubscriberBalance } from './sessions.repository.js';
 import { authorizeDecisions } from '../observability/metrics.js';
 
@@ -141,20 +139,4 @@ export class AuthorizeService {
     return (await this.passwords.verifyInConstantWork(subscriber?.passwordHash, credential.secret)) ? 'password' : 'mismatch';
   }
 
-  /**
-   * The captive-portal poll's answer, from the row the guard's credential loader read with the
-   * caller's key (one read-only query, credential and balance together; no write, not even the key's
-   * last-use stamp), as of the instant that query used.
-   */
-  poll(row: BalancePollRow): BalancePollDto {
-    const remaining = Math.max(0, Number(row.storedBalance) - Number(row.uncharged));
-    const open = row.liveSessions;
-    const sessionTimeout = open > 0 ? Math.floor(remaining / open) : remaining;
-    return {
-      balance_seconds: remaining,
-      status: remaining === 0 ? 'exhausted' : open > 0 ? 'active' : 'idle',
-      session_timeout: sessionTimeout,
-      expires_at: open > 0 ? isoUtc(new Date(row.asOf.getTime() + sessionTimeout * 1000)) : null,
-    };
-  }
 }

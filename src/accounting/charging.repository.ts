@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { tokenExpiredSql } from '../auth-tokens/token-use-sql.js';
 import { scopeParameter, subscriberInScopeSql, type OrganizationScope } from '../auth/organization-scope.js';
 import { queryReturning } from '../database/raw-query.js';
 import { boundNasClientSql, recordSourceParams, type RecordSource } from './sessions.repository.js';
@@ -434,26 +433,5 @@ export class ChargingRepository {
         WHERE s.id = ANY($1::bigint[]) AND s.user_id IS NOT NULL`,
       [sessionIds, now],
     );
-  }
-
-  /** Deletes up to `limit` tokens past their sliding lifetime (session activity counts as use); returns how many. */
-  async deleteExpiredTokens(manager: EntityManager, now: Date, limit: number): Promise<number> {
-    const result: [unknown[], number] = await manager.query(
-      `DELETE FROM auth_tokens WHERE user_id IN (
-         SELECT t.user_id FROM auth_tokens t JOIN users u ON u.id = t.user_id
-          WHERE ${tokenExpiredSql('$1::timestamptz')}
-          LIMIT $2)`,
-      [now, limit],
-    );
-    return result[1];
-  }
-
-  async countExpiredTokens(manager: EntityManager, now: Date): Promise<number> {
-    const rows: { count: string }[] = await manager.query(
-      `SELECT count(*) AS count FROM auth_tokens t JOIN users u ON u.id = t.user_id
-        WHERE ${tokenExpiredSql('$1::timestamptz')}`,
-      [now],
-    );
-    return Number(rows[0]?.count ?? 0);
   }
 }

@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { organizationInScopeSql, scopeParameter, type OrganizationScope } from '../auth/organization-scope.js';
 import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
 import type { TokenCredential } from './token-credential.js';
-import { tokenLastUseSql } from './token-use-sql.js';
+import { tokenExpiredSql, tokenLastUseSql } from './token-use-sql.js';
 
 /** An auth-tokens listing row: the token joined with its user. */
 export interface TokenWithUser {
@@ -155,5 +155,17 @@ export class AuthTokensRepository {
 
   async deleteByUserId(userId: number, manager: EntityManager = this.dataSource.manager): Promise<void> {
     await manager.query('DELETE FROM auth_tokens WHERE user_id = $1', [userId]);
+  }
+
+  /** Deletes up to `limit` tokens past their sliding lifetime (session activity counts as use); returns how many. */
+  async deleteExpired(manager: EntityManager, now: Date, limit: number): Promise<number> {
+    const result: [unknown[], number] = await manager.query(
+      `DELETE FROM auth_tokens WHERE user_id IN (
+         SELECT t.user_id FROM auth_tokens t JOIN users u ON u.id = t.user_id
+          WHERE ${tokenExpiredSql('$1::timestamptz')}
+          LIMIT $2)`,
+      [now, limit],
+    );
+    return result[1];
   }
 }

@@ -35,6 +35,14 @@ export class AuthTokensService {
   ) {}
 
   /**
+   * Deletes up to `limit` tokens past their sliding lifetime, in the caller's transaction (the
+   * scheduled accounting run expires them batch by batch); returns how many.
+   */
+  deleteExpired(manager: EntityManager, now: Date, limit: number): Promise<number> {
+    return this.tokens.deleteExpired(manager, now, limit);
+  }
+
+  /**
    * Resolves a presented key to the caller, as Waldur's TokenAuthentication does: unknown key,
    * inactive user, then expiry. A use refreshes the sliding lifetime at most once per touch interval,
    * so polling does not turn every read into a write; `refresh: false` makes a pure read.
