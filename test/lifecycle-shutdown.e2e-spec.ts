@@ -148,9 +148,10 @@ describe('graceful shutdown (SIGTERM)', () => {
       });
       expect(response.status).toBe(200);
     }
+    // Charging is per subscriber: a run charges the profile's balance (sessions are written only on their own events).
     const charged = async (userId: number) => {
-      const [row] = await dataSource.query('SELECT charged_seconds FROM accounting_sessions WHERE user_id = $1', [userId]);
-      return Number(row.charged_seconds);
+      const [row] = await dataSource.query('SELECT balance_seconds FROM aaa_profiles WHERE user_id = $1', [userId]);
+      return 86400 - Number(row.balance_seconds);
     };
 
     // A run will block on the second subscriber (batches of 1, in user id order).

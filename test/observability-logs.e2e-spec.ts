@@ -66,6 +66,8 @@ describe('structured logs (pino)', () => {
     expect(poll.headers.get('x-request-id')).toBe('obs-poll-1');
     const parsed = () => running.stdout.filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as LogLine);
     await waitFor('an accounting run to log its end', () => parsed().some((line) => line.context === 'Accounting' && line.msg?.startsWith('finished')), 10000);
+    // And a scheduled run to have started (the schedule's first run comes at a random moment of its first interval).
+    await waitFor('a scheduled accounting run', () => parsed().some((line) => line.context === 'Accounting' && line.trigger === 'schedule' && line.msg?.startsWith('started')), 10000);
 
     running.child.kill('SIGTERM');
     await expectCleanExit(running);
