@@ -43,7 +43,7 @@ const touchQuery = statement(
 );
 const subscriberQuery = statement(
   'baseline_subscriber',
-  `SELECT u.id, u.username, u.email, u.date_joined, u.last_login, p.organization, p.role, p.permissions,
+  `SELECT u.id, u.username, u.email, u.date_joined, u.last_login, p.organization, p.role, p.permissions, p.max_sessions,
           ${remainingBalanceSql('p', '$2::timestamptz', '$3::timestamptz')} AS balance
      FROM users u JOIN aaa_profiles p ON p.user_id = u.id WHERE u.id = $1`,
 );
@@ -128,7 +128,7 @@ async function userToken(req: IncomingMessage, res: ServerResponse, id: number):
   if (!caller) return send(res, 401, { detail: 'Invalid token.' });
   if (caller.userId !== id && !caller.isStaff) return send(res, 404, { detail: 'Not found.' });
   const row = (await subscriberQuery([id, now, staleBeforeAt(now, STALE_AFTER_SECONDS)])).rows[0] as
-    | { id: number; username: string; email: string; date_joined: Date; last_login: Date | null; organization: string; role: string; permissions: string[]; balance: string }
+    | { id: number; username: string; email: string; date_joined: Date; last_login: Date | null; organization: string; role: string; permissions: string[]; max_sessions: number | null; balance: string }
     | undefined;
   if (!row) return send(res, 404, { detail: 'Not found.' });
   send(res, 200, {
@@ -138,7 +138,7 @@ async function userToken(req: IncomingMessage, res: ServerResponse, id: number):
     created_at: iso(row.date_joined),
     last_login: row.last_login ? iso(row.last_login) : null,
     balance_seconds: Number(row.balance),
-    profile: { email: row.email, role: row.role, permissions: row.permissions },
+    profile: { email: row.email, role: row.role, permissions: row.permissions, max_sessions: row.max_sessions },
   });
 }
 

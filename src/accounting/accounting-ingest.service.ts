@@ -208,10 +208,14 @@ export class AccountingIngestService {
     return inRetriedTransaction(this.dataSource, async (manager) => {
       await lockSubscriberProfilesByUsername(manager, group.map(({ record }) => record.userName));
       const outcomes: Outcome<Applied>[] = [];
+      // Subscribers whose sessions started, were first seen or revived: settled together once every record is written.
+      const opening: number[] = [];
       for (const [index, { record, source, scope }] of group.entries()) {
         if (savepoints) await manager.query(index === 0 ? 'SAVEPOINT record' : 'RELEASE SAVEPOINT record; SAVEPOINT record');
         try {
-          outcomes.push({ ok: true, value: await this.applyRecord(record, source, scope, now, manager) });
+          const opened: number[] = [];
+          outcomes.push({ ok: true, value: await this.applyRecord(record, source, scope, now, { manager, opened }) });
+          opening.push(...opened);
         } catch (error) {
           if (isTransientConflict(error)) throw error;
           if (!savepoints) throw new RecordFailed(error);
@@ -219,6 +223,7 @@ export class AccountingIngestService {
           outcomes.push({ ok: false, error });
         }
       }
+      if (opening.length > 0) await this.open(manager, opening, now);
       return outcomes;
     });
   }
@@ -235,7 +240,10 @@ export class AccountingIngestService {
    * Writes one record: in the caller's transaction when given `manager` (a group), else each statement
    * on its own, retried on a transient conflict (a Stop in a transaction of its own).
    */
-  private async applyRecord(record: AccountingRecord, source: RecordSource, scope: OrganizationScope, now: Date, manager?: EntityManager): Promise<Applied> {
+  private async applyRecord(
+    record: AccountingRecord, source: RecordSource, scope: OrganizationScope, now: Date, group?: { manager: EntityManager; opened: number[] },
+  ): Promise<Applied> {
+    const manager = group?.manager;
     const { statusType } = record;
     const at = eventTime(record, now, this.config.accounting.maxEventAgeSeconds);
     if (statusType === AcctStatusType.AccountingOn || statusType === AcctStatusType.AccountingOff) {
@@ -247,7 +255,7 @@ export class AccountingIngestService {
     };
     switch (statusType) {
       case AcctStatusType.Start: {
-        const created = await this.start(event, now, manager);
+        const created = await this.start(event, now, group);
         if (created) return { statusType, result: { action: 'started', acctUniqueId: created } };
         const existing = await this.sessions.findForEvent(event, manager);
         return { statusType, result: { action: 'duplicate', acctUniqueId: existing?.uniqueId ?? event.uniqueId } };
@@ -256,8 +264,8 @@ export class AccountingIngestService {
         const written = await write((on) => this.sessions.upsertInterim(event, on));
         const joining = written.joining;
         if (joining) {
-          if (manager) await this.open(manager, joining.userId, now);
-          else await inRetriedTransaction(this.dataSource, (own) => this.open(own, joining.userId, now));
+          if (group) group.opened.push(joining.userId);
+          else await inRetriedTransaction(this.dataSource, (own) => this.open(own, [joining.userId], now));
         }
         return {
           statusType,
@@ -282,22 +290,28 @@ export class AccountingIngestService {
 
   /**
    * Start: the subscriber's profile is locked (by User-Name) before the session is inserted, and the
-   * new session starts burning its balance in the same transaction (the caller's, in a group commit).
-   * Returns its unique id, or undefined for a retransmitted Start.
+   * new session starts burning its balance in the same transaction. In a group commit the group
+   * locked the profiles first and settles every subscriber whose session opened once all its records
+   * are written (`group.opened`), in one settlement. Returns its unique id, or undefined for a
+   * retransmitted Start.
    */
-  private async start(event: SessionEvent, now: Date, manager?: EntityManager): Promise<string | undefined> {
-    const insert = async (on: EntityManager): Promise<string | undefined> => {
-      const userId = await this.charging.lockProfileByUsername(on, event.record.userName);
-      const created = await this.sessions.insertStart(on, event);
-      if (created && userId !== null && created.userId === userId) await this.open(on, userId, now);
+  private async start(event: SessionEvent, now: Date, group?: { manager: EntityManager; opened: number[] }): Promise<string | undefined> {
+    if (group) {
+      const created = await this.sessions.insertStart(group.manager, event);
+      if (created && created.userId !== null) group.opened.push(created.userId);
       return created?.uniqueId;
-    };
-    return manager ? insert(manager) : inRetriedTransaction(this.dataSource, insert);
+    }
+    return inRetriedTransaction(this.dataSource, async (manager) => {
+      const userId = await this.charging.lockProfileByUsername(manager, event.record.userName);
+      const created = await this.sessions.insertStart(manager, event);
+      if (created && userId !== null && created.userId === userId) await this.open(manager, [userId], now);
+      return created?.uniqueId;
+    });
   }
 
-  /** Settles the subscriber: its new (or revived) open session starts burning its balance, charged up to now first. */
-  private async open(manager: EntityManager, userId: number, now: Date): Promise<void> {
-    const locked = await this.charging.lockProfiles(manager, [userId]);
+  /** Settles the subscribers: their new (or revived) open sessions start burning their balances, charged up to now first. */
+  private async open(manager: EntityManager, userIds: number[], now: Date): Promise<void> {
+    const locked = await this.charging.lockProfiles(manager, [...new Set(userIds)]);
     if (locked.length > 0) await this.settlement.settle(manager, locked, { kind: 'opened' }, now);
   }
 
