@@ -382,35 +382,24 @@ export class ChargingRepository {
     );
   }
 
-  /** Closes an open session an admin disconnected (its NAS acknowledged the Disconnect-Request) as Admin-Reset at `at`. */
-  async closeForAdminReset(manager: EntityManager, sessionIds: string[], at: Date): Promise<ClosedSession[]> {
+  /**
+   * Closes open sessions at `at` with `cause`: `NAS-Reboot` (Accounting-On/Off, at the event time) or
+   * `Admin-Reset` (an admin disconnected them and the NAS acknowledged the Disconnect-Request).
+   */
+  async closeAt(manager: EntityManager, sessionIds: string[], at: Date, cause: 'NAS-Reboot' | 'Admin-Reset'): Promise<ClosedSession[]> {
     if (sessionIds.length === 0) return [];
     return queryReturning<ClosedSession>(
       manager,
       `UPDATE accounting_sessions s
-          SET status = 'closed', stopped_at = GREATEST(s.started_at, $2), terminate_cause = 'Admin-Reset',
+          SET status = 'closed', stopped_at = GREATEST(s.started_at, $2), terminate_cause = $3,
               last_update_at = GREATEST(s.last_update_at, $2),
               session_time = GREATEST(0, floor(extract(epoch FROM ($2::timestamptz - s.started_at))))::bigint
         WHERE s.id = ANY($1::bigint[]) AND s.status = 'open'
        RETURNING s.id::text AS id, s.user_id AS "userId"`,
-      [sessionIds, at],
+      [sessionIds, at, cause],
     );
   }
 
-  /** Closes sessions because their NAS rebooted (Accounting-On/Off), at the event time. */
-  async closeForNasReboot(manager: EntityManager, sessionIds: string[], at: Date): Promise<ClosedSession[]> {
-    if (sessionIds.length === 0) return [];
-    return queryReturning<ClosedSession>(
-      manager,
-      `UPDATE accounting_sessions s
-          SET status = 'closed', stopped_at = GREATEST(s.started_at, $2), terminate_cause = 'NAS-Reboot',
-              last_update_at = GREATEST(s.last_update_at, $2),
-              session_time = GREATEST(0, floor(extract(epoch FROM ($2::timestamptz - s.started_at))))::bigint
-        WHERE s.id = ANY($1::bigint[]) AND s.status = 'open'
-       RETURNING s.id::text AS id, s.user_id AS "userId"`,
-      [sessionIds, at],
-    );
-  }
 
   /**
    * One ledger row per closed session with its final charge: the paid seconds (as a negative

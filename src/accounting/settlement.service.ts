@@ -57,11 +57,11 @@ export class SettlementService {
       case 'stale':
         return ids(await this.charging.closeStale(manager, change.sessionIds, change.staleBefore));
       case 'nas-reboot':
-        return ids(await this.charging.closeForNasReboot(manager, change.sessionIds, change.at));
+        return ids(await this.charging.closeAt(manager, change.sessionIds, change.at, 'NAS-Reboot'));
       case 'stopped':
         return change.sessionIds;
       case 'admin-reset':
-        return ids(await this.charging.closeForAdminReset(manager, change.sessionIds, change.at));
+        return ids(await this.charging.closeAt(manager, change.sessionIds, change.at, 'Admin-Reset'));
       case 'opened':
         return [];
       default: {
