@@ -7,7 +7,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { liveSessionsSql, remainingBalanceSql, staleBeforeAt, unchargedSql } from './balance-sql.js';
 
-/** The poll: the caller's credential and balance figures in one round trip (`openSessions`: stale ones included). */
+/** The poll: the caller's credential and balance figures in one round trip. */
 export interface BalancePollRow extends LoadedCredential {
   storedBalance: string;
   uncharged: string;
@@ -27,7 +27,6 @@ const POLL_ROW: NamedStatement = {
                 u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime", p.organization AS "organization", p.role AS "role",
                 p.permissions AS "permissions", t.last_used_at AS "lastUsedAt",
                 p.balance_seconds AS "storedBalance", ${unchargedSql('p', '$2::timestamptz', '$3::timestamptz')} AS "uncharged",
-                (SELECT count(*)::int FROM accounting_sessions s WHERE s.user_id = t.user_id AND s.status = 'open') AS "openSessions",
                 ${liveSessionsSql('p', '$3::timestamptz')} AS "liveSessions"
            FROM auth_tokens t
            JOIN users u ON u.id = t.user_id
@@ -69,7 +68,7 @@ export class BalanceRepository implements CredentialLoader<BalancePollRow> {
     return rows[0] ? Number(rows[0].remaining) : undefined;
   }
 
-  /** The poll's row. Read-only: one indexed lookup by key hash; the subscriber's open sessions are only counted. */
+  /** The poll's row. Read-only: one indexed lookup by key hash; only stale burning sessions are read beside the profile. */
   async findCredentialByKeyHash(keyHash: string, now: Date): Promise<BalancePollRow | undefined> {
     const rows = await queryNamed<Omit<BalancePollRow, 'asOf'>>(this.dataSource, POLL_ROW, [keyHash, now, this.staleBefore(now)]);
     return rows[0] && { ...rows[0], asOf: now };
