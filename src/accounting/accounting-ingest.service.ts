@@ -210,7 +210,21 @@ export class AccountingIngestService {
       const outcomes: Outcome<Applied>[] = [];
       // Subscribers whose sessions started, were first seen or revived: settled together once every record is written.
       const opening: number[] = [];
+      let batched: Map<number, Applied> | undefined;
+      if (!savepoints) {
+        try {
+          batched = await this.applyBatched(manager, group, now, opening);
+        } catch (error) {
+          if (isTransientConflict(error)) throw error;
+          throw new RecordFailed(error);
+        }
+      }
       for (const [index, { record, source, scope }] of group.entries()) {
+        const written = batched?.get(index);
+        if (written) {
+          outcomes.push({ ok: true, value: written });
+          continue;
+        }
         if (savepoints) await manager.query(index === 0 ? 'SAVEPOINT record' : 'RELEASE SAVEPOINT record; SAVEPOINT record');
         try {
           const opened: number[] = [];
@@ -226,6 +240,51 @@ export class AccountingIngestService {
       if (opening.length > 0) await this.open(manager, opening, now);
       return outcomes;
     });
+  }
+
+  /**
+   * The group's Start and Interim-Update records, written in one statement each (in the group's
+   * transaction, its subscribers locked), when no other record of the group names their sessions;
+   * the rest are applied in order, one by one, afterwards (records of different sessions commute).
+   * Repeated Starts of one session may share the statement (the first opens it; the others answer
+   * `duplicate`, as applyRecord does); repeated Interim-Updates may not. Returns each written
+   * record's result by its index in the group; the subscribers of the sessions that opened (or
+   * were first seen, or revived) are added to `opening`.
+   */
+  private async applyBatched(manager: EntityManager, group: GroupedRecord[], now: Date, opening: number[]): Promise<Map<number, Applied>> {
+    const results = new Map<number, Applied>();
+    const events = group.map(({ record, source }) => this.sessionEvent(record, source, now));
+    const ids = group.map(({ record }, index) => [events[index]!.uniqueId, events[index]!.legacyId, record.statusType] as const);
+    const namedBy = (id: string, type: AcctStatusType) => ids.filter(([unique, legacy, statusType]) => (unique === id || legacy === id) && statusType !== type).length;
+    const alone = (index: number, type: AcctStatusType) =>
+      group[index]!.record.statusType === type && namedBy(ids[index]![0], type) === 0 && namedBy(ids[index]![1], type) === 0;
+    const starts = group.flatMap((_, index) => (alone(index, AcctStatusType.Start) ? [index] : []));
+    const interims = group.flatMap((_, index) => (alone(index, AcctStatusType.InterimUpdate) ? [index] : []))
+      .filter((index, _, all) => all.filter((other) => ids[other]![0] === ids[index]![0] || ids[other]![1] === ids[index]![1]).length === 1);
+    if (starts.length > 1) {
+      const created = await this.sessions.insertStarts(manager, starts.map((index) => events[index]!));
+      for (const [position, index] of starts.entries()) {
+        const session = created[position];
+        if (session && session.userId !== null) opening.push(session.userId);
+        const event = events[index]!;
+        const acctUniqueId = session ? session.uniqueId : (await this.sessions.findForEvent(event, manager))?.uniqueId ?? event.uniqueId;
+        results.set(index, { statusType: AcctStatusType.Start, result: { action: session ? 'started' : 'duplicate', acctUniqueId } });
+      }
+    }
+    if (interims.length > 1) {
+      const written = await this.sessions.upsertInterims(manager, interims.map((index) => events[index]!));
+      for (const [position, index] of interims.entries()) {
+        const write = written[position]!;
+        if (write.joining) opening.push(write.joining.userId);
+        const record = group[index]!.record;
+        results.set(index, {
+          statusType: AcctStatusType.InterimUpdate,
+          result: { action: write.action, acctUniqueId: write.uniqueId },
+          clamped: write.clamped ? { record, uniqueId: write.uniqueId, statusType: 'Interim-Update' } : undefined,
+        });
+      }
+    }
+    return results;
   }
 
   /** Counts a committed record in timegate_accounting_records_total, and logs a clamped Acct-Session-Time. */
@@ -250,9 +309,7 @@ export class AccountingIngestService {
       return { statusType, result: { action: 'nas_reboot', sessionsClosed: await this.closeNasSessions(record, source, scope, at, now) } };
     }
     const write = <T>(statement: (on?: EntityManager) => Promise<T>): Promise<T> => (manager ? statement(manager) : retryTransientConflicts(() => statement()));
-    const event: SessionEvent = {
-      uniqueId: acctUniqueId(record), legacyId: legacyAcctUniqueId(record), record, at, maxSessionSeconds: this.config.accounting.maxSessionSeconds, source,
-    };
+    const event = this.sessionEvent(record, source, now);
     switch (statusType) {
       case AcctStatusType.Start: {
         const created = await this.start(event, now, group);
@@ -286,6 +343,14 @@ export class AccountingIngestService {
         throw new Error(`Unhandled Acct-Status-Type ${String(unreachable)}`);
       }
     }
+  }
+
+  /** The record as a session event: its unique ids and when it happened. */
+  private sessionEvent(record: AccountingRecord, source: RecordSource, now: Date): SessionEvent {
+    return {
+      uniqueId: acctUniqueId(record), legacyId: legacyAcctUniqueId(record), record,
+      at: eventTime(record, now, this.config.accounting.maxEventAgeSeconds), maxSessionSeconds: this.config.accounting.maxSessionSeconds, source,
+    };
   }
 
   /**

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { scopeParameter, subscriberInScopeSql, type OrganizationScope } from '../auth/organization-scope.js';
 import { queryReturning } from '../database/raw-query.js';
+import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
 import { boundNasClientSql, recordSourceParams, type RecordSource } from './sessions.repository.js';
 import { lockSubscriberProfiles } from '../database/subscriber-lock.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -62,33 +63,10 @@ export class ChargingRepository {
     if (userIds.length === 0) return { sessions: 0, seconds: 0 };
     const staleBefore = staleBeforeAt(now, this.config.accounting.staleAfterSeconds);
     const range = [Math.min(...userIds), Math.max(...userIds)];
-    const gone = await queryReturning<{ id: string }>(
-      manager,
-      `UPDATE accounting_sessions s SET charged_seconds = ${sessionChargedSql('s', 'p')}, charged_at = NULL, burning = false
-         FROM aaa_profiles p
-        WHERE p.user_id = s.user_id AND s.user_id = ANY($1::int[]) AND s.user_id BETWEEN $3 AND $4
-          AND s.status = 'open' AND s.burning AND s.last_update_at < $2
-       RETURNING s.id::text AS id`,
-      [userIds, staleBefore, ...range],
-    );
+    // Each session leaving the count takes 1 off its subscriber's open_sessions in the same statement.
+    const gone = await queryNamed<{ id: string }>(manager, TAKE_OUT_STALE, [userIds, staleBefore, ...range]);
     const refunded = await this.charge(manager, userIds, gone.map((row) => row.id), now);
-    if (gone.length > 0) await this.countBurning(manager, userIds);
-    const rows: { user_id: number; sessions: number; seconds: string; advanced: boolean }[] = await manager.query(
-      `WITH due AS (
-         SELECT p.user_id, p.open_sessions, ${elapsedSql('p', '$2::timestamptz')} AS elapsed FROM aaa_profiles p WHERE p.user_id = ANY($1::int[])
-       ),
-       advanced AS (
-         UPDATE aaa_profiles p
-            SET balance_seconds = p.balance_seconds - p.open_sessions * ${elapsedSql('p', '$2::timestamptz')},
-                settled_at = CASE WHEN p.open_sessions = 0 THEN $2::timestamptz
-                                  ELSE p.settled_at + make_interval(secs => ${elapsedSql('p', '$2::timestamptz')}) END
-          WHERE p.user_id = ANY($1::int[]) AND p.balance_seconds >= p.open_sessions * ${elapsedSql('p', '$2::timestamptz')}
-         RETURNING p.user_id
-       )
-       SELECT due.user_id, due.open_sessions AS sessions, (due.open_sessions * due.elapsed)::text AS seconds, a.user_id IS NOT NULL AS advanced
-         FROM due LEFT JOIN advanced a ON a.user_id = due.user_id`,
-      [userIds, now],
-    );
+    const rows = await queryNamed<{ user_id: number; sessions: number; seconds: string; advanced: boolean }>(manager, ADVANCE_COVERED, [userIds, now]);
     const short = rows.filter((row) => !row.advanced).map((row) => row.user_id);
     const moved = rows.filter((row) => row.advanced && Number(row.seconds) > 0);
     const paid = {
@@ -126,12 +104,10 @@ export class ChargingRepository {
    * to now first.
    */
   private async joinWaiting(manager: EntityManager, userIds: number[], now: Date): Promise<ChargeResult> {
-    const rows: { id: string }[] = await manager.query(
-      `SELECT s.id::text AS id FROM accounting_sessions s
-        WHERE s.user_id = ANY($1::int[]) AND s.user_id BETWEEN $3 AND $4 AND s.status = 'open' AND NOT s.burning AND s.last_update_at >= $2`,
-      [userIds, staleBeforeAt(now, this.config.accounting.staleAfterSeconds), Math.min(...userIds), Math.max(...userIds)],
+    const rows = await queryNamed<{ id: string }>(
+      manager, WAITING, [userIds, staleBeforeAt(now, this.config.accounting.staleAfterSeconds), Math.min(...userIds), Math.max(...userIds)],
     );
-    return this.chargeSessions(manager, userIds, rows.map((row) => row.id), now);
+    return this.chargeSessions(manager, userIds, rows.map((row) => row.id), now, { burning: false });
   }
 
   /**
@@ -140,37 +116,16 @@ export class ChargingRepository {
    * open, live and has a subscriber, else stops burning. Then the subscribers' count of burning
    * sessions is brought up to date.
    */
-  async chargeSessions(manager: EntityManager, userIds: number[], sessionIds: string[], now: Date): Promise<ChargeResult> {
+  async chargeSessions(manager: EntityManager, userIds: number[], sessionIds: string[], now: Date, known?: { burning: false }): Promise<ChargeResult> {
     if (sessionIds.length === 0) return { sessions: 0, seconds: 0 };
     const staleBefore = staleBeforeAt(now, this.config.accounting.staleAfterSeconds);
-    await manager.query(
-      `UPDATE accounting_sessions s SET charged_seconds = ${sessionChargedSql('s', 'p')}, charged_at = p.settled_at
-         FROM aaa_profiles p
-        WHERE p.user_id = s.user_id AND s.id = ANY($1::bigint[]) AND s.burning`,
-      [sessionIds],
-    );
+    // Burning sessions' charges are brought up to settled_at first (none burns when the caller knows so: joinWaiting).
+    if (!known) await queryNamed(manager, CHARGE_TO_SETTLED, [sessionIds]);
     const charged = await this.charge(manager, userIds, sessionIds, now);
-    await manager.query(
-      `UPDATE accounting_sessions s
-          SET burning = (s.status = 'open' AND s.last_update_at >= $2 AND p.user_id IS NOT NULL),
-              charged_at = CASE WHEN s.status = 'open' AND s.last_update_at >= $2 AND p.user_id IS NOT NULL THEN p.settled_at END
-         FROM accounting_sessions x LEFT JOIN aaa_profiles p ON p.user_id = x.user_id
-        WHERE x.id = s.id AND s.id = ANY($1::bigint[])`,
-      [sessionIds, staleBefore],
-    );
-    await this.countBurning(manager, userIds);
+    // `x` is the session as it was before this statement: each session that starts or stops burning
+    // moves its subscriber's open_sessions by one, in the same statement (only profiles whose count moves are written).
+    await queryNamed(manager, FLAG_BURNING, [sessionIds, staleBefore]);
     return charged;
-  }
-
-  /** Brings the (locked) subscribers' `open_sessions` to the number of their burning sessions (only rows that change). */
-  private async countBurning(manager: EntityManager, userIds: number[]): Promise<void> {
-    await manager.query(
-      `UPDATE aaa_profiles p SET open_sessions = c.n
-         FROM (SELECT u.id, (SELECT count(*) FROM accounting_sessions s WHERE s.user_id = u.id AND s.status = 'open' AND s.burning)::int AS n
-                 FROM unnest($1::int[]) AS u (id)) c
-        WHERE p.user_id = c.id AND p.open_sessions <> c.n`,
-      [userIds],
-    );
   }
 
   /**
@@ -235,48 +190,8 @@ export class ChargingRepository {
    */
   private async charge(manager: EntityManager, userIds: number[], sessionIds: string[], now: Date): Promise<ChargeResult> {
     if (userIds.length === 0 || sessionIds.length === 0) return { sessions: 0, seconds: 0 };
-    const rows: { sessions: string; seconds: string }[] = await manager.query(
-      `WITH sess AS (
-         SELECT s.id, s.user_id, s.charged_seconds, s.overage_seconds, ${sessionTargetSql('s', '$2::timestamptz', '$3::timestamptz')} AS target
-           FROM accounting_sessions s
-          WHERE s.user_id = ANY($1::int[]) AND s.id = ANY($4::bigint[])
-       ),
-       split AS (
-         SELECT id, user_id, target, target - charged_seconds AS delta, overage_seconds,
-                LEAST(overage_seconds, GREATEST(charged_seconds - target, 0)) AS cancel,
-                GREATEST(charged_seconds - target, 0) - LEAST(overage_seconds, GREATEST(charged_seconds - target, 0)) AS credit,
-                GREATEST(target - charged_seconds, 0) AS need
-           FROM sess
-          WHERE target <> charged_seconds
-       ),
-       avail AS (
-         SELECT p.user_id, p.balance_seconds + c.credit AS available
-           FROM aaa_profiles p
-           JOIN (SELECT user_id, SUM(credit) AS credit FROM split GROUP BY user_id) c ON c.user_id = p.user_id
-       ),
-       alloc AS (
-         SELECT sp.id, sp.user_id, sp.target, sp.delta, sp.overage_seconds, sp.cancel, sp.need, a.available,
-                LEAST(sp.need, GREATEST(a.available - (SUM(sp.need) OVER (PARTITION BY sp.user_id ORDER BY sp.id) - sp.need), 0)) AS paid
-           FROM split sp JOIN avail a ON a.user_id = sp.user_id
-       ),
-       updated_sessions AS (
-         UPDATE accounting_sessions s
-            SET charged_seconds = al.target,
-                overage_seconds = al.overage_seconds - al.cancel + (al.need - al.paid)
-           FROM alloc al
-          WHERE s.id = al.id
-         RETURNING s.id
-       ),
-       updated_profiles AS (
-         UPDATE aaa_profiles p
-            SET balance_seconds = t.available - t.paid
-           FROM (SELECT user_id, MAX(available) AS available, SUM(paid) AS paid FROM alloc GROUP BY user_id) t
-          WHERE p.user_id = t.user_id
-         RETURNING p.user_id
-       )
-       SELECT (SELECT count(*) FROM updated_sessions) AS sessions,
-              (SELECT COALESCE(SUM(delta), 0) FROM alloc) + 0 * (SELECT count(*) FROM updated_profiles) AS seconds`,
-      [userIds, now, staleBeforeAt(now, this.config.accounting.staleAfterSeconds), sessionIds],
+    const rows = await queryNamed<{ sessions: string; seconds: string }>(
+      manager, CHARGE_TO_TARGET, [userIds, now, staleBeforeAt(now, this.config.accounting.staleAfterSeconds), sessionIds],
     );
     return { sessions: Number(rows[0]?.sessions ?? 0), seconds: Number(rows[0]?.seconds ?? 0) };
   }
@@ -311,13 +226,7 @@ export class ChargingRepository {
    */
   async predictExhaustion(manager: EntityManager, userIds: number[]): Promise<void> {
     if (userIds.length === 0) return;
-    const predicted = `CASE WHEN p.open_sessions = 0 THEN NULL
-                            ELSE p.settled_at + make_interval(secs => ceil(p.balance_seconds::numeric / p.open_sessions)::float8) END`;
-    await manager.query(
-      `UPDATE aaa_profiles p SET exhausts_at = ${predicted}
-        WHERE p.user_id = ANY($1::int[]) AND p.exhausts_at IS DISTINCT FROM ${predicted}`,
-      [userIds],
-    );
+    await queryNamed(manager, PREDICT_EXHAUSTION, [userIds]);
   }
 
   /**
@@ -408,8 +317,143 @@ export class ChargingRepository {
    */
   async recordSessionCharges(manager: EntityManager, sessionIds: string[], now: Date): Promise<void> {
     if (sessionIds.length === 0) return;
-    await manager.query(
-      `INSERT INTO balance_ledger (user_id, username, kind, delta_seconds, overage_seconds, balance_after, session_id, reason, created_at)
+    await queryNamed(manager, RECORD_SESSION_CHARGES, [sessionIds, now]);
+  }
+}
+
+/**
+ * The settlement's statements, prepared by name (planned once per pooled connection, not on every
+ * call: a group of Starts or a Stop runs each of them once). See the methods that run them.
+ */
+/** settleSubscribers: burning sessions gone stale leave the count, each taking 1 off its subscriber's open_sessions. */
+const TAKE_OUT_STALE: NamedStatement = {
+  name: 'settle_take_out_stale',
+  text: `WITH gone AS (
+           UPDATE accounting_sessions s SET charged_seconds = ${sessionChargedSql('s', 'p')}, charged_at = NULL, burning = false
+             FROM aaa_profiles p
+            WHERE p.user_id = s.user_id AND s.user_id = ANY($1::int[]) AND s.user_id BETWEEN $3 AND $4
+              AND s.status = 'open' AND s.burning AND s.last_update_at < $2
+           RETURNING s.id, s.user_id
+         ),
+         counted AS (
+           UPDATE aaa_profiles p SET open_sessions = p.open_sessions - g.n
+             FROM (SELECT user_id, count(*)::int AS n FROM gone GROUP BY user_id) g
+            WHERE p.user_id = g.user_id
+         )
+         SELECT id::text AS id FROM gone`,
+};
+
+/** settleSubscribers: subscribers whose balance covers it are charged open_sessions × elapsed in one row write. */
+const ADVANCE_COVERED: NamedStatement = {
+  name: 'settle_advance_covered',
+  text: `WITH due AS (
+           SELECT p.user_id, p.open_sessions, ${elapsedSql('p', '$2::timestamptz')} AS elapsed FROM aaa_profiles p WHERE p.user_id = ANY($1::int[])
+         ),
+         advanced AS (
+           UPDATE aaa_profiles p
+              SET balance_seconds = p.balance_seconds - p.open_sessions * ${elapsedSql('p', '$2::timestamptz')},
+                  settled_at = CASE WHEN p.open_sessions = 0 THEN $2::timestamptz
+                                    ELSE p.settled_at + make_interval(secs => ${elapsedSql('p', '$2::timestamptz')}) END
+            WHERE p.user_id = ANY($1::int[]) AND p.balance_seconds >= p.open_sessions * ${elapsedSql('p', '$2::timestamptz')}
+           RETURNING p.user_id
+         )
+         SELECT due.user_id, due.open_sessions AS sessions, (due.open_sessions * due.elapsed)::text AS seconds, a.user_id IS NOT NULL AS advanced
+           FROM due LEFT JOIN advanced a ON a.user_id = due.user_id`,
+};
+
+/** joinWaiting: live open sessions of the subscribers that do not burn yet. */
+const WAITING: NamedStatement = {
+  name: 'settle_waiting',
+  text: `SELECT s.id::text AS id FROM accounting_sessions s
+          WHERE s.user_id = ANY($1::int[]) AND s.user_id BETWEEN $3 AND $4 AND s.status = 'open' AND NOT s.burning AND s.last_update_at >= $2`,
+};
+
+/** chargeSessions: the burning ones among these sessions charged up to their subscriber's settled_at. */
+const CHARGE_TO_SETTLED: NamedStatement = {
+  name: 'charge_to_settled',
+  text: `UPDATE accounting_sessions s SET charged_seconds = ${sessionChargedSql('s', 'p')}, charged_at = p.settled_at
+           FROM aaa_profiles p
+          WHERE p.user_id = s.user_id AND s.id = ANY($1::bigint[]) AND s.burning`,
+};
+
+/**
+ * chargeSessions: these sessions burn from now on if open, live and with a subscriber, else not.
+ * `x` is the session as it was before this statement: each session that starts or stops burning
+ * moves its subscriber's open_sessions by one, in the same statement (only profiles whose count moves are written).
+ */
+const FLAG_BURNING: NamedStatement = {
+  name: 'charge_flag_burning',
+  text: `WITH flagged AS (
+           UPDATE accounting_sessions s
+              SET burning = (s.status = 'open' AND s.last_update_at >= $2 AND p.user_id IS NOT NULL),
+                  charged_at = CASE WHEN s.status = 'open' AND s.last_update_at >= $2 AND p.user_id IS NOT NULL THEN p.settled_at END
+             FROM accounting_sessions x LEFT JOIN aaa_profiles p ON p.user_id = x.user_id
+            WHERE x.id = s.id AND s.id = ANY($1::bigint[])
+           RETURNING s.user_id, s.burning::int - x.burning::int AS delta
+         )
+         UPDATE aaa_profiles p SET open_sessions = p.open_sessions + d.delta
+           FROM (SELECT user_id, SUM(delta)::int AS delta FROM flagged GROUP BY user_id) d
+          WHERE p.user_id = d.user_id AND d.delta <> 0`,
+};
+
+/** charge: these sessions brought to their target charge (see ChargingRepository.charge). */
+const CHARGE_TO_TARGET: NamedStatement = {
+  name: 'charge_to_target',
+  text: `WITH sess AS (
+         SELECT s.id, s.user_id, s.charged_seconds, s.overage_seconds, ${sessionTargetSql('s', '$2::timestamptz', '$3::timestamptz')} AS target
+           FROM accounting_sessions s
+          WHERE s.user_id = ANY($1::int[]) AND s.id = ANY($4::bigint[])
+       ),
+       split AS (
+         SELECT id, user_id, target, target - charged_seconds AS delta, overage_seconds,
+                LEAST(overage_seconds, GREATEST(charged_seconds - target, 0)) AS cancel,
+                GREATEST(charged_seconds - target, 0) - LEAST(overage_seconds, GREATEST(charged_seconds - target, 0)) AS credit,
+                GREATEST(target - charged_seconds, 0) AS need
+           FROM sess
+          WHERE target <> charged_seconds
+       ),
+       avail AS (
+         SELECT p.user_id, p.balance_seconds + c.credit AS available
+           FROM aaa_profiles p
+           JOIN (SELECT user_id, SUM(credit) AS credit FROM split GROUP BY user_id) c ON c.user_id = p.user_id
+       ),
+       alloc AS (
+         SELECT sp.id, sp.user_id, sp.target, sp.delta, sp.overage_seconds, sp.cancel, sp.need, a.available,
+                LEAST(sp.need, GREATEST(a.available - (SUM(sp.need) OVER (PARTITION BY sp.user_id ORDER BY sp.id) - sp.need), 0)) AS paid
+           FROM split sp JOIN avail a ON a.user_id = sp.user_id
+       ),
+       updated_sessions AS (
+         UPDATE accounting_sessions s
+            SET charged_seconds = al.target,
+                overage_seconds = al.overage_seconds - al.cancel + (al.need - al.paid)
+           FROM alloc al
+          WHERE s.id = al.id
+         RETURNING s.id
+       ),
+       updated_profiles AS (
+         UPDATE aaa_profiles p
+            SET balance_seconds = t.available - t.paid
+           FROM (SELECT user_id, MAX(available) AS available, SUM(paid) AS paid FROM alloc GROUP BY user_id) t
+          WHERE p.user_id = t.user_id
+         RETURNING p.user_id
+       )
+       SELECT (SELECT count(*) FROM updated_sessions) AS sessions,
+              (SELECT COALESCE(SUM(delta), 0) FROM alloc) + 0 * (SELECT count(*) FROM updated_profiles) AS seconds`,
+};
+
+/** predictExhaustion: `settled_at + ⌈balance_seconds / open_sessions⌉ s`, written only where it changed. */
+const PREDICTED_EXHAUSTION = `CASE WHEN p.open_sessions = 0 THEN NULL
+                                   ELSE p.settled_at + make_interval(secs => ceil(p.balance_seconds::numeric / p.open_sessions)::float8) END`;
+const PREDICT_EXHAUSTION: NamedStatement = {
+  name: 'predict_exhaustion',
+  text: `UPDATE aaa_profiles p SET exhausts_at = ${PREDICTED_EXHAUSTION}
+          WHERE p.user_id = ANY($1::int[]) AND p.exhausts_at IS DISTINCT FROM ${PREDICTED_EXHAUSTION}`,
+};
+
+/** recordSessionCharges: one ledger row per closed session, net of its earlier rows. */
+const RECORD_SESSION_CHARGES: NamedStatement = {
+  name: 'record_session_charges',
+  text: `INSERT INTO balance_ledger (user_id, username, kind, delta_seconds, overage_seconds, balance_after, session_id, reason, created_at)
        SELECT s.user_id, COALESCE(u.username, s.username), 'session',
               -(s.charged_seconds - s.overage_seconds) - COALESCE(prev.delta, 0),
               s.overage_seconds - COALESCE(prev.overage, 0),
@@ -420,7 +464,4 @@ export class ChargingRepository {
          LEFT JOIN LATERAL (SELECT SUM(l.delta_seconds) AS delta, SUM(l.overage_seconds) AS overage
                               FROM balance_ledger l WHERE l.session_id = s.id) prev ON true
         WHERE s.id = ANY($1::bigint[]) AND s.user_id IS NOT NULL`,
-      [sessionIds, now],
-    );
-  }
-}
+};

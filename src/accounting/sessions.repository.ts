@@ -190,10 +190,60 @@ function believableSessionTime(at: string): string {
   return `(GREATEST(0, floor(extract(epoch FROM (${at} - s.started_at))))::bigint + ${SESSION_TIME_TOLERANCE_SECONDS})`;
 }
 
+/** The reported Acct-Session-Time of the record (of RECORDS) an upsert's conflicting row belongs to. */
+const REPORTED = '(SELECT r2.reported FROM r r2 WHERE EXCLUDED.acct_unique_id IN (r2.unique_id, r2.legacy_id) LIMIT 1)';
+
 /** Run in the transaction that locked the subscriber's profile (by User-Name, `$3`). */
-const INSERT_START = `INSERT INTO accounting_sessions ${INSERT_COLUMNS}, status)
+const INSERT_START: NamedStatement = {
+  name: 'sessions_insert_start',
+  text: `INSERT INTO accounting_sessions ${INSERT_COLUMNS}, status)
          VALUES (${RESOLVED_ID}, $2, ${USER_BY_NAME}, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, $16, ${NAS_CLIENT}, 'open')
-         ON CONFLICT (acct_unique_id) DO NOTHING RETURNING acct_unique_id, id::text AS id, user_id`;
+         ON CONFLICT (acct_unique_id) DO NOTHING RETURNING acct_unique_id, id::text AS id, user_id`,
+};
+
+/**
+ * The rows of many records (recordArrays: `$1`–`$18`, `$19` the reported Acct-Session-Times), in
+ * order, resolved and bound as the one-record statements do; SELECT from `r`, the records.
+ */
+const RECORD_ROWS = `SELECT COALESCE((SELECT l.acct_unique_id FROM accounting_sessions l WHERE l.acct_unique_id = r.legacy_id), r.unique_id),
+                r.acct_session_id, (SELECT u.id FROM users u WHERE u.username = r.user_name), r.user_name, r.nas_identifier,
+                r.nas_ip_address::inet, r.nas_port_id, r.calling_station_id, r.called_station_id, r.framed_ip_address::inet,
+                r.started_at, r.last_update_at, r.session_time, r.input_octets, r.output_octets, r.clamped,
+                ${boundNasClientSql('r.nas_client_id', 'r.gateway_user_id')}, 'open'
+           FROM r ORDER BY r.n`;
+
+/** The records of RECORD_ROWS (the ids are char(32) like the column, so that they are looked up by its unique index). */
+const RECORDS = `r AS (
+  SELECT * FROM unnest($1::char(32)[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                       $10::timestamptz[], $11::timestamptz[], $12::bigint[], $13::bigint[], $14::bigint[], $15::boolean[], $16::integer[],
+                       $17::integer[], $18::char(32)[], $19::bigint[])
+    WITH ORDINALITY AS r (unique_id, acct_session_id, user_name, nas_identifier, nas_ip_address, nas_port_id, calling_station_id,
+                          called_station_id, framed_ip_address, started_at, last_update_at, session_time, input_octets,
+                          output_octets, clamped, nas_client_id, gateway_user_id, legacy_id, reported, n))`;
+
+/**
+ * Many Starts in one statement (a group commit's Starts): one row per element of the arrays, in
+ * order, each resolved and bound exactly as INSERT_START does for one. A Start whose session exists
+ * (or that repeats an earlier one of the same arrays) inserts nothing. Prepared by name: arrays make
+ * it one statement whatever the group's size.
+ */
+const INSERT_STARTS: NamedStatement = {
+  name: 'sessions_insert_starts',
+  text: `WITH ${RECORDS}
+         INSERT INTO accounting_sessions ${INSERT_COLUMNS}, status)
+         ${RECORD_ROWS}
+         ON CONFLICT (acct_unique_id) DO NOTHING RETURNING acct_unique_id, id::text AS id, user_id`,
+};
+
+/** The records' rows as INSERT_STARTS's and UPSERT_INTERIMS's arrays (column by column): insertParams with the User-Name as the user (its username value, the same string, left out). */
+function recordArrays(events: SessionEvent[], startedAt: (event: SessionEvent) => Date): unknown[] {
+  const rows = events.map((event) => [...insertParams(event, event.record.userName, startedAt(event)), event.legacyId]);
+  const columns = [0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+  return columns.map((column) => rows.map((row) => {
+    const value = row[column];
+    return value instanceof Date ? value.toISOString() : value;
+  }));
+}
 
 /**
  * `$20` is the Acct-Session-Time as reported: a known session takes it only up to what it can have lasted.
@@ -213,6 +263,29 @@ const UPSERT_INTERIM: NamedStatement = {
            framed_ip_address = COALESCE(EXCLUDED.framed_ip_address, s.framed_ip_address)
          WHERE s.status = 'open'
          RETURNING (xmax = 0) AS inserted, acct_unique_id, id::text AS id, user_id, $20::bigint > session_time AS clamped,
+                   (NOT burning AND user_id IS NOT NULL) AS joining`,
+};
+
+/**
+ * Many Interim-Updates in one statement (a group commit's), each as UPSERT_INTERIM, for distinct
+ * sessions (the statement cannot change a row twice). `$19` are their reported Acct-Session-Times,
+ * found again for a row by its id (the record's, or its legacy id). Returns the session's
+ * session_time: the caller works out whether the record's was clamped.
+ */
+const UPSERT_INTERIMS: NamedStatement = {
+  name: 'sessions_upsert_interims',
+  text: `WITH ${RECORDS}
+         INSERT INTO accounting_sessions AS s ${INSERT_COLUMNS}, status)
+         ${RECORD_ROWS}
+         ON CONFLICT (acct_unique_id) DO UPDATE SET
+           last_update_at = GREATEST(s.last_update_at, EXCLUDED.last_update_at),
+           session_time = GREATEST(s.session_time, LEAST(${REPORTED}, ${believableSessionTime('EXCLUDED.last_update_at')})),
+           session_time_clamped = s.session_time_clamped OR ${REPORTED} > ${believableSessionTime('EXCLUDED.last_update_at')},
+           input_octets = GREATEST(s.input_octets, EXCLUDED.input_octets),
+           output_octets = GREATEST(s.output_octets, EXCLUDED.output_octets),
+           framed_ip_address = COALESCE(EXCLUDED.framed_ip_address, s.framed_ip_address)
+         WHERE s.status = 'open'
+         RETURNING (xmax = 0) AS inserted, acct_unique_id, id::text AS id, user_id, session_time::text AS session_time,
                    (NOT burning AND user_id IS NOT NULL) AS joining`,
 };
 
@@ -259,11 +332,30 @@ export class SessionsRepository {
    * new session, to be settled in the same transaction (it starts burning its subscriber's balance).
    */
   async insertStart(manager: EntityManager, event: SessionEvent): Promise<{ uniqueId: string; id: string; userId: number | null } | undefined> {
-    const rows: { acct_unique_id: string; id: string; user_id: number | null }[] = await manager.query(
-      INSERT_START, [...insertParams(event, event.record.userName, event.at), event.legacyId],
+    const rows = await queryNamed<{ acct_unique_id: string; id: string; user_id: number | null }>(
+      manager, INSERT_START, [...insertParams(event, event.record.userName, event.at), event.legacyId],
     );
     const row = rows[0];
     return row && { uniqueId: row.acct_unique_id, id: row.id, userId: row.user_id };
+  }
+
+  /**
+   * Many Starts at once (a group commit's, in the transaction that locked their subscribers): as
+   * insertStart for each, in order, in one statement. Returns, per event, its new session, or
+   * undefined when it inserted nothing (a retransmitted Start, one after its Stop, or a repeat of an
+   * earlier event of the same call).
+   */
+  async insertStarts(manager: EntityManager, events: SessionEvent[]): Promise<({ uniqueId: string; id: string; userId: number | null } | undefined)[]> {
+    const rows = await queryNamed<{ acct_unique_id: string; id: string; user_id: number | null }>(
+      manager, INSERT_STARTS, [...recordArrays(events, (event) => event.at), events.map(() => 0)],
+    );
+    const inserted = new Map(rows.map((row) => [row.acct_unique_id, row]));
+    return events.map((event) => {
+      const row = inserted.get(event.uniqueId);
+      if (!row) return undefined;
+      inserted.delete(event.uniqueId);
+      return { uniqueId: row.acct_unique_id, id: row.id, userId: row.user_id };
+    });
   }
 
   /**
@@ -282,6 +374,25 @@ export class SessionsRepository {
       action: row.inserted ? 'created' : 'updated', uniqueId: row.acct_unique_id, clamped: row.clamped,
       joining: row.joining && row.user_id !== null ? { id: row.id, userId: row.user_id } : undefined,
     };
+  }
+
+  /**
+   * Many Interim-Updates at once, for distinct sessions (a group commit's, in its transaction): as
+   * upsertInterim for each, in one statement. Returns, per event, what upsertInterim returns.
+   */
+  async upsertInterims(manager: EntityManager, events: SessionEvent[]): Promise<({ action: 'created' | 'updated' | 'ignored'; joining?: { id: string; userId: number } } & SessionWrite)[]> {
+    const rows = await queryNamed<{ inserted: boolean; acct_unique_id: string; id: string; user_id: number | null; session_time: string; joining: boolean }>(
+      manager, UPSERT_INTERIMS, [...recordArrays(events, claimedStart), events.map((event) => event.record.sessionTime ?? 0)],
+    );
+    const byId = new Map(rows.map((row) => [row.acct_unique_id, row]));
+    return events.map((event) => {
+      const row = byId.get(event.uniqueId) ?? byId.get(event.legacyId);
+      if (!row) return { action: 'ignored', uniqueId: event.uniqueId, clamped: false };
+      return {
+        action: row.inserted ? 'created' : 'updated', uniqueId: row.acct_unique_id, clamped: (event.record.sessionTime ?? 0) > Number(row.session_time),
+        joining: row.joining && row.user_id !== null ? { id: row.id, userId: row.user_id } : undefined,
+      };
+    });
   }
 
   /**

@@ -12,6 +12,7 @@ import { NasClientOrganization1795593000000 } from './1795593000000-NasClientOrg
 import { MaxSessions1795594000000 } from './1795594000000-MaxSessions.js';
 import { Vouchers1795594010000 } from './1795594010000-Vouchers.js';
 import { SessionsOnlineCoa1795595000000 } from './1795595000000-SessionsOnlineCoa.js';
+import { AuthThrottleKeyLookup1795596000000 } from './1795596000000-AuthThrottleKeyLookup.js';
 
 /**
  * Every migration, in order. `npm run migration:generate -- src/database/migrations/<Name>` writes a
@@ -32,4 +33,5 @@ export const MIGRATIONS: Function[] = [
   MaxSessions1795594000000,
   Vouchers1795594010000,
   SessionsOnlineCoa1795595000000,
+  AuthThrottleKeyLookup1795596000000,
 ];
