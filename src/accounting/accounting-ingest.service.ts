@@ -43,7 +43,7 @@ export interface RecordOrigin {
 type RejectedReason = 'invalid_attributes' | 'apply_failed' | 'other_organization';
 
 /**
- * RADIUS accounting groups being applied at once; records arriving meanwhile form the next group, so
+ * Accounting groups being applied at once; records arriving meanwhile form the next group, so
  * groups grow with the load. On the 2-core bench machine 2 let groups wait behind each other (each
  * statement of a group waits for the one before it), 8 did not: well under the 20 pooled connections.
  */
@@ -69,12 +69,12 @@ interface GroupedRecord {
  * repeated Start or Stop changes nothing, an Interim-Update or Stop for an unknown session creates
  * it, an Interim-Update never reopens a closed session, and Accounting-On/Off closes the NAS's
  * sessions. A Stop charges the session's final time in the same transaction.
- * The same service backs the HTTP endpoint, rlm_rest and the RADIUS listener (which commits records in groups).
+ * The same service backs the HTTP endpoint, rlm_rest and the RADIUS listener; records arriving together commit in groups.
  */
 @Injectable()
 export class AccountingIngestService {
   private readonly logger = new Logger('Accounting');
-  /** RADIUS Accounting-Requests arriving together, applied in one transaction (see ingestGrouped). */
+  /** Accounting records arriving together, applied in one transaction (see ingest). */
   private readonly groups: GroupCommitQueue<GroupedRecord, IngestResult>;
 
   constructor(
@@ -93,27 +93,20 @@ export class AccountingIngestService {
   }
 
   /**
-   * Parses and applies one record as received. A record refused for its attributes (the DomainError
-   * is rethrown: a 400) or whose transaction failed is kept in accounting_rejected first, for replay.
-   * A record naming a subscriber of another organization than the reporter's is kept there too
-   * (reason `other_organization`), charges nobody and answers `quarantined`: it is recorded, so the
-   * NAS does not retransmit it; staff may replay it once they know whose it is.
+   * Parses and applies one record as received (HTTP, rlm_rest and the RADIUS listener alike).
+   * Records arriving within RADIUS_GROUP_COMMIT_MS of each other (at most
+   * RADIUS_GROUP_COMMIT_MAX_RECORDS) are applied in one transaction, and a record that fails is
+   * refused (and kept) alone while the others commit (see applyGroup); a record arriving alone is
+   * applied alone. The promise settles only once the record is committed: neither the HTTP answer
+   * nor the Accounting-Response is ever sent for a record that is not stored. Accounting-On/Off
+   * (which closes sessions in batches of their own) is applied alone.
+   * A record refused for its attributes (the DomainError is rethrown: a 400) or whose transaction
+   * failed is kept in accounting_rejected first, for replay. A record naming a subscriber of another
+   * organization than the reporter's is kept there too (reason `other_organization`), charges nobody
+   * and answers `quarantined`: it is recorded, so the NAS does not retransmit it; staff may replay
+   * it once they know whose it is.
    */
   async ingest(body: unknown, origin: RecordOrigin): Promise<IngestResult> {
-    const receivedAt = this.clock.now();
-    const record = await this.parseOrKeep(body, origin, receivedAt);
-    if (await this.quarantinedForOrganization(body, record, origin, receivedAt)) return { action: 'quarantined' };
-    return this.keptIfFailed(this.apply(record, origin.reportedBy, origin.scope), body, origin, receivedAt);
-  }
-
-  /**
-   * As `ingest`, for the RADIUS listener: records arriving within RADIUS_GROUP_COMMIT_MS of each other
-   * (at most RADIUS_GROUP_COMMIT_MAX_RECORDS) are applied in one transaction, and a record that fails is
-   * refused (and kept) alone while the others commit (see applyGroup). The promise settles
-   * only once the group has committed: the Accounting-Response is never sent for a record that is not
-   * stored. Accounting-On/Off (which closes sessions in batches of their own) is applied alone.
-   */
-  async ingestGrouped(body: unknown, origin: RecordOrigin): Promise<IngestResult> {
     const receivedAt = this.clock.now();
     const record = await this.parseOrKeep(body, origin, receivedAt);
     if (await this.quarantinedForOrganization(body, record, origin, receivedAt)) return { action: 'quarantined' };
@@ -206,14 +199,14 @@ export class AccountingIngestService {
 
   private applyInOneTransaction(group: GroupedRecord[], now: Date, savepoints: boolean): Promise<Outcome<Applied>[]> {
     return inRetriedTransaction(this.dataSource, async (manager) => {
-      await lockSubscriberProfilesByUsername(manager, group.map(({ record }) => record.userName));
+      const locked = await lockSubscriberProfilesByUsername(manager, group.map(({ record }) => record.userName));
       const outcomes: Outcome<Applied>[] = [];
       // Subscribers whose sessions started, were first seen or revived: settled together once every record is written.
       const opening: number[] = [];
       let batched: Map<number, Applied> | undefined;
       if (!savepoints) {
         try {
-          batched = await this.applyBatched(manager, group, now, opening);
+          batched = await this.applyBatched(manager, group, locked, now, opening);
         } catch (error) {
           if (isTransientConflict(error)) throw error;
           throw new RecordFailed(error);
@@ -247,11 +240,15 @@ export class AccountingIngestService {
    * transaction, its subscribers locked), when no other record of the group names their sessions;
    * the rest are applied in order, one by one, afterwards (records of different sessions commute).
    * Repeated Starts of one session may share the statement (the first opens it; the others answer
-   * `duplicate`, as applyRecord does); repeated Interim-Updates may not. Returns each written
+   * `duplicate`, as applyRecord does); repeated Interim-Updates may not. The Starts' subscribers
+   * (`locked`, by username) are settled before their sessions are written, so that those sessions
+   * burn from the start (SettlementService.open). Returns each written
    * record's result by its index in the group; the subscribers of the sessions that opened (or
    * were first seen, or revived) are added to `opening`.
    */
-  private async applyBatched(manager: EntityManager, group: GroupedRecord[], now: Date, opening: number[]): Promise<Map<number, Applied>> {
+  private async applyBatched(
+    manager: EntityManager, group: GroupedRecord[], locked: Map<string, number>, now: Date, opening: number[],
+  ): Promise<Map<number, Applied>> {
     const results = new Map<number, Applied>();
     const events = group.map(({ record, source }) => this.sessionEvent(record, source, now));
     const ids = group.map(({ record }, index) => [events[index]!.uniqueId, events[index]!.legacyId, record.statusType] as const);
@@ -262,10 +259,11 @@ export class AccountingIngestService {
     const interims = group.flatMap((_, index) => (alone(index, AcctStatusType.InterimUpdate) ? [index] : []))
       .filter((index, _, all) => all.filter((other) => ids[other]![0] === ids[index]![0] || ids[other]![1] === ids[index]![1]).length === 1);
     if (starts.length > 1) {
-      const created = await this.sessions.insertStarts(manager, starts.map((index) => events[index]!));
+      const subscribers = [...new Set(starts.flatMap((index) => locked.get(group[index]!.record.userName) ?? []))].sort((a, b) => a - b);
+      const created = await this.settlement.open(manager, subscribers, now, () => this.sessions.insertStarts(manager, starts.map((index) => events[index]!), now));
       for (const [position, index] of starts.entries()) {
         const session = created[position];
-        if (session && session.userId !== null) opening.push(session.userId);
+        if (session && session.userId !== null && !session.burning) opening.push(session.userId);
         const event = events[index]!;
         const acctUniqueId = session ? session.uniqueId : (await this.sessions.findForEvent(event, manager))?.uniqueId ?? event.uniqueId;
         results.set(index, { statusType: AcctStatusType.Start, result: { action: session ? 'started' : 'duplicate', acctUniqueId } });

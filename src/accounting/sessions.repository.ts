@@ -222,17 +222,40 @@ const RECORDS = `r AS (
                           output_octets, clamped, nas_client_id, gateway_user_id, legacy_id, reported, n))`;
 
 /**
- * Many Starts in one statement (a group commit's Starts): one row per element of the arrays, in
- * order, each resolved and bound exactly as INSERT_START does for one. A Start whose session exists
- * (or that repeats an earlier one of the same arrays) inserts nothing. Prepared by name: arrays make
- * it one statement whatever the group's size.
+ * Many Starts in one statement (a group commit's Starts), their subscribers locked and settled up
+ * to `$20` (now) first: one row per element of the arrays, in order, each resolved and bound
+ * exactly as INSERT_START does for one. A Start whose session exists (or that repeats an earlier one
+ * of the same arrays) inserts nothing. A new session whose target charge is 0 at now (it started
+ * less than a second ago; `$21` the stale cut-off) and whose subscriber has a profile burns from the
+ * start: written once, charged up to its subscriber's settled_at (0 s), counted in its
+ * open_sessions by the same statement, as joinWaiting would have done in two more writes. The
+ * others are left to the settlement (`burning` false). Prepared by name: arrays make it one
+ * statement whatever the group's size.
  */
 const INSERT_STARTS: NamedStatement = {
   name: 'sessions_insert_starts',
-  text: `WITH ${RECORDS}
-         INSERT INTO accounting_sessions ${INSERT_COLUMNS}, status)
-         ${RECORD_ROWS}
-         ON CONFLICT (acct_unique_id) DO NOTHING RETURNING acct_unique_id, id::text AS id, user_id`,
+  text: `WITH ${RECORDS},
+         opening AS (
+           SELECT r.*, u.id AS user_id, p.settled_at,
+                  (p.settled_at IS NOT NULL AND r.last_update_at >= $21::timestamptz AND r.started_at > $20::timestamptz - interval '1 second') AS burning
+             FROM r LEFT JOIN users u ON u.username = r.user_name LEFT JOIN aaa_profiles p ON p.user_id = u.id
+         ),
+         inserted AS (
+           INSERT INTO accounting_sessions ${INSERT_COLUMNS}, status, burning, charged_at)
+           SELECT COALESCE((SELECT l.acct_unique_id FROM accounting_sessions l WHERE l.acct_unique_id = o.legacy_id), o.unique_id),
+                  o.acct_session_id, o.user_id, o.user_name, o.nas_identifier,
+                  o.nas_ip_address::inet, o.nas_port_id, o.calling_station_id, o.called_station_id, o.framed_ip_address::inet,
+                  o.started_at, o.last_update_at, o.session_time, o.input_octets, o.output_octets, o.clamped,
+                  ${boundNasClientSql('o.nas_client_id', 'o.gateway_user_id')}, 'open', o.burning, CASE WHEN o.burning THEN o.settled_at END
+             FROM opening o ORDER BY o.n
+           ON CONFLICT (acct_unique_id) DO NOTHING RETURNING acct_unique_id, id, user_id, burning
+         ),
+         counted AS (
+           UPDATE aaa_profiles p SET open_sessions = p.open_sessions + c.n
+             FROM (SELECT user_id, count(*)::int AS n FROM inserted WHERE burning GROUP BY user_id) c
+            WHERE p.user_id = c.user_id
+         )
+         SELECT acct_unique_id, id::text AS id, user_id, burning FROM inserted`,
 };
 
 /** The records' rows as INSERT_STARTS's and UPSERT_INTERIMS's arrays (column by column): insertParams with the User-Name as the user (its username value, the same string, left out). */
@@ -340,21 +363,22 @@ export class SessionsRepository {
   }
 
   /**
-   * Many Starts at once (a group commit's, in the transaction that locked their subscribers): as
-   * insertStart for each, in order, in one statement. Returns, per event, its new session, or
-   * undefined when it inserted nothing (a retransmitted Start, one after its Stop, or a repeat of an
-   * earlier event of the same call).
+   * Many Starts at once (a group commit's, in the transaction that locked their subscribers and
+   * settled them up to `now`, see SettlementService.open): as insertStart for each, in order, in one
+   * statement; a session that can burn its balance at once does (see INSERT_STARTS). Returns, per
+   * event, its new session, or undefined when it inserted nothing (a retransmitted Start, one after
+   * its Stop, or a repeat of an earlier event of the same call).
    */
-  async insertStarts(manager: EntityManager, events: SessionEvent[]): Promise<({ uniqueId: string; id: string; userId: number | null } | undefined)[]> {
-    const rows = await queryNamed<{ acct_unique_id: string; id: string; user_id: number | null }>(
-      manager, INSERT_STARTS, [...recordArrays(events, (event) => event.at), events.map(() => 0)],
+  async insertStarts(manager: EntityManager, events: SessionEvent[], now: Date): Promise<({ uniqueId: string; id: string; userId: number | null; burning: boolean } | undefined)[]> {
+    const rows = await queryNamed<{ acct_unique_id: string; id: string; user_id: number | null; burning: boolean }>(
+      manager, INSERT_STARTS, [...recordArrays(events, (event) => event.at), events.map(() => 0), now, staleBeforeAt(now, this.config.accounting.staleAfterSeconds)],
     );
     const inserted = new Map(rows.map((row) => [row.acct_unique_id, row]));
     return events.map((event) => {
       const row = inserted.get(event.uniqueId);
       if (!row) return undefined;
       inserted.delete(event.uniqueId);
-      return { uniqueId: row.acct_unique_id, id: row.id, userId: row.user_id };
+      return { uniqueId: row.acct_unique_id, id: row.id, userId: row.user_id, burning: row.burning };
     });
   }
 

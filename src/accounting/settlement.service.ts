@@ -50,6 +50,20 @@ export class SettlementService {
     return { closedIds, charged: { sessions: settled.sessions + final.sessions, seconds: settled.seconds + final.seconds } };
   }
 
+  /**
+   * Sessions opening now, written by `write` between the two halves of a settlement: the (locked)
+   * subscribers are settled up to now first, so that a session written burning (charged up to
+   * settled_at) starts from the same instant as its subscriber's others; then each subscriber's
+   * exhaustion is predicted again. What `write` opens without letting it burn is settled afterwards
+   * like any other (kind `opened`).
+   */
+  async open<T>(manager: EntityManager, userIds: number[], now: Date, write: () => Promise<T>): Promise<T> {
+    await this.charging.settleSubscribers(manager, userIds, now);
+    const written = await write();
+    await this.charging.predictExhaustion(manager, userIds);
+    return written;
+  }
+
   private async close(manager: EntityManager, userIds: number[], change: SessionChange, now: Date): Promise<string[]> {
     switch (change.kind) {
       case 'exhausted':

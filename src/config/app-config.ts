@@ -254,8 +254,8 @@ export class EnvironmentVariables {
   RADIUS_MAX_IN_FLIGHT_PER_CLIENT: number = 256;
 
   /**
-   * Group commit: Accounting-Requests arriving within this many milliseconds of the first are applied in one
-   * transaction (each answered once it commits). 0: no deliberate wait (a group still gathers what arrives while
+   * Group commit: accounting records (RADIUS Accounting-Requests, HTTP and rlm_rest accounting alike) arriving
+   * within this many milliseconds of the first are applied in one transaction (each answered once it commits). 0: no deliberate wait (a group still gathers what arrives while
    * earlier groups are being applied).
    */
   @Transform(toInteger)
@@ -264,7 +264,7 @@ export class EnvironmentVariables {
   @Max(50)
   RADIUS_GROUP_COMMIT_MS: number = 2;
 
-  /** Group commit: at most this many Accounting-Requests in one transaction (1: each in its own). */
+  /** Group commit: at most this many accounting records in one transaction (1: each in its own). */
   @Transform(toInteger)
   @IsInt()
   @Min(1)

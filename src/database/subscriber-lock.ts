@@ -29,13 +29,15 @@ export async function lockSubscriberProfiles(manager: EntityManager, userIds: nu
  * the aaa_profiles rows of every subscriber the records name (by User-Name), in user-id order, before
  * any record writes. Records then write sessions, ledger rows and predictions of subscribers already
  * locked, so the whole group keeps the one lock order instead of locking in arrival order.
+ * Returns the locked subscribers' ids by username.
  */
-export async function lockSubscriberProfilesByUsername(manager: EntityManager, usernames: string[]): Promise<void> {
-  if (usernames.length === 0) return;
-  await manager.query(
-    `SELECT p.user_id FROM aaa_profiles p
+export async function lockSubscriberProfilesByUsername(manager: EntityManager, usernames: string[]): Promise<Map<string, number>> {
+  if (usernames.length === 0) return new Map();
+  const rows: { user_id: number; username: string }[] = await manager.query(
+    `SELECT p.user_id, u.username FROM aaa_profiles p JOIN users u ON u.id = p.user_id
       WHERE p.user_id = ANY(ARRAY(SELECT u.id FROM users u WHERE u.username = ANY($1::text[])))
       ORDER BY p.user_id FOR NO KEY UPDATE OF p`,
     [[...new Set(usernames)]],
   );
+  return new Map(rows.map((row) => [row.username, row.user_id]));
 }

@@ -59,7 +59,7 @@ export class RadiusRequestsService {
    */
   async accounting(request: RadiusRequest, nas: NasPeer): Promise<Buffer | undefined> {
     try {
-      await this.ingest.ingestGrouped(accountingBody(request.attributes), {
+      await this.ingest.ingest(accountingBody(request.attributes), {
         source: 'radius', detail: `${nas.name} (${nas.network})`, reportedBy: { nasClientId: nas.id }, scope: nasClientScope(nas.organization),
       });
     } catch (error) {
