@@ -11,6 +11,7 @@ import { remainingBalanceSql, sessionChargedSql, sessionTargetSql, staleBeforeAt
 import { sessionScopeSql, type SessionScope } from './session-scope.js';
 import type { AccountingRecord } from './radius-attributes.js';
 import { voucherExpirySql } from '../vouchers/voucher-sql.js';
+import { GroupCommitQueue, type Outcome } from './group-commit.js';
 
 /**
  * Who reported a record, which binds a new session to a NAS client (Disconnect-Requests go only
@@ -315,10 +316,42 @@ const UPSERT_INTERIMS: NamedStatement = {
 /** Sessions as the NAS reports them. Charging columns are never written here (see ChargingRepository). */
 @Injectable()
 export class SessionsRepository {
+  /**
+   * Attempts (authorize and RADIUS Access-Requests with a credential) read together: those arriving
+   * while earlier reads are in flight share one statement (SUBSCRIBERS_FOR_ATTEMPTS), one round trip
+   * for the lot; one alone is read by SUBSCRIBER_FOR_ATTEMPT, without waiting.
+   */
+  private readonly attempts = new GroupCommitQueue<AttemptRead, AttemptRow>(
+    { windowMs: 0, maxItems: 100, maxGroupsInFlight: 4 },
+    (reads) => this.readAttempts(reads),
+  );
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  private async readAttempts(reads: AttemptRead[]): Promise<Outcome<AttemptRow>[]> {
+    if (reads.length === 1) {
+      const [read] = reads as [AttemptRead];
+      const rows = await queryNamed<AttemptRow>(this.dataSource, SUBSCRIBER_FOR_ATTEMPT, [
+        read.username, read.now, read.keyHash, read.staleBefore, read.scope, ...attemptParams(read.counters),
+      ]);
+      return [{ ok: true, value: rows[0]! }];
+    }
+    const windowSeconds = reads[0]!.counters.windowSeconds;
+    const rows = await queryNamed<AttemptRow & { n: string }>(this.dataSource, SUBSCRIBERS_FOR_ATTEMPTS, [
+      reads.map((read) => read.username), reads.map((read) => read.now), reads.map((read) => read.keyHash),
+      reads.map((read) => read.staleBefore), reads.map((read) => read.scope),
+      reads.map((read) => JSON.stringify({ scopes: read.counters.keys.map((k) => k.scope), keys: read.counters.keys.map((k) => k.key), limits: read.counters.limits })),
+      reads.map((read) => read.counters.at), reads.map((_, index) => index + 1), windowSeconds,
+    ]);
+    const byPosition = new Map(rows.map((row) => [Number(row.n), row]));
+    return reads.map((_, index) => {
+      const row = byPosition.get(index + 1);
+      return row ? { ok: true, value: row } : { ok: false, error: new Error('authorize: no row for an attempt of the statement') };
+    });
+  }
 
   async findUserIdByUsername(username: string, manager: EntityManager = this.dataSource.manager): Promise<number | null> {
     const rows: { id: number }[] = await manager.query('SELECT id FROM users WHERE username = $1', [username]);
@@ -500,7 +533,8 @@ export class SessionsRepository {
    * (reservedAttemptSql), verified when the key matched: a key that checks out costs this one
    * round trip and nothing to give back. `attempt` is then the keys as counted (see AuthThrottle.verdict).
    * A subscriber outside `scope` (the asking gateway's or NAS client's organization) is not read at
-   * all: it is an unknown user, counted and answered as one.
+   * all: it is an unknown user, counted and answered as one. Attempts arriving while others are being
+   * read share their statement (one round trip for all of them, see `attempts`).
    */
   async findSubscriberForAttempt(
     username: string,
@@ -509,15 +543,12 @@ export class SessionsRepository {
     counters: AttemptCounters | undefined,
     scope: OrganizationScope,
   ): Promise<{ subscriber?: SubscriberBalance; attempt?: CountedKey[] }> {
-    const params = [username, now, keyHash, staleBeforeAt(now, this.config.accounting.staleAfterSeconds), scopeParameter(scope)];
+    const staleBefore = staleBeforeAt(now, this.config.accounting.staleAfterSeconds);
     if (!counters) {
-      const rows = await queryNamed<SubscriberBalanceRow>(this.dataSource, SUBSCRIBER_FOR_AUTHORIZE, params);
+      const rows = await queryNamed<SubscriberBalanceRow>(this.dataSource, SUBSCRIBER_FOR_AUTHORIZE, [username, now, keyHash, staleBefore, scopeParameter(scope)]);
       return { subscriber: rows[0] && subscriberBalance(rows[0]) };
     }
-    const rows = await queryNamed<Partial<SubscriberBalanceRow> & { attempt: (CountedKey & { windowStart: string })[] }>(
-      this.dataSource, SUBSCRIBER_FOR_ATTEMPT, [...params, ...attemptParams(counters)],
-    );
-    const row = rows[0]!;
+    const row = await this.attempts.submit({ username, now, keyHash, staleBefore, scope: scopeParameter(scope), counters });
     return {
       subscriber: row.userId === null ? undefined : subscriberBalance(row as SubscriberBalanceRow),
       attempt: row.attempt.map((key) => ({ ...key, windowStart: new Date(key.windowStart) })),
@@ -543,16 +574,20 @@ function subscriberBalance(row: SubscriberBalanceRow): SubscriberBalance {
  * `$3` is the presented key's digest, or null: compared here, and the key's expiry (its subscriber's
  * sessions counted as use, see tokenExpiredSql) is only worked out for the key that matched.
  */
-const SUBSCRIBER_COLUMNS = `SELECT u.id AS "userId", u.username AS "username", u.is_active AS "isActive", u.password_hash AS "passwordHash",
-         COALESCE(t.key_hash = $3, false) AS "keyMatches",
-         CASE WHEN t.key_hash = $3 THEN ${tokenExpiredSql('$2::timestamptz')} ELSE false END AS "keyExpired",
-         ${remainingBalanceSql('p', '$2::timestamptz', '$4::timestamptz')} AS "remainingSeconds",
+function subscriberColumnsSql(username: string, now: string, keyHash: string, staleBefore: string, scope: string): string {
+  return `SELECT u.id AS "userId", u.username AS "username", u.is_active AS "isActive", u.password_hash AS "passwordHash",
+         COALESCE(t.key_hash = ${keyHash}, false) AS "keyMatches",
+         CASE WHEN t.key_hash = ${keyHash} THEN ${tokenExpiredSql(now)} ELSE false END AS "keyExpired",
+         ${remainingBalanceSql('p', now, staleBefore)} AS "remainingSeconds",
          p.max_sessions AS "maxSessions",
          CASE WHEN p.max_sessions IS NULL THEN 0 ELSE (SELECT count(*) FROM accounting_sessions ls
-                WHERE ls.user_id = u.id AND ls.status = 'open' AND ls.last_update_at >= $4::timestamptz) END AS "liveSessions",
+                WHERE ls.user_id = u.id AND ls.status = 'open' AND ls.last_update_at >= ${staleBefore}) END AS "liveSessions",
          ${voucherExpirySql('v', 'u')} AS "voucherExpiresAt"
     FROM users u JOIN aaa_profiles p ON p.user_id = u.id LEFT JOIN auth_tokens t ON t.user_id = u.id LEFT JOIN vouchers v ON v.user_id = u.id
-   WHERE u.username = $1 AND ${organizationInScopeSql('p.organization', '$5')}`;
+   WHERE u.username = ${username} AND ${organizationInScopeSql('p.organization', scope)}`;
+}
+
+const SUBSCRIBER_COLUMNS = subscriberColumnsSql('$1', '$2::timestamptz', '$3', '$4::timestamptz', '$5');
 
 /** Asked on every authorize without a credential to check: prepared by name. */
 const SUBSCRIBER_FOR_AUTHORIZE: NamedStatement = { name: 'authorize_subscriber', text: SUBSCRIBER_COLUMNS };
@@ -569,6 +604,40 @@ const SUBSCRIBER_FOR_ATTEMPT: NamedStatement = {
                    FROM ${reservedAttemptSql(6, 'COALESCE((SELECT s."keyMatches" FROM s), false)')}) AS attempt
            FROM (VALUES (1)) AS one (x) LEFT JOIN s ON true`,
 };
+
+/**
+ * SUBSCRIBER_FOR_ATTEMPT for many attempts in one statement (attempts arriving together): one row
+ * per attempt, in order, `n` its position. Each attempt's username, instant, key digest, stale
+ * cut-off, scope and counters ({scopes, keys, limits} as JSON, reserved at `at`) are arrays; the
+ * attempts are reserved one after another, so two attempts on one key within the statement count
+ * as two, exactly as two statements would.
+ */
+const SUBSCRIBERS_FOR_ATTEMPTS: NamedStatement = {
+  name: 'authorize_subscribers_attempts',
+  text: `SELECT r.n, s.*,
+                (SELECT json_agg(json_build_object('scope', a.scope, 'key', a.key, 'windowStart', a.window_start, 'count', a.count) ORDER BY a.n)
+                   FROM auth_throttle_attempt(ARRAY(SELECT json_array_elements_text(r.counters -> 'scopes'))::varchar[],
+                                              ARRAY(SELECT json_array_elements_text(r.counters -> 'keys'))::varchar[],
+                                              ARRAY(SELECT json_array_elements_text(r.counters -> 'limits'))::integer[],
+                                              r.at, $9::integer, COALESCE(s."keyMatches", false))
+                        WITH ORDINALITY AS a(scope, key, window_start, count, n)) AS attempt
+           FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::timestamptz[], $5::text[], $6::json[], $7::timestamptz[], $8::int[])
+                AS r (username, now, key_hash, stale_before, organization, counters, at, n)
+           LEFT JOIN LATERAL (${subscriberColumnsSql('r.username', 'r.now', 'r.key_hash', 'r.stale_before', 'r.organization')}) s ON true
+          ORDER BY r.n`,
+};
+
+/** One attempt waiting to be read with others (see SessionsRepository.findSubscriberForAttempt). */
+interface AttemptRead {
+  username: string;
+  now: Date;
+  keyHash: string | null;
+  staleBefore: Date;
+  scope: string | null;
+  counters: AttemptCounters;
+}
+
+type AttemptRow = Partial<SubscriberBalanceRow> & { attempt: (CountedKey & { windowStart: string })[] };
 
 /** The filter's conditions; its parameters are numbered from `$${offset + 1}`. */
 function sessionWhere(filter: SessionFilter, offset: number): { where: string; params: unknown[] } {
