@@ -55,17 +55,20 @@ export class ChargingRepository {
    * sessions gone stale leave the count, charged only to their last update (refunds included); then
    * every subscriber whose balance covers it is charged `open_sessions × elapsed` in one row write
    * and its `settled_at` moves on by those whole seconds; then their live open sessions that do not
-   * burn yet are charged up to now and start to (joinWaiting). A subscriber whose balance does not
+   * burn yet are charged up to now and start to (found by TAKE_OUT_STALE). A subscriber whose balance does not
    * cover it has its burning sessions charged one by one (charge(): what cannot be paid is their
    * overage), and is settled at now exactly.
    */
-  async settleSubscribers(manager: EntityManager, userIds: number[], now: Date): Promise<ChargeResult> {
-    if (userIds.length === 0) return { sessions: 0, seconds: 0 };
+  async settleSubscribers(manager: EntityManager, userIds: number[], now: Date): Promise<ChargeResult & { predictionMoved: boolean }> {
+    if (userIds.length === 0) return { sessions: 0, seconds: 0, predictionMoved: false };
     const staleBefore = staleBeforeAt(now, this.config.accounting.staleAfterSeconds);
     const range = [Math.min(...userIds), Math.max(...userIds)];
-    // Each session leaving the count takes 1 off its subscriber's open_sessions in the same statement.
-    const gone = await queryNamed<{ id: string }>(manager, TAKE_OUT_STALE, [userIds, staleBefore, ...range]);
-    const refunded = await this.charge(manager, userIds, gone.map((row) => row.id), now);
+    // Each session leaving the count takes 1 off its subscriber's open_sessions in the same statement,
+    // which also finds the sessions waiting to burn (none of the steps before they join changes them).
+    const found = await queryNamed<{ kind: 'gone' | 'waiting'; id: string }>(manager, TAKE_OUT_STALE, [userIds, staleBefore, ...range]);
+    const gone = found.filter((row) => row.kind === 'gone').map((row) => row.id);
+    const waiting = found.filter((row) => row.kind === 'waiting').map((row) => row.id);
+    const refunded = await this.charge(manager, userIds, gone, now);
     const rows = await queryNamed<{ user_id: number; sessions: number; seconds: string; advanced: boolean }>(manager, ADVANCE_COVERED, [userIds, now]);
     const short = rows.filter((row) => !row.advanced).map((row) => row.user_id);
     const moved = rows.filter((row) => row.advanced && Number(row.seconds) > 0);
@@ -74,8 +77,13 @@ export class ChargingRepository {
       seconds: refunded.seconds + moved.reduce((sum, row) => sum + Number(row.seconds), 0),
     };
     const overdrawn = await this.chargeOneByOne(manager, short, now);
-    const joined = await this.joinWaiting(manager, userIds, now);
-    return { sessions: paid.sessions + overdrawn.sessions + joined.sessions, seconds: paid.seconds + overdrawn.seconds + joined.seconds };
+    const joined = await this.chargeSessions(manager, userIds, waiting, now, { burning: false });
+    return {
+      sessions: paid.sessions + overdrawn.sessions + joined.sessions,
+      seconds: paid.seconds + overdrawn.seconds + joined.seconds,
+      // Moving settled_at and the balance together (`advanced`) leaves every prediction where it was.
+      predictionMoved: gone.length > 0 || short.length > 0 || waiting.length > 0,
+    };
   }
 
   /**
@@ -98,19 +106,6 @@ export class ChargingRepository {
   }
 
   /**
-   * The live open sessions of the (locked, settled) subscribers that do not burn yet start to: a new
-   * session (Start, or an Interim-Update for one never seen), one a settlement had taken out as stale
-   * that reports again, or one whose settlement after its record did not commit. Each is charged up
-   * to now first.
-   */
-  private async joinWaiting(manager: EntityManager, userIds: number[], now: Date): Promise<ChargeResult> {
-    const rows = await queryNamed<{ id: string }>(
-      manager, WAITING, [userIds, staleBeforeAt(now, this.config.accounting.staleAfterSeconds), Math.min(...userIds), Math.max(...userIds)],
-    );
-    return this.chargeSessions(manager, userIds, rows.map((row) => row.id), now, { burning: false });
-  }
-
-  /**
    * Applies these sessions' own events once their subscribers are settled (settleSubscribers): each
    * is brought to its target (`target − charged`, refunds included), and burns from now on if it is
    * open, live and has a subscriber, else stops burning. Then the subscribers' count of burning
@@ -119,7 +114,7 @@ export class ChargingRepository {
   async chargeSessions(manager: EntityManager, userIds: number[], sessionIds: string[], now: Date, known?: { burning: false }): Promise<ChargeResult> {
     if (sessionIds.length === 0) return { sessions: 0, seconds: 0 };
     const staleBefore = staleBeforeAt(now, this.config.accounting.staleAfterSeconds);
-    // Burning sessions' charges are brought up to settled_at first (none burns when the caller knows so: joinWaiting).
+    // Burning sessions' charges are brought up to settled_at first (none burns when the caller knows so: waiting ones).
     if (!known) await queryNamed(manager, CHARGE_TO_SETTLED, [sessionIds]);
     const charged = await this.charge(manager, userIds, sessionIds, now);
     // `x` is the session as it was before this statement: each session that starts or stops burning
@@ -325,7 +320,12 @@ export class ChargingRepository {
  * The settlement's statements, prepared by name (planned once per pooled connection, not on every
  * call: a group of Starts or a Stop runs each of them once). See the methods that run them.
  */
-/** settleSubscribers: burning sessions gone stale leave the count, each taking 1 off its subscriber's open_sessions. */
+/**
+ * settleSubscribers: burning sessions gone stale leave the count (`gone`), each taking 1 off its
+ * subscriber's open_sessions; and the live open sessions that do not burn yet (`waiting`: a new
+ * session, an Interim-Update for one never seen, one a settlement had taken out as stale that
+ * reports again, or one whose settlement after its record did not commit), which then start to.
+ */
 const TAKE_OUT_STALE: NamedStatement = {
   name: 'settle_take_out_stale',
   text: `WITH gone AS (
@@ -340,7 +340,10 @@ const TAKE_OUT_STALE: NamedStatement = {
              FROM (SELECT user_id, count(*)::int AS n FROM gone GROUP BY user_id) g
             WHERE p.user_id = g.user_id
          )
-         SELECT id::text AS id FROM gone`,
+         SELECT 'gone' AS kind, id::text AS id FROM gone
+         UNION ALL
+         SELECT 'waiting', s.id::text FROM accounting_sessions s
+          WHERE s.user_id = ANY($1::int[]) AND s.user_id BETWEEN $3 AND $4 AND s.status = 'open' AND NOT s.burning AND s.last_update_at >= $2`,
 };
 
 /** settleSubscribers: subscribers whose balance covers it are charged open_sessions × elapsed in one row write. */
@@ -359,13 +362,6 @@ const ADVANCE_COVERED: NamedStatement = {
          )
          SELECT due.user_id, due.open_sessions AS sessions, (due.open_sessions * due.elapsed)::text AS seconds, a.user_id IS NOT NULL AS advanced
            FROM due LEFT JOIN advanced a ON a.user_id = due.user_id`,
-};
-
-/** joinWaiting: live open sessions of the subscribers that do not burn yet. */
-const WAITING: NamedStatement = {
-  name: 'settle_waiting',
-  text: `SELECT s.id::text AS id FROM accounting_sessions s
-          WHERE s.user_id = ANY($1::int[]) AND s.user_id BETWEEN $3 AND $4 AND s.status = 'open' AND NOT s.burning AND s.last_update_at >= $2`,
 };
 
 /** chargeSessions: the burning ones among these sessions charged up to their subscriber's settled_at. */

@@ -229,7 +229,8 @@ const RECORDS = `r AS (
  * of the same arrays) inserts nothing. A new session whose target charge is 0 at now (it started
  * less than a second ago; `$21` the stale cut-off) and whose subscriber has a profile burns from the
  * start: written once, charged up to its subscriber's settled_at (0 s), counted in its
- * open_sessions by the same statement, as joinWaiting would have done in two more writes. The
+ * open_sessions by the same statement, which predicts the subscriber's exhaustion again (as
+ * ChargingRepository.predictExhaustion does), as the settlement would have done in three more writes. The
  * others are left to the settlement (`burning` false). Prepared by name: arrays make it one
  * statement whatever the group's size.
  */
@@ -252,7 +253,9 @@ const INSERT_STARTS: NamedStatement = {
            ON CONFLICT (acct_unique_id) DO NOTHING RETURNING acct_unique_id, id, user_id, burning
          ),
          counted AS (
-           UPDATE aaa_profiles p SET open_sessions = p.open_sessions + c.n
+           UPDATE aaa_profiles p
+              SET open_sessions = p.open_sessions + c.n,
+                  exhausts_at = p.settled_at + make_interval(secs => ceil(p.balance_seconds::numeric / (p.open_sessions + c.n))::float8)
              FROM (SELECT user_id, count(*)::int AS n FROM inserted WHERE burning GROUP BY user_id) c
             WHERE p.user_id = c.user_id
          )

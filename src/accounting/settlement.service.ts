@@ -53,14 +53,16 @@ export class SettlementService {
   /**
    * Sessions opening now, written by `write` between the two halves of a settlement: the (locked)
    * subscribers are settled up to now first, so that a session written burning (charged up to
-   * settled_at) starts from the same instant as its subscriber's others; then each subscriber's
-   * exhaustion is predicted again. What `write` opens without letting it burn is settled afterwards
-   * like any other (kind `opened`).
+   * settled_at) starts from the same instant as its subscriber's others; `write` predicts the
+   * exhaustion of the subscribers whose sessions it opens burning (SessionsRepository.insertStarts
+   * does, in its own statement). Every subscriber's exhaustion is predicted again only when settling
+   * moved more than settled_at and the balance together (which leaves a prediction where it was).
+   * What `write` opens without letting it burn is settled afterwards like any other (kind `opened`).
    */
   async open<T>(manager: EntityManager, userIds: number[], now: Date, write: () => Promise<T>): Promise<T> {
-    await this.charging.settleSubscribers(manager, userIds, now);
+    const settled = await this.charging.settleSubscribers(manager, userIds, now);
     const written = await write();
-    await this.charging.predictExhaustion(manager, userIds);
+    if (settled.predictionMoved) await this.charging.predictExhaustion(manager, userIds);
     return written;
   }
 
