@@ -102,28 +102,35 @@ export class AccountingIngestService {
    * (which closes sessions in batches of their own) is applied alone.
    * A record refused for its attributes (the DomainError is rethrown: a 400) or whose transaction
    * failed is kept in accounting_rejected first, for replay. A record naming a subscriber of another
-   * organization than the reporter's is kept there too (reason `other_organization`), charges nobody
-   * and answers `quarantined`: it is recorded, so the NAS does not retransmit it; staff may replay
-   * it once they know whose it is.
+   * organization than the reporter's (checked with the others of its group, in one statement) is
+   * kept there too (reason `other_organization`), charges nobody and answers `quarantined`: it is
+   * recorded, so the NAS does not retransmit it; staff may replay it once they know whose it is.
    */
   async ingest(body: unknown, origin: RecordOrigin): Promise<IngestResult> {
     const receivedAt = this.clock.now();
     const record = await this.parseOrKeep(body, origin, receivedAt);
-    if (await this.quarantinedForOrganization(body, record, origin, receivedAt)) return { action: 'quarantined' };
     const applied = isNasReboot(record) ? this.apply(record, origin.reportedBy, origin.scope) : this.groups.submit({ record, source: origin.reportedBy, scope: origin.scope });
-    return this.keptIfFailed(applied, body, origin, receivedAt);
+    const result = await this.keptIfFailed(applied, body, origin, receivedAt);
+    if (result.action === 'quarantined') {
+      await this.keepRejected(body, origin, receivedAt, 'other_organization', `"${record.userName}" is not a subscriber of the reporter's organization`, null);
+    }
+    return result;
   }
 
   /**
-   * Is the record about a subscriber outside the reporter's organization (kept, counted, charges nobody)?
-   * Accounting-On/Off name no subscriber (their sessions are closed within the scope instead).
+   * The records (of one group) that name a subscriber outside their reporter's organization, by
+   * position: their User-Name's, or that of the session their ids already name (an id sent by the
+   * gateway must not reach another organization's session). Accounting-On/Off name no subscriber
+   * (their sessions are closed within the scope instead); reporters of every organization see all.
    */
-  private async quarantinedForOrganization(body: unknown, record: AccountingRecord, origin: RecordOrigin, receivedAt: Date): Promise<boolean> {
-    if (origin.scope.organization === null || isNasReboot(record)) return false;
-    if (!(await this.sessions.namesSubscriberOutside(origin.scope, record.userName, [acctUniqueId(record), legacyAcctUniqueId(record)]))) return false;
-    await this.keepRejected(body, origin, receivedAt, 'other_organization', `"${record.userName}" is not a subscriber of the reporter's organization`, null);
-    accountingRecords.inc({ status_type: record.statusType, result: 'quarantined' });
-    return true;
+  private async outsideOrganization(manager: EntityManager, group: GroupedRecord[]): Promise<Set<number>> {
+    const scoped = group.flatMap((item, index) => (item.scope.organization === null || isNasReboot(item.record) ? [] : [index]));
+    if (scoped.length === 0) return new Set();
+    const outside = await this.sessions.nameSubscribersOutside(manager, scoped.map((index) => {
+      const { record, scope } = group[index]!;
+      return { scope, username: record.userName, uniqueIds: [acctUniqueId(record), legacyAcctUniqueId(record)] as [string, string] };
+    }));
+    return new Set(scoped.filter((_, position) => outside[position]));
   }
 
   /** The record's attributes parsed; a record refused for them is kept in accounting_rejected and the DomainError rethrown (a 400). */
@@ -164,6 +171,8 @@ export class AccountingIngestService {
    */
   private async apply(record: AccountingRecord, source: RecordSource, scope: OrganizationScope): Promise<IngestResult> {
     const now = this.clock.now();
+    const outside = await this.outsideOrganization(this.dataSource.manager, [{ record, source, scope }]);
+    if (outside.size > 0) return this.counted({ statusType: record.statusType, result: { action: 'quarantined' } });
     return this.counted(await this.applyRecord(record, source, scope, now));
   }
 
@@ -199,26 +208,37 @@ export class AccountingIngestService {
 
   private applyInOneTransaction(group: GroupedRecord[], now: Date, savepoints: boolean): Promise<Outcome<Applied>[]> {
     return inRetriedTransaction(this.dataSource, async (manager) => {
-      const locked = await lockSubscriberProfilesByUsername(manager, group.map(({ record }) => record.userName));
+      // Records about another organization's subscribers are answered `quarantined` and applied not at all.
+      const outside = await this.outsideOrganization(manager, group);
+      const quarantined: Applied[] = group.map(({ record }) => ({ statusType: record.statusType, result: { action: 'quarantined' } }));
+      const locked = await lockSubscriberProfilesByUsername(manager, group.flatMap(({ record }, index) => (outside.has(index) ? [] : [record.userName])));
       const outcomes: Outcome<Applied>[] = [];
       // Subscribers whose sessions started, were first seen or revived: settled together once every record is written.
       const opening: number[] = [];
       let batched: Map<number, Applied> | undefined;
       if (!savepoints) {
         try {
-          batched = await this.applyBatched(manager, group, locked, now, opening);
+          batched = await this.applyBatched(manager, group, outside, locked, now, opening);
         } catch (error) {
           if (isTransientConflict(error)) throw error;
           throw new RecordFailed(error);
         }
       }
+      let savepointOpen = false;
       for (const [index, { record, source, scope }] of group.entries()) {
+        if (outside.has(index)) {
+          outcomes.push({ ok: true, value: quarantined[index]! });
+          continue;
+        }
         const written = batched?.get(index);
         if (written) {
           outcomes.push({ ok: true, value: written });
           continue;
         }
-        if (savepoints) await manager.query(index === 0 ? 'SAVEPOINT record' : 'RELEASE SAVEPOINT record; SAVEPOINT record');
+        if (savepoints) {
+          await manager.query(savepointOpen ? 'RELEASE SAVEPOINT record; SAVEPOINT record' : 'SAVEPOINT record');
+          savepointOpen = true;
+        }
         try {
           const opened: number[] = [];
           outcomes.push({ ok: true, value: await this.applyRecord(record, source, scope, now, { manager, opened }) });
@@ -247,17 +267,19 @@ export class AccountingIngestService {
    * were first seen, or revived) are added to `opening`.
    */
   private async applyBatched(
-    manager: EntityManager, group: GroupedRecord[], locked: Map<string, number>, now: Date, opening: number[],
+    manager: EntityManager, group: GroupedRecord[], outside: Set<number>, locked: Map<string, number>, now: Date, opening: number[],
   ): Promise<Map<number, Applied>> {
     const results = new Map<number, Applied>();
     const events = group.map(({ record, source }) => this.sessionEvent(record, source, now));
-    const ids = group.map(({ record }, index) => [events[index]!.uniqueId, events[index]!.legacyId, record.statusType] as const);
+    // Quarantined records are not applied: they name no session here.
+    const ids = group.flatMap(({ record }, index) => (outside.has(index) ? [] : [[events[index]!.uniqueId, events[index]!.legacyId, record.statusType] as const]));
     const namedBy = (id: string, type: AcctStatusType) => ids.filter(([unique, legacy, statusType]) => (unique === id || legacy === id) && statusType !== type).length;
     const alone = (index: number, type: AcctStatusType) =>
-      group[index]!.record.statusType === type && namedBy(ids[index]![0], type) === 0 && namedBy(ids[index]![1], type) === 0;
+      !outside.has(index) && group[index]!.record.statusType === type
+      && namedBy(events[index]!.uniqueId, type) === 0 && namedBy(events[index]!.legacyId, type) === 0;
     const starts = group.flatMap((_, index) => (alone(index, AcctStatusType.Start) ? [index] : []));
     const interims = group.flatMap((_, index) => (alone(index, AcctStatusType.InterimUpdate) ? [index] : []))
-      .filter((index, _, all) => all.filter((other) => ids[other]![0] === ids[index]![0] || ids[other]![1] === ids[index]![1]).length === 1);
+      .filter((index, _, all) => all.filter((other) => events[other]!.uniqueId === events[index]!.uniqueId || events[other]!.legacyId === events[index]!.legacyId).length === 1);
     if (starts.length > 1) {
       const subscribers = [...new Set(starts.flatMap((index) => locked.get(group[index]!.record.userName) ?? []))].sort((a, b) => a - b);
       const created = await this.settlement.open(manager, subscribers, now, () => this.sessions.insertStarts(manager, starts.map((index) => events[index]!), now));

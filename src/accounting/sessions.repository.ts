@@ -180,6 +180,22 @@ const NAMES_SUBSCRIBER_OUTSIDE: NamedStatement = {
                          WHERE s.acct_unique_id = ANY($2::char(32)[]) AND s.user_id IS NOT NULL AND ${OUTSIDE_SCOPE}) AS outside`,
 };
 
+/**
+ * NAMES_SUBSCRIBER_OUTSIDE for the records of a group in one statement: per record (`$1` usernames,
+ * `$2` its two unique ids, `$3` its reporter's organization scope, `n` its position), whether it names
+ * a subscriber outside that scope. Prepared by name.
+ */
+const NAME_SUBSCRIBERS_OUTSIDE: NamedStatement = {
+  name: 'sessions_name_subscribers_outside',
+  text: `SELECT r.n,
+                EXISTS (SELECT 1 FROM users u LEFT JOIN aaa_profiles p ON p.user_id = u.id
+                         WHERE u.username = r.username AND NOT ${organizationInScopeSql("COALESCE(p.organization, '')", 'r.organization')})
+             OR EXISTS (SELECT 1 FROM accounting_sessions s LEFT JOIN aaa_profiles p ON p.user_id = s.user_id
+                         WHERE s.acct_unique_id IN (r.unique_id, r.legacy_id) AND s.user_id IS NOT NULL
+                           AND NOT ${organizationInScopeSql("COALESCE(p.organization, '')", 'r.organization')}) AS outside
+           FROM unnest($1::text[], $2::char(32)[], $3::char(32)[], $4::text[], $5::int[]) AS r (username, unique_id, legacy_id, organization, n)`,
+};
+
 /** Start and Interim-Update arrive for every session every few minutes: prepared by name (planned once per connection). */
 /** `$3` is the User-Name: the subscriber is looked up in the same statement (one round trip per record). */
 const USER_BY_NAME = '(SELECT id FROM users WHERE username = $3)';
@@ -368,6 +384,18 @@ export class SessionsRepository {
   async namesSubscriberOutside(scope: OrganizationScope, username: string, uniqueIds: string[]): Promise<boolean> {
     const rows = await queryNamed<{ outside: boolean }>(this.dataSource, NAMES_SUBSCRIBER_OUTSIDE, [username, uniqueIds, scopeParameter(scope)]);
     return rows[0]?.outside ?? false;
+  }
+
+  /** namesSubscriberOutside for many records at once (a group's, in its transaction): one answer per record, in order. */
+  async nameSubscribersOutside(
+    manager: EntityManager, records: { scope: OrganizationScope; username: string; uniqueIds: [string, string] }[],
+  ): Promise<boolean[]> {
+    const rows = await queryNamed<{ n: number; outside: boolean }>(manager, NAME_SUBSCRIBERS_OUTSIDE, [
+      records.map((record) => record.username), records.map((record) => record.uniqueIds[0]), records.map((record) => record.uniqueIds[1]),
+      records.map((record) => scopeParameter(record.scope)), records.map((_, index) => index + 1),
+    ]);
+    const outside = new Map(rows.map((row) => [Number(row.n), row.outside]));
+    return records.map((_, index) => outside.get(index + 1) ?? false);
   }
 
   /** The subscriber of a session (null: none, or no such session). A session's subscriber never changes once set. */
