@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import radius from 'radius';
-import { ledgerOf, runAccounting, sessionIdentity, sessionsOf, storedBalance, type SessionIdentity } from './support/accounting.js';
+import { Role } from '../src/auth/policy.js';
+import { Gateway, ledgerOf, runAccounting, sessionIdentity, sessionsOf, storedBalance, type SessionIdentity } from './support/accounting.js';
 import type { CreatedSubscriber } from './support/factories.js';
 import { attributeList, counterValue, radiusPorts, radiusTestConfig, requireRadclient, UdpPeer } from './support/radius.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
@@ -130,6 +131,56 @@ describe('RADIUS accounting group commit', () => {
       expect(await sessionsOf(t, user.username)).toEqual(Array.from({ length: 5 }, () => expect.objectContaining({ status: 'closed', charged: 100, sessionTime: 100 })));
       expect(await storedBalance(t, user.id)).toBe(3600 - 5 * 100);
       expect(await ledgerOf(t, user.id)).toHaveLength(5);
+    }
+  });
+
+  it('creates the sessions of a burst of Interim-Updates whose Starts were lost, each burning from its claimed start, the balances exact', async () => {
+    const users = await subscribers(20, 3600);
+    // 60 sessions: three per subscriber, each first heard of 30 s into it.
+    const ids = Array.from({ length: 60 }, (_, n) => sessionIdentity(users[n % users.length]!.username, 'lost-starts-nas'));
+    const interims = await burst(ids.map((id) => ({ 'Acct-Status-Type': 'Interim-Update', ...id, 'Acct-Session-Time': 30 })));
+    expect({ answered: interims.answered, lost: interims.lost }).toEqual({ answered: 60, lost: 0 });
+    const created = await stored(ids);
+    expect({ rows: created.rows, distinct: created.distinct }).toEqual({ rows: 60, distinct: 60 });
+    expect(created.transactions).toBeLessThanOrEqual(10);
+    for (const user of users) {
+      expect(await sessionsOf(t, user.username)).toEqual(Array.from({ length: 3 }, () => expect.objectContaining({ status: 'open', charged: 30 })));
+      expect(await storedBalance(t, user.id)).toBe(3600 - 3 * 30);
+    }
+    // 3510 s left, shared by three burning sessions: 1170 s from now.
+    const predicted: { seconds: number }[] = await t.dataSource.query(
+      'SELECT extract(epoch FROM exhausts_at - $2::timestamptz)::int AS seconds FROM aaa_profiles WHERE user_id = ANY($1::int[])',
+      [users.map((user) => user.id), t.clock.now()],
+    );
+    expect(new Set(predicted.map((row) => row.seconds))).toEqual(new Set([1170]));
+
+    t.clock.advanceSeconds(20);
+    const stops = await burst(ids.map((id) => ({ 'Acct-Status-Type': 'Stop', ...id, 'Acct-Session-Time': 50, 'Acct-Terminate-Cause': 'User-Request' })));
+    expect({ answered: stops.answered, lost: stops.lost }).toEqual({ answered: 60, lost: 0 });
+    for (const user of users) {
+      expect(await sessionsOf(t, user.username)).toEqual(Array.from({ length: 3 }, () => expect.objectContaining({ status: 'closed', charged: 50 })));
+      expect(await storedBalance(t, user.id)).toBe(3600 - 3 * 50);
+    }
+  });
+
+  it('groups HTTP accounting too: 30 Starts posted at once are stored once each, in shared transactions, burning from the start', async () => {
+    const account = await t.factories.subscriber({ role: Role.Gateway });
+    const gateway = new Gateway(t, account.token);
+    const users = await subscribers(10, 600);
+    const ids = Array.from({ length: 30 }, (_, n) => sessionIdentity(users[n % users.length]!.username, 'http-nas'));
+    const answers = await Promise.all(ids.map((id) => gateway.start(id)));
+    expect(answers.map((answer) => answer.result)).toEqual(ids.map(() => 'started'));
+    const created = await stored(ids);
+    expect({ rows: created.rows, distinct: created.distinct }).toEqual({ rows: 30, distinct: 30 });
+    expect(created.transactions).toBeLessThan(30);
+    // Sent again, each is a duplicate and changes nothing.
+    const again = await Promise.all(ids.map((id) => gateway.start(id)));
+    expect(again.map((answer) => answer.result)).toEqual(ids.map(() => 'duplicate'));
+    t.clock.advanceSeconds(10);
+    await Promise.all(ids.map((id) => gateway.stop(id, 10)));
+    for (const user of users) {
+      expect(await sessionsOf(t, user.username)).toEqual(Array.from({ length: 3 }, () => expect.objectContaining({ status: 'closed', charged: 10 })));
+      expect(await storedBalance(t, user.id)).toBe(600 - 3 * 10);
     }
   });
 
