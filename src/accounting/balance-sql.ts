@@ -34,8 +34,10 @@ export function sessionTargetSql(session: string, now: string, staleBefore: stri
  * any): what the next settlement charges each of them.
  */
 export function elapsedSql(profile: string, now: string): string {
+  // date_part (float8), not extract (numeric): the same whole seconds for microsecond intervals of up
+  // to decades, at about half the cost, and this runs once per subscriber on every scheduled run.
   return `(CASE WHEN ${profile}.open_sessions = 0 OR ${profile}.settled_at IS NULL THEN 0
-                ELSE GREATEST(0, floor(extract(epoch FROM (${now} - ${profile}.settled_at))))::bigint END)`;
+                ELSE GREATEST(0, floor(date_part('epoch', ${now} - ${profile}.settled_at)))::bigint END)`;
 }
 
 /**
