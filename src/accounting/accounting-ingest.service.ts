@@ -210,7 +210,6 @@ export class AccountingIngestService {
     return inRetriedTransaction(this.dataSource, async (manager) => {
       // Records about another organization's subscribers are answered `quarantined` and applied not at all.
       const outside = await this.outsideOrganization(manager, group);
-      const quarantined: Applied[] = group.map(({ record }) => ({ statusType: record.statusType, result: { action: 'quarantined' } }));
       const locked = await lockSubscriberProfilesByUsername(manager, group.flatMap(({ record }, index) => (outside.has(index) ? [] : [record.userName])));
       const outcomes: Outcome<Applied>[] = [];
       // Subscribers whose sessions started, were first seen or revived: settled together once every record is written.
@@ -227,7 +226,7 @@ export class AccountingIngestService {
       let savepointOpen = false;
       for (const [index, { record, source, scope }] of group.entries()) {
         if (outside.has(index)) {
-          outcomes.push({ ok: true, value: quarantined[index]! });
+          outcomes.push({ ok: true, value: { statusType: record.statusType, result: { action: 'quarantined' } } });
           continue;
         }
         const written = batched?.get(index);

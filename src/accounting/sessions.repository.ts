@@ -332,7 +332,11 @@ const UPSERT_INTERIMS: NamedStatement = {
                    (NOT burning AND user_id IS NOT NULL) AS joining`,
 };
 
-/** Sessions as the NAS reports them. Charging columns are never written here (see ChargingRepository). */
+/**
+ * Sessions as the NAS reports them. Charging columns are written by ChargingRepository, with one
+ * exception: a group's Starts are written already burning by INSERT_STARTS (their subscribers settled
+ * just before, see SettlementService.open), so that a new session is written once.
+ */
 @Injectable()
 export class SessionsRepository {
   /**
