@@ -169,30 +169,25 @@ export function recordSourceParams(source: RecordSource): [number | null, number
 /** The NAS client a new session is bound to ($17/$18). Never changed afterwards. */
 const NAS_CLIENT = boundNasClientSql('$17', '$18');
 
-/** An organization outside the scope bound at `$3` (the profile `p` of an account with no profile: ''). */
-const OUTSIDE_SCOPE = `NOT ${organizationInScopeSql("COALESCE(p.organization, '')", '$3')}`;
-
-/** Asked before every record a gateway or NAS client of an organization reports: prepared by name (see namesSubscriberOutside). */
-const NAMES_SUBSCRIBER_OUTSIDE: NamedStatement = {
-  name: 'sessions_names_subscriber_outside',
-  text: `SELECT EXISTS (SELECT 1 FROM users u LEFT JOIN aaa_profiles p ON p.user_id = u.id WHERE u.username = $1 AND ${OUTSIDE_SCOPE})
-             OR EXISTS (SELECT 1 FROM accounting_sessions s LEFT JOIN aaa_profiles p ON p.user_id = s.user_id
-                         WHERE s.acct_unique_id = ANY($2::char(32)[]) AND s.user_id IS NOT NULL AND ${OUTSIDE_SCOPE}) AS outside`,
-};
+/** An organization outside the scope in `scope` (the profile `p` of an account with no profile: ''). */
+function outsideScopeSql(scope: string): string {
+  return `NOT ${organizationInScopeSql("COALESCE(p.organization, '')", scope)}`;
+}
 
 /**
- * NAMES_SUBSCRIBER_OUTSIDE for the records of a group in one statement: per record (`$1` usernames,
- * `$2` its two unique ids, `$3` its reporter's organization scope, `n` its position), whether it names
- * a subscriber outside that scope. Prepared by name.
+ * Asked for the records a gateway or NAS client of an organization reports (a group's in one
+ * statement): per record (`$1` its User-Name, `$2`/`$3` its two unique ids, `$4` its reporter's
+ * organization scope, `$5` its position), whether it names a subscriber outside that scope: its
+ * User-Name's, or that of the session its ids already name. Prepared by name.
  */
 const NAME_SUBSCRIBERS_OUTSIDE: NamedStatement = {
   name: 'sessions_name_subscribers_outside',
   text: `SELECT r.n,
                 EXISTS (SELECT 1 FROM users u LEFT JOIN aaa_profiles p ON p.user_id = u.id
-                         WHERE u.username = r.username AND NOT ${organizationInScopeSql("COALESCE(p.organization, '')", 'r.organization')})
+                         WHERE u.username = r.username AND ${outsideScopeSql('r.organization')})
              OR EXISTS (SELECT 1 FROM accounting_sessions s LEFT JOIN aaa_profiles p ON p.user_id = s.user_id
                          WHERE s.acct_unique_id IN (r.unique_id, r.legacy_id) AND s.user_id IS NOT NULL
-                           AND NOT ${organizationInScopeSql("COALESCE(p.organization, '')", 'r.organization')}) AS outside
+                           AND ${outsideScopeSql('r.organization')}) AS outside
            FROM unnest($1::text[], $2::char(32)[], $3::char(32)[], $4::text[], $5::int[]) AS r (username, unique_id, legacy_id, organization, n)`,
 };
 
@@ -205,6 +200,22 @@ const RESOLVED_ID = 'COALESCE((SELECT l.acct_unique_id FROM accounting_sessions 
 /** Seconds a known session `s` can have lasted by `at` (a timestamptz SQL expression), tolerance included. */
 function believableSessionTime(at: string): string {
   return `(GREATEST(0, floor(extract(epoch FROM (${at} - s.started_at))))::bigint + ${SESSION_TIME_TOLERANCE_SECONDS})`;
+}
+
+/**
+ * What an Interim-Update changes in its known, open session: figures only ever grow, and the
+ * reported Acct-Session-Time (`reported`, an SQL expression) is believed only up to what the session
+ * can have lasted (else clamped and flagged).
+ */
+function interimUpdateSql(reported: string): string {
+  return `ON CONFLICT (acct_unique_id) DO UPDATE SET
+           last_update_at = GREATEST(s.last_update_at, EXCLUDED.last_update_at),
+           session_time = GREATEST(s.session_time, LEAST(${reported}, ${believableSessionTime('EXCLUDED.last_update_at')})),
+           session_time_clamped = s.session_time_clamped OR ${reported} > ${believableSessionTime('EXCLUDED.last_update_at')},
+           input_octets = GREATEST(s.input_octets, EXCLUDED.input_octets),
+           output_octets = GREATEST(s.output_octets, EXCLUDED.output_octets),
+           framed_ip_address = COALESCE(EXCLUDED.framed_ip_address, s.framed_ip_address)
+         WHERE s.status = 'open'`;
 }
 
 /** The reported Acct-Session-Time of the record (of RECORDS) an upsert's conflicting row belongs to. */
@@ -222,12 +233,16 @@ const INSERT_START: NamedStatement = {
  * The rows of many records (recordArrays: `$1`–`$18`, `$19` the reported Acct-Session-Times), in
  * order, resolved and bound as the one-record statements do; SELECT from `r`, the records.
  */
-const RECORD_ROWS = `SELECT COALESCE((SELECT l.acct_unique_id FROM accounting_sessions l WHERE l.acct_unique_id = r.legacy_id), r.unique_id),
-                r.acct_session_id, (SELECT u.id FROM users u WHERE u.username = r.user_name), r.user_name, r.nas_identifier,
-                r.nas_ip_address::inet, r.nas_port_id, r.calling_station_id, r.called_station_id, r.framed_ip_address::inet,
-                r.started_at, r.last_update_at, r.session_time, r.input_octets, r.output_octets, r.clamped,
-                ${boundNasClientSql('r.nas_client_id', 'r.gateway_user_id')}, 'open'
-           FROM r ORDER BY r.n`;
+const RECORD_ROWS = `SELECT ${recordValuesSql('r', '(SELECT u.id FROM users u WHERE u.username = r.user_name)')}, 'open' FROM r ORDER BY r.n`;
+
+/** INSERT_COLUMNS' values for a record `r` of RECORDS (its session id resolved, its NAS client bound), `userId` its subscriber. */
+function recordValuesSql(r: string, userId: string): string {
+  return `COALESCE((SELECT l.acct_unique_id FROM accounting_sessions l WHERE l.acct_unique_id = ${r}.legacy_id), ${r}.unique_id),
+          ${r}.acct_session_id, ${userId}, ${r}.user_name, ${r}.nas_identifier,
+          ${r}.nas_ip_address::inet, ${r}.nas_port_id, ${r}.calling_station_id, ${r}.called_station_id, ${r}.framed_ip_address::inet,
+          ${r}.started_at, ${r}.last_update_at, ${r}.session_time, ${r}.input_octets, ${r}.output_octets, ${r}.clamped,
+          ${boundNasClientSql(`${r}.nas_client_id`, `${r}.gateway_user_id`)}`;
+}
 
 /** The records of RECORD_ROWS (the ids are char(32) like the column, so that they are looked up by its unique index). */
 const RECORDS = `r AS (
@@ -260,11 +275,7 @@ const INSERT_STARTS: NamedStatement = {
          ),
          inserted AS (
            INSERT INTO accounting_sessions ${INSERT_COLUMNS}, status, burning, charged_at)
-           SELECT COALESCE((SELECT l.acct_unique_id FROM accounting_sessions l WHERE l.acct_unique_id = o.legacy_id), o.unique_id),
-                  o.acct_session_id, o.user_id, o.user_name, o.nas_identifier,
-                  o.nas_ip_address::inet, o.nas_port_id, o.calling_station_id, o.called_station_id, o.framed_ip_address::inet,
-                  o.started_at, o.last_update_at, o.session_time, o.input_octets, o.output_octets, o.clamped,
-                  ${boundNasClientSql('o.nas_client_id', 'o.gateway_user_id')}, 'open', o.burning, CASE WHEN o.burning THEN o.settled_at END
+           SELECT ${recordValuesSql('o', 'o.user_id')}, 'open', o.burning, CASE WHEN o.burning THEN o.settled_at END
              FROM opening o ORDER BY o.n
            ON CONFLICT (acct_unique_id) DO NOTHING RETURNING acct_unique_id, id, user_id, burning
          ),
@@ -297,14 +308,7 @@ const UPSERT_INTERIM: NamedStatement = {
   name: 'sessions_upsert_interim',
   text: `INSERT INTO accounting_sessions AS s ${INSERT_COLUMNS}, status)
          VALUES (${RESOLVED_ID}, $2, ${USER_BY_NAME}, $4, $5, $6::inet, $7, $8, $9, $10::inet, $11, $12, $13, $14, $15, $16, ${NAS_CLIENT}, 'open')
-         ON CONFLICT (acct_unique_id) DO UPDATE SET
-           last_update_at = GREATEST(s.last_update_at, EXCLUDED.last_update_at),
-           session_time = GREATEST(s.session_time, LEAST($20::bigint, ${believableSessionTime('EXCLUDED.last_update_at')})),
-           session_time_clamped = s.session_time_clamped OR $20::bigint > ${believableSessionTime('EXCLUDED.last_update_at')},
-           input_octets = GREATEST(s.input_octets, EXCLUDED.input_octets),
-           output_octets = GREATEST(s.output_octets, EXCLUDED.output_octets),
-           framed_ip_address = COALESCE(EXCLUDED.framed_ip_address, s.framed_ip_address)
-         WHERE s.status = 'open'
+         ${interimUpdateSql('$20::bigint')}
          RETURNING (xmax = 0) AS inserted, acct_unique_id, id::text AS id, user_id, $20::bigint > session_time AS clamped,
                    (NOT burning AND user_id IS NOT NULL) AS joining`,
 };
@@ -320,14 +324,7 @@ const UPSERT_INTERIMS: NamedStatement = {
   text: `WITH ${RECORDS}
          INSERT INTO accounting_sessions AS s ${INSERT_COLUMNS}, status)
          ${RECORD_ROWS}
-         ON CONFLICT (acct_unique_id) DO UPDATE SET
-           last_update_at = GREATEST(s.last_update_at, EXCLUDED.last_update_at),
-           session_time = GREATEST(s.session_time, LEAST(${REPORTED}, ${believableSessionTime('EXCLUDED.last_update_at')})),
-           session_time_clamped = s.session_time_clamped OR ${REPORTED} > ${believableSessionTime('EXCLUDED.last_update_at')},
-           input_octets = GREATEST(s.input_octets, EXCLUDED.input_octets),
-           output_octets = GREATEST(s.output_octets, EXCLUDED.output_octets),
-           framed_ip_address = COALESCE(EXCLUDED.framed_ip_address, s.framed_ip_address)
-         WHERE s.status = 'open'
+         ${interimUpdateSql(REPORTED)}
          RETURNING (xmax = 0) AS inserted, acct_unique_id, id::text AS id, user_id, session_time::text AS session_time,
                    (NOT burning AND user_id IS NOT NULL) AS joining`,
 };
@@ -381,16 +378,7 @@ export class SessionsRepository {
     return rows[0]?.id ?? null;
   }
 
-  /**
-   * Does the record name a subscriber outside `scope`: its User-Name's, or that of the session its
-   * ids already name (an id sent by the gateway must not reach another organization's session)?
-   */
-  async namesSubscriberOutside(scope: OrganizationScope, username: string, uniqueIds: string[]): Promise<boolean> {
-    const rows = await queryNamed<{ outside: boolean }>(this.dataSource, NAMES_SUBSCRIBER_OUTSIDE, [username, uniqueIds, scopeParameter(scope)]);
-    return rows[0]?.outside ?? false;
-  }
-
-  /** namesSubscriberOutside for many records at once (a group's, in its transaction): one answer per record, in order. */
+  /** Which of these records (a group's, in its transaction) name a subscriber outside their reporter's scope: one answer per record, in order. */
   async nameSubscribersOutside(
     manager: EntityManager, records: { scope: OrganizationScope; username: string; uniqueIds: [string, string] }[],
   ): Promise<boolean[]> {
