@@ -4,7 +4,8 @@
  * sqlcounter (`noresetcounter`, Session-Timeout), on the same PostgreSQL server, with the same
  * subscribers, in the same run. The same radclient files go to both (Accounting Start, then
  * Interim-Update for the same sessions, then PAP Access-Requests; PARALLEL in flight): packets/s of
- * each and the ratio. Both databases are ANALYZEd before each workload, as autovacuum would have done
+ * each and the ratio, after a warm-up round of each kind that is not measured (sessions of its own,
+ * left out of the stored check). Both databases are ANALYZEd before each workload, as autovacuum would have done
  * within a minute of the previous one. Then both databases are checked: every answered record stored once.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -24,6 +25,12 @@ const BALANCE_SECONDS = 36_000;
 const PACKETS = Number(process.env.BENCH_RADIUS_PACKETS ?? 4_000);
 const PARALLEL = Number(process.env.BENCH_RADIUS_PARALLEL ?? 50);
 const INTERIM_SESSION_TIME = 60;
+/**
+ * Packets of each kind both servers answer before anything is measured (Starts and Stops of sessions
+ * of their own, Access-Requests): the rates are those of servers that have been up for a while, not
+ * of their first connections to PostgreSQL, first plans and (for the service) first compilations.
+ */
+const WARMUP_PACKETS = Number(process.env.BENCH_RADIUS_WARMUP ?? 500);
 /** 32 characters, as a generated NAS secret. */
 const SECRET = 'bench-radius-secret-0123456789ab';
 const NAS_IP = '127.0.0.1';
@@ -39,15 +46,26 @@ const WORKLOADS: { name: Workload; label: string; type: 'acct' | 'auth'; expecte
 /** Packet n of a workload: session n belongs to subscriber 1 + n mod SUBSCRIBERS. */
 function packet(workload: Workload, n: number): Record<string, string | number> {
   const id = 1 + (n % SUBSCRIBERS);
+  return packetOf(workload, id, `bench-${n}`, n);
+}
+
+/** Packet n of the warm-up: sessions of their own (`warmup-n`, closed by its Stops), of the last subscribers first. */
+function warmupPacket(workload: Workload | 'stop', n: number): Record<string, string | number> {
+  const id = SUBSCRIBERS - (n % SUBSCRIBERS);
+  if (workload !== 'stop') return packetOf(workload, id, `warmup-${n}`, n);
+  return { ...packetOf('start', id, `warmup-${n}`, n), 'Acct-Status-Type': 'Stop', 'Acct-Session-Time': 1, 'Acct-Terminate-Cause': 'User-Request' };
+}
+
+function packetOf(workload: Workload, id: number, sessionId: string, n: number): Record<string, string | number> {
   const nas = { 'NAS-IP-Address': NAS_IP, 'NAS-Identifier': 'bench-nas', 'NAS-Port': n % 4096, 'Calling-Station-Id': `02-00-00-${String(n % 100).padStart(2, '0')}-00-01` };
   switch (workload) {
     case 'start':
-      return { 'Acct-Status-Type': 'Start', 'User-Name': benchUsername(id), 'Acct-Session-Id': `bench-${n}`, ...nas };
+      return { 'Acct-Status-Type': 'Start', 'User-Name': benchUsername(id), 'Acct-Session-Id': sessionId, ...nas };
     case 'interim':
       return {
         'Acct-Status-Type': 'Interim-Update',
         'User-Name': benchUsername(id),
-        'Acct-Session-Id': `bench-${n}`,
+        'Acct-Session-Id': sessionId,
         ...nas,
         'Acct-Session-Time': INTERIM_SESSION_TIME,
         'Acct-Input-Octets': 1000 * n,
@@ -134,6 +152,18 @@ export async function benchRadius(server: BenchServer): Promise<ScenarioResult> 
     const freeradius = await startFreeRadius({ databaseUrl: theirs.url, authPort: ports.theirs.auth, acctPort: ports.theirs.acct, secret: SECRET, requireMessageAuthenticator: true });
     stops.push(() => freeradius.stop());
 
+    // Warm-up, unmeasured: both servers answer the same Starts, Stops and Access-Requests first.
+    for (const kind of ['start', 'stop', 'access'] as const) {
+      if (WARMUP_PACKETS === 0) break;
+      const file = path.join(dir, `warmup-${kind}.txt`);
+      await writeFile(file, `${Array.from({ length: WARMUP_PACKETS }, (_, n) => radclientLine(warmupPacket(kind, n))).join('\n\n')}\n`);
+      const type = kind === 'access' ? 'auth' : 'acct';
+      for (const port of [ports.theirs[type], ports.ours[type]]) {
+        const warm = await radclient(file, type, port);
+        if (warm.answered !== WARMUP_PACKETS) throw new Error(`warm-up ${kind}: ${warm.answered} of ${WARMUP_PACKETS} answered on port ${port}`);
+      }
+    }
+
     const rows: (string | number)[][] = [];
     const ratios: string[] = [];
     let ok = true;
@@ -163,13 +193,13 @@ export async function benchRadius(server: BenchServer): Promise<ScenarioResult> 
     }
     const theirStored = await withClient(theirs.url, async (client) => {
       const result = await client.query<{ rows: string; distinct: string; time: string }>(
-        `SELECT count(*) AS rows, count(DISTINCT acctsessionid) AS distinct, COALESCE(sum(acctsessiontime), 0) AS time FROM radacct`,
+        `SELECT count(*) AS rows, count(DISTINCT acctsessionid) AS distinct, COALESCE(sum(acctsessiontime), 0) AS time FROM radacct WHERE acctsessionid LIKE 'bench-%'`,
       );
       return toStored(result.rows[0]!);
     });
     const ourStored = await withClient(ours.url, async (client) => {
       const result = await client.query<{ rows: string; distinct: string; time: string }>(
-        `SELECT count(*) AS rows, count(DISTINCT acct_session_id) AS distinct, COALESCE(sum(session_time), 0) AS time FROM accounting_sessions`,
+        `SELECT count(*) AS rows, count(DISTINCT acct_session_id) AS distinct, COALESCE(sum(session_time), 0) AS time FROM accounting_sessions WHERE acct_session_id LIKE 'bench-%'`,
       );
       return toStored(result.rows[0]!);
     });

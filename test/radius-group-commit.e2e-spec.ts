@@ -134,6 +134,39 @@ describe('RADIUS accounting group commit', () => {
     }
   });
 
+  it('settles subscribers idle for an hour at their Starts: the new sessions burn from the Start, beside sessions already burning, the balances exact', async () => {
+    const users = await subscribers(20, 3600);
+    // Each subscriber's first session: 10 s, settled when it stopped; then an hour with nothing open.
+    const first = users.map((user) => sessionIdentity(user.username, 'idle-nas'));
+    expect((await burst(first.map(start))).answered).toBe(20);
+    t.clock.advanceSeconds(10);
+    expect((await burst(first.map((id) => ({ 'Acct-Status-Type': 'Stop', ...id, 'Acct-Session-Time': 10 })))).answered).toBe(20);
+    t.clock.advanceSeconds(3600);
+    // Half of them open one session alone first, so the next burst meets them busy (one session burning).
+    const busy = users.slice(0, 10);
+    const early = busy.map((user) => sessionIdentity(user.username, 'idle-nas'));
+    expect((await burst(early.map(start))).answered).toBe(10);
+    t.clock.advanceSeconds(30);
+    // Two more sessions each, in one burst: idle subscribers (settled by the Starts' own statement) and busy ones (settled first) share groups.
+    const ids = users.flatMap((user) => [sessionIdentity(user.username, 'idle-nas'), sessionIdentity(user.username, 'idle-nas')]);
+    expect((await burst(ids.map(start))).answered).toBe(40);
+
+    const predicted: { user_id: number; seconds: number }[] = await t.dataSource.query(
+      'SELECT user_id, extract(epoch FROM exhausts_at - $2::timestamptz)::int AS seconds FROM aaa_profiles WHERE user_id = ANY($1::int[])',
+      [users.map((user) => user.id), t.clock.now()],
+    );
+    const busyIds = new Set(busy.map((user) => user.id));
+    for (const row of predicted) {
+      // Idle: 3590 s left for two sessions. Busy: 3560 s left (30 s of the early session) for three.
+      expect({ user: row.user_id, seconds: row.seconds }).toEqual({ user: row.user_id, seconds: busyIds.has(row.user_id) ? Math.ceil(3560 / 3) : 3590 / 2 });
+    }
+    t.clock.advanceSeconds(60);
+    await runAccounting(t);
+    for (const user of users) {
+      expect(await storedBalance(t, user.id)).toBe(busyIds.has(user.id) ? 3590 - 30 - 3 * 60 : 3590 - 2 * 60);
+    }
+  });
+
   it('creates the sessions of a burst of Interim-Updates whose Starts were lost, each burning from its claimed start, the balances exact', async () => {
     const users = await subscribers(20, 3600);
     // 60 sessions: three per subscriber, each first heard of 30 s into it.

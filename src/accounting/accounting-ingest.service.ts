@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { EVERY_ORGANIZATION, type OrganizationScope } from '../auth/organization-scope.js';
 import { DomainError } from '../common/errors/domain-error.js';
 import { Clock } from '../common/time/clock.js';
-import { lockSubscriberProfilesByUsername } from '../database/subscriber-lock.js';
+import { lockSubscriberProfilesByUsername, type LockedSubscriber } from '../database/subscriber-lock.js';
 import { inRetriedTransaction, isTransientConflict, retryTransientConflicts } from '../database/transient-conflict.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -266,7 +266,7 @@ export class AccountingIngestService {
    * were first seen, or revived) are added to `opening`.
    */
   private async applyBatched(
-    manager: EntityManager, group: GroupedRecord[], outside: Set<number>, locked: Map<string, number>, now: Date, opening: number[],
+    manager: EntityManager, group: GroupedRecord[], outside: Set<number>, locked: Map<string, LockedSubscriber>, now: Date, opening: number[],
   ): Promise<Map<number, Applied>> {
     const results = new Map<number, Applied>();
     const events = group.map(({ record, source }) => this.sessionEvent(record, source, now));
@@ -280,7 +280,10 @@ export class AccountingIngestService {
     const interims = group.flatMap((_, index) => (alone(index, AcctStatusType.InterimUpdate) ? [index] : []))
       .filter((index, _, all) => all.filter((other) => events[other]!.uniqueId === events[index]!.uniqueId || events[other]!.legacyId === events[index]!.legacyId).length === 1);
     if (starts.length > 1) {
-      const subscribers = [...new Set(starts.flatMap((index) => locked.get(group[index]!.record.userName) ?? []))].sort((a, b) => a - b);
+      const subscribers = [...new Map(starts.flatMap((index) => {
+        const subscriber = locked.get(group[index]!.record.userName);
+        return subscriber ? [[subscriber.id, subscriber] as const] : [];
+      })).values()].sort((a, b) => a.id - b.id);
       const created = await this.settlement.open(manager, subscribers, now, () => this.sessions.insertStarts(manager, starts.map((index) => events[index]!), now));
       for (const [position, index] of starts.entries()) {
         const session = created[position];

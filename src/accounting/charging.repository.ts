@@ -4,7 +4,7 @@ import { scopeParameter, subscriberInScopeSql, type OrganizationScope } from '..
 import { queryReturning } from '../database/raw-query.js';
 import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
 import { boundNasClientSql, recordSourceParams, type RecordSource } from './sessions.repository.js';
-import { lockSubscriberProfiles } from '../database/subscriber-lock.js';
+import { lockSubscriberProfiles, lockSubscriberProfilesByUsername } from '../database/subscriber-lock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { elapsedSql, sessionChargedSql, sessionTargetSql, staleBeforeAt } from './balance-sql.js';
@@ -43,11 +43,7 @@ export class ChargingRepository {
 
   /** Locks the profile of the subscriber with this username, if any (the first lock of the one lock order); returns its id. */
   async lockProfileByUsername(manager: EntityManager, username: string): Promise<number | null> {
-    const rows: { user_id: number }[] = await manager.query(
-      'SELECT p.user_id FROM aaa_profiles p JOIN users u ON u.id = p.user_id WHERE u.username = $1 FOR NO KEY UPDATE OF p',
-      [username],
-    );
-    return rows[0]?.user_id ?? null;
+    return (await lockSubscriberProfilesByUsername(manager, [username])).get(username)?.id ?? null;
   }
 
   /**

@@ -254,13 +254,22 @@ const RECORDS = `r AS (
                           output_octets, clamped, nas_client_id, gateway_user_id, legacy_id, reported, n))`;
 
 /**
+ * A profile `p`'s settled_at once settled up to `$20` (now) when no session burns its balance
+ * (open_sessions 0): now itself, as ChargingRepository.settleSubscribers would make it. Otherwise
+ * settled_at as it is (settled by the caller, it is then within the last second).
+ */
+const SETTLED_AT_NOW = `(CASE WHEN p.open_sessions = 0 THEN $20::timestamptz ELSE p.settled_at END)`;
+
+/**
  * Many Starts in one statement (a group commit's Starts), their subscribers locked and settled up
- * to `$20` (now) first: one row per element of the arrays, in order, each resolved and bound
- * exactly as INSERT_START does for one. A Start whose session exists (or that repeats an earlier one
- * of the same arrays) inserts nothing. A new session whose target charge is 0 at now (it started
- * less than a second ago; `$21` the stale cut-off) and whose subscriber has a profile burns from the
- * start: written once, charged up to its subscriber's settled_at (0 s), counted in its
- * open_sessions by the same statement, which predicts the subscriber's exhaustion again (as
+ * to `$20` (now) first, except those with no open session at all (SettlementService.open), which
+ * this statement settles by moving settled_at to now (SETTLED_AT_NOW): one row per element of the
+ * arrays, in order, each resolved and bound exactly as INSERT_START does for one. A Start whose
+ * session exists (or that repeats an earlier one of the same arrays) inserts nothing. A new session
+ * whose target charge is 0 at now (it started less than a second ago; `$21` the stale cut-off) and
+ * whose subscriber has a profile settled within the last second burns from the start: written once,
+ * charged up to its subscriber's settled_at (0 s), counted in its open_sessions by the same
+ * statement, which predicts the subscriber's exhaustion again (as
  * ChargingRepository.predictExhaustion does), as the settlement would have done in three more writes. The
  * others are left to the settlement (`burning` false). Prepared by name: arrays make it one
  * statement whatever the group's size.
@@ -269,8 +278,9 @@ const INSERT_STARTS: NamedStatement = {
   name: 'sessions_insert_starts',
   text: `WITH ${RECORDS},
          opening AS (
-           SELECT r.*, u.id AS user_id, p.settled_at,
-                  (p.settled_at IS NOT NULL AND r.last_update_at >= $21::timestamptz AND r.started_at > $20::timestamptz - interval '1 second') AS burning
+           SELECT r.*, u.id AS user_id, ${SETTLED_AT_NOW} AS settled_at,
+                  (${SETTLED_AT_NOW} > $20::timestamptz - interval '1 second'
+                   AND r.last_update_at >= $21::timestamptz AND r.started_at > $20::timestamptz - interval '1 second') AS burning
              FROM r LEFT JOIN users u ON u.username = r.user_name LEFT JOIN aaa_profiles p ON p.user_id = u.id
          ),
          inserted AS (
@@ -281,8 +291,9 @@ const INSERT_STARTS: NamedStatement = {
          ),
          counted AS (
            UPDATE aaa_profiles p
-              SET open_sessions = p.open_sessions + c.n,
-                  exhausts_at = p.settled_at + make_interval(secs => ceil(p.balance_seconds::numeric / (p.open_sessions + c.n))::float8)
+              SET settled_at = ${SETTLED_AT_NOW},
+                  open_sessions = p.open_sessions + c.n,
+                  exhausts_at = ${SETTLED_AT_NOW} + make_interval(secs => ceil(p.balance_seconds::numeric / (p.open_sessions + c.n))::float8)
              FROM (SELECT user_id, count(*)::int AS n FROM inserted WHERE burning GROUP BY user_id) c
             WHERE p.user_id = c.user_id
          )

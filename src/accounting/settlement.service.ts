@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ChargingRepository, type ChargeResult } from './charging.repository.js';
+import type { LockedSubscriber } from '../database/subscriber-lock.js';
 
 /**
  * Which sessions' own event a settlement applies, after settling their subscribers up to now:
@@ -58,11 +59,15 @@ export class SettlementService {
    * does, in its own statement). Every subscriber's exhaustion is predicted again only when settling
    * moved more than settled_at and the balance together (which leaves a prediction where it was).
    * What `write` opens without letting it burn is settled afterwards like any other (kind `opened`).
+   * An `idle` subscriber (no open session at all when locked: nothing burns or waits to) has nothing
+   * to settle but its settled_at, which `write` moves to now with the sessions it opens burning
+   * (insertStarts settles every subscriber whose open_sessions is 0 that way); it costs no statement here.
    */
-  async open<T>(manager: EntityManager, userIds: number[], now: Date, write: () => Promise<T>): Promise<T> {
-    const settled = await this.charging.settleSubscribers(manager, userIds, now);
+  async open<T>(manager: EntityManager, subscribers: LockedSubscriber[], now: Date, write: () => Promise<T>): Promise<T> {
+    const busy = subscribers.filter((subscriber) => !subscriber.idle).map((subscriber) => subscriber.id);
+    const settled = await this.charging.settleSubscribers(manager, busy, now);
     const written = await write();
-    if (settled.predictionMoved) await this.charging.predictExhaustion(manager, userIds);
+    if (settled.predictionMoved) await this.charging.predictExhaustion(manager, busy);
     return written;
   }
 

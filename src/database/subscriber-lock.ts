@@ -1,4 +1,19 @@
 import type { EntityManager } from 'typeorm';
+import { queryNamed, type NamedStatement } from './data-source-options.js';
+
+/** The lock statements run by every transaction that changes a subscriber: prepared by name (planned once per pooled connection). */
+const LOCK_PROFILES: NamedStatement = {
+  name: 'lock_profiles',
+  text: 'SELECT user_id FROM aaa_profiles WHERE user_id = ANY($1::int[]) ORDER BY user_id FOR NO KEY UPDATE',
+};
+const LOCK_PROFILES_BY_USERNAME: NamedStatement = {
+  name: 'lock_profiles_by_username',
+  text: `SELECT p.user_id, u.username,
+                p.open_sessions = 0 AND NOT EXISTS (SELECT 1 FROM accounting_sessions s WHERE s.user_id = p.user_id AND s.status = 'open') AS idle
+           FROM aaa_profiles p JOIN users u ON u.id = p.user_id
+          WHERE p.user_id = ANY(ARRAY(SELECT u.id FROM users u WHERE u.username = ANY($1::text[])))
+          ORDER BY p.user_id FOR NO KEY UPDATE OF p`,
+};
 
 /**
  * Locks subscribers' aaa_profiles rows, in user-id order, until the transaction ends; returns the
@@ -17,11 +32,15 @@ import type { EntityManager } from 'typeorm';
  */
 export async function lockSubscriberProfiles(manager: EntityManager, userIds: number[]): Promise<number[]> {
   if (userIds.length === 0) return [];
-  const rows: { user_id: number }[] = await manager.query(
-    'SELECT user_id FROM aaa_profiles WHERE user_id = ANY($1::int[]) ORDER BY user_id FOR NO KEY UPDATE',
-    [userIds],
-  );
+  const rows = await queryNamed<{ user_id: number }>(manager, LOCK_PROFILES, [userIds]);
   return rows.map((row) => row.user_id);
+}
+
+/** A subscriber locked by username: its id, and whether it had no open session at all when locked (`idle`). */
+export interface LockedSubscriber {
+  id: number;
+  /** Nothing to settle: no session burns its balance or waits to (see SettlementService.open). */
+  idle: boolean;
 }
 
 /**
@@ -29,15 +48,10 @@ export async function lockSubscriberProfiles(manager: EntityManager, userIds: nu
  * the aaa_profiles rows of every subscriber the records name (by User-Name), in user-id order, before
  * any record writes. Records then write sessions, ledger rows and predictions of subscribers already
  * locked, so the whole group keeps the one lock order instead of locking in arrival order.
- * Returns the locked subscribers' ids by username.
+ * Returns the locked subscribers by username.
  */
-export async function lockSubscriberProfilesByUsername(manager: EntityManager, usernames: string[]): Promise<Map<string, number>> {
+export async function lockSubscriberProfilesByUsername(manager: EntityManager, usernames: string[]): Promise<Map<string, LockedSubscriber>> {
   if (usernames.length === 0) return new Map();
-  const rows: { user_id: number; username: string }[] = await manager.query(
-    `SELECT p.user_id, u.username FROM aaa_profiles p JOIN users u ON u.id = p.user_id
-      WHERE p.user_id = ANY(ARRAY(SELECT u.id FROM users u WHERE u.username = ANY($1::text[])))
-      ORDER BY p.user_id FOR NO KEY UPDATE OF p`,
-    [[...new Set(usernames)]],
-  );
-  return new Map(rows.map((row) => [row.username, row.user_id]));
+  const rows = await queryNamed<{ user_id: number; username: string; idle: boolean }>(manager, LOCK_PROFILES_BY_USERNAME, [[...new Set(usernames)]]);
+  return new Map(rows.map((row) => [row.username, { id: row.user_id, idle: row.idle }]));
 }

@@ -169,6 +169,12 @@ export function decodeRequest(message: Buffer, secret: string, options: { requir
   };
 }
 
+/** The response codes this server sends (RFC 2865, RFC 2866, RFC 5176). */
+const RESPONSE_CODES = new Map([
+  ['Access-Accept', 2], ['Access-Reject', 3], ['Accounting-Response', 5], ['Access-Challenge', 11],
+  ['Disconnect-ACK', 41], ['Disconnect-NAK', 42], ['CoA-ACK', 44], ['CoA-NAK', 45],
+]);
+
 /** Codes whose responses carry a Message-Authenticator as their first attribute whatever the request had (BlastRADIUS). */
 const ALWAYS_SIGNED_RESPONSES = new Set(['Access-Accept', 'Access-Reject', 'Access-Challenge']);
 
@@ -189,20 +195,23 @@ function responseMessageAuthenticatorBase(code: number, requestAuthenticator: Bu
  * Response Authenticator over the final packet (RFC 2865 §3).
  */
 export function encodeResponse(request: RadiusRequest, code: string, secret: string, attributes: Attribute[] = []): Buffer {
+  const codeNumber = RESPONSE_CODES.get(code);
+  if (codeNumber === undefined) throw new Error(`Not a RADIUS response code: ${code}`);
   const withMessageAuthenticator = ALWAYS_SIGNED_RESPONSES.has(code) || request.messageAuthenticator;
-  const proxyStates = request.proxyStates.map((value): [number, Buffer] => [ATTRIBUTE_PROXY_STATE, value]);
-  const body = radius.encode({
-    code,
-    identifier: request.identifier,
-    secret,
-    attributes: [...attributes, ...proxyStates],
-    add_message_authenticator: false,
-  });
-  const placeholder = withMessageAuthenticator ? Buffer.from([ATTRIBUTE_MESSAGE_AUTHENTICATOR, MESSAGE_AUTHENTICATOR_LENGTH, ...Buffer.alloc(DIGEST_LENGTH)]) : Buffer.alloc(0);
-  const packet = Buffer.concat([body.subarray(0, HEADER_LENGTH), placeholder, body.subarray(HEADER_LENGTH)]);
+  // Only attributes named by the dictionary go through the library; the header, the Message-Authenticator
+  // and the echoed Proxy-State are written here (an Accounting-Response is usually nothing else).
+  const encoded = attributes.length === 0 ? [] : [radius.encode({ code, identifier: request.identifier, secret, attributes, add_message_authenticator: false }).subarray(HEADER_LENGTH)];
+  const packet = Buffer.concat([
+    Buffer.from([codeNumber, request.identifier, 0, 0]),
+    Buffer.alloc(DIGEST_LENGTH),
+    ...(withMessageAuthenticator ? [Buffer.from([ATTRIBUTE_MESSAGE_AUTHENTICATOR, MESSAGE_AUTHENTICATOR_LENGTH]), Buffer.alloc(DIGEST_LENGTH)] : []),
+    ...encoded,
+    ...request.proxyStates.flatMap((value) => [Buffer.from([ATTRIBUTE_PROXY_STATE, value.length + 2]), value]),
+  ]);
+  if (packet.length > MAX_PACKET_LENGTH) throw new Error(`${code} would be ${packet.length} octets, more than ${MAX_PACKET_LENGTH}`);
   packet.writeUInt16BE(packet.length, 2);
   if (withMessageAuthenticator) {
-    const base = responseMessageAuthenticatorBase(packet[0]!, request.authenticatorBytes);
+    const base = responseMessageAuthenticatorBase(codeNumber, request.authenticatorBytes);
     messageAuthenticatorDigest(packet, HEADER_LENGTH, base, secret).copy(packet, HEADER_LENGTH + 2);
   }
   packetDigest(packet, request.authenticatorBytes, secret).copy(packet, AUTHENTICATOR_START);
