@@ -261,7 +261,7 @@ export class AccountingIngestService {
    * Repeated Starts of one session may share the statement (the first opens it; the others answer
    * `duplicate`, as applyRecord does); repeated Interim-Updates may not. The Starts' subscribers
    * (`locked`, by username) are settled before their sessions are written, so that those sessions
-   * burn from the start (SettlementService.open). Returns each written
+   * burn from the start (SettlementService.open; subscribers locked idle are settled by the insert itself). Returns each written
    * record's result by its index in the group; the subscribers of the sessions that opened (or
    * were first seen, or revived) are added to `opening`.
    */
