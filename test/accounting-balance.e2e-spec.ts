@@ -213,6 +213,28 @@ describe('balances: authorize, poll, user_token, ledger', () => {
       await poll(shortLived.token).expect(401, { detail: 'Token has expired.' });
     });
 
+    it('answers 30 polls sent at once (their reads shared) each with its own subscriber, the bad keys among them refused', async () => {
+      const users: CreatedSubscriber[] = [];
+      for (let i = 0; i < 30; i += 1) users.push(await t.factories.subscriber({ balanceSeconds: 100 + i }));
+      await gateway.start(sessionIdentity(users[7]!.username));
+      const inactive = await t.factories.subscriber({ balanceSeconds: 5, isActive: false });
+      const revoked = await t.factories.subscriber({ balanceSeconds: 5 });
+      await t.dataSource.query('DELETE FROM auth_tokens WHERE user_id = $1', [revoked.id]);
+      t.clock.advanceSeconds(3);
+      // Twice over, the refused keys among them, every request in flight at once.
+      const keys = [...users.map((user) => user.token), '0'.repeat(40), inactive.token, revoked.token];
+      const sent = [...keys, ...[...keys].reverse()];
+      const answers = await Promise.all(sent.map((key) => poll(key)));
+      const byKey = (key: string) => answers.filter((_, index) => sent[index] === key);
+      for (const [i, user] of users.entries()) {
+        const expected = i === 7 ? { balance_seconds: 104, status: 'active', session_timeout: 104 } : { balance_seconds: 100 + i, status: 'idle', session_timeout: 100 + i };
+        expect(byKey(user.token).map((answer) => ({ status: answer.status, body: answer.body }))).toEqual([0, 1].map(() => ({ status: 200, body: expect.objectContaining(expected) })));
+      }
+      expect(byKey('0'.repeat(40)).map((answer) => answer.body)).toEqual([{ detail: 'Invalid token.' }, { detail: 'Invalid token.' }]);
+      expect(byKey(inactive.token).map((answer) => answer.body)).toEqual([0, 1].map(() => ({ detail: 'User inactive or deleted.' })));
+      expect(byKey(revoked.token).map((answer) => answer.body)).toEqual([0, 1].map(() => ({ detail: 'Invalid token.' })));
+    });
+
     it('keeps a portal key valid while its subscriber has an open session; after the Stop the lifetime runs again', async () => {
       // 3 h of balance, the default one-hour key, a portal that only polls (the poll writes nothing).
       const user = await t.factories.subscriber({ balanceSeconds: 3 * 3600, tokenLifetime: 3600 });

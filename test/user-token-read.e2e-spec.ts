@@ -232,6 +232,22 @@ describe('user_token API: list and retrieve', () => {
       await t.api().get(`${PATH}${own.id}/`).set({ Authorization: `Token ${own.token}` }).expect(200);
     });
 
+    it('authenticates 30 subscribers reading their own records at once (their credential reads shared), each as itself', async () => {
+      const subscribers = [];
+      for (let i = 0; i < 30; i += 1) subscribers.push(await t.factories.subscriber({ balanceSeconds: 200 + i }));
+      // Each asks for its own record, then for its neighbour's (hidden from it: 404), all in flight at once.
+      const requests = subscribers.flatMap((own, i) => [
+        { key: own.token, id: own.id, expected: 200 + i },
+        { key: own.token, id: subscribers[(i + 1) % subscribers.length]!.id, expected: null },
+      ]);
+      const answers = await Promise.all(requests.map(({ key, id }) => t.api().get(`${PATH}${id}/?balance=true`).set(bearer(key))));
+      for (const [index, { id, expected }] of requests.entries()) {
+        const answer = answers[index]!;
+        if (expected === null) expect({ status: answer.status, body: answer.body }).toEqual({ status: 404, body: { detail: 'Not found.' } });
+        else expect({ status: answer.status, id: answer.body.id, balance: answer.body.balance_seconds }).toEqual({ status: 200, id, balance: expected });
+      }
+    });
+
     it("hides other subscribers' records from a plain subscriber (404, not 403)", async () => {
       const own = await t.factories.subscriber();
       const other = await t.factories.subscriber();

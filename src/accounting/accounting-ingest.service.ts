@@ -12,7 +12,7 @@ import {
   accountingAttributesIgnored, accountingRecords, accountingRejected, accountingSessionTimeClamped, accountingTimestampFallbacks,
 } from '../observability/metrics.js';
 import { ChargingRepository, subscribersOf } from './charging.repository.js';
-import { GroupCommitQueue, type Outcome } from './group-commit.js';
+import { GroupCommitQueue, type Outcome } from '../database/group-commit.js';
 import { AcctStatusType, acctUniqueId, eventTime, legacyAcctUniqueId, parseAccountingRequest, type AccountingRecord } from './radius-attributes.js';
 import { RejectedRecordsRepository, type RejectedRecordSource } from './rejected-records.repository.js';
 import { SessionsRepository, type RecordSource, type SessionEvent } from './sessions.repository.js';

@@ -1,11 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { CREDENTIAL_COLUMNS } from '../auth-tokens/auth-tokens.repository.js';
 import type { CredentialLoader, LoadedCredential } from '../auth-tokens/token-credential.js';
 import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { liveSessionsSql, remainingBalanceSql, staleBeforeAt, unchargedSql } from './balance-sql.js';
+import { GroupCommitQueue, type Outcome } from '../database/group-commit.js';
+
+/** Poll reads under way at once; the polls arriving meanwhile share the next one (see BalanceRepository.polls). */
+const POLLS_IN_FLIGHT = 4;
 
 /** The poll: the caller's credential and balance figures in one round trip. */
 export interface BalancePollRow extends LoadedCredential {
@@ -17,26 +22,56 @@ export interface BalancePollRow extends LoadedCredential {
   asOf: Date;
 }
 
+/** The poll's columns for the token row `t` and `now`, `staleBefore` (SQL): credential and balance figures together. */
+function pollColumns(now: string, staleBefore: string): string {
+  return `${CREDENTIAL_COLUMNS}, p.balance_seconds AS "storedBalance", ${unchargedSql('p', now, staleBefore)} AS "uncharged",
+          ${liveSessionsSql('p', staleBefore)} AS "liveSessions"`;
+}
+
 /**
  * The poll's one query, prepared by name: planning it cost more than running it. `$1` key hash,
  * `$2` now, `$3` the stale cut-off. `uncharged` is what settling the subscriber now would move.
  */
 const POLL_ROW: NamedStatement = {
   name: 'balance_poll_row',
-  text: `SELECT t.user_id AS "userId", u.uuid AS "uuid", u.username AS "username", u.is_active AS "isActive",
-                u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime", p.organization AS "organization", p.role AS "role",
-                p.permissions AS "permissions", t.last_used_at AS "lastUsedAt",
-                p.balance_seconds AS "storedBalance", ${unchargedSql('p', '$2::timestamptz', '$3::timestamptz')} AS "uncharged",
-                ${liveSessionsSql('p', '$3::timestamptz')} AS "liveSessions"
+  text: `SELECT ${pollColumns('$2::timestamptz', '$3::timestamptz')}
            FROM auth_tokens t
            JOIN users u ON u.id = t.user_id
            JOIN aaa_profiles p ON p.user_id = t.user_id
           WHERE t.key_hash = $1`,
 };
 
+/**
+ * POLL_ROW for many polls arriving together (one round trip for all): `$1`–`$3` their key hashes,
+ * nows and stale cut-offs, each row numbered `n` by its poll's position. The hashes are bound as
+ * char(64) like the column, so each is looked up by its unique index.
+ */
+const POLL_ROWS: NamedStatement = {
+  name: 'balance_poll_rows',
+  text: `SELECT r.n, ${pollColumns('r.now', 'r.stale_before')}
+           FROM unnest($1::char(64)[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS r (key_hash, now, stale_before, n)
+           JOIN auth_tokens t ON t.key_hash = r.key_hash
+           JOIN users u ON u.id = t.user_id
+           JOIN aaa_profiles p ON p.user_id = t.user_id`,
+};
+
+interface PollRead {
+  keyHash: string;
+  now: Date;
+}
+
 /** Also the poll's credential loader (@AuthenticatedWith): the guard authenticates it with findCredentialByKeyHash. */
 @Injectable()
 export class BalanceRepository implements CredentialLoader<BalancePollRow> {
+  /**
+   * Polls read together: one alone is read at once (POLL_ROW); those arriving while POLLS_IN_FLIGHT
+   * reads are under way share the next statement (POLL_ROWS). The same rows, each as of its own poll's now.
+   */
+  private readonly polls = new GroupCommitQueue<PollRead, BalancePollRow | undefined>(
+    { windowMs: 0, maxItems: 100, maxGroupsInFlight: POLLS_IN_FLIGHT },
+    (reads) => this.readPolls(reads),
+  );
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -68,9 +103,24 @@ export class BalanceRepository implements CredentialLoader<BalancePollRow> {
     return rows[0] ? Number(rows[0].remaining) : undefined;
   }
 
-  /** The poll's row. Read-only: one indexed lookup by key hash; only stale burning sessions are read beside the profile. */
-  async findCredentialByKeyHash(keyHash: string, now: Date): Promise<BalancePollRow | undefined> {
-    const rows = await queryNamed<Omit<BalancePollRow, 'asOf'>>(this.dataSource, POLL_ROW, [keyHash, now, this.staleBefore(now)]);
-    return rows[0] && { ...rows[0], asOf: now };
+  /** The poll's row. Read-only: one indexed lookup by key hash (shared with the polls arriving together); only stale burning sessions are read beside the profile. */
+  findCredentialByKeyHash(keyHash: string, now: Date): Promise<BalancePollRow | undefined> {
+    return this.polls.submit({ keyHash, now });
+  }
+
+  private async readPolls(reads: PollRead[]): Promise<Outcome<BalancePollRow | undefined>[]> {
+    if (reads.length === 1) {
+      const [{ keyHash, now }] = reads as [PollRead];
+      const rows = await queryNamed<Omit<BalancePollRow, 'asOf'>>(this.dataSource, POLL_ROW, [keyHash, now, this.staleBefore(now)]);
+      return [{ ok: true, value: rows[0] && { ...rows[0], asOf: now } }];
+    }
+    const rows = await queryNamed<Omit<BalancePollRow, 'asOf'> & { n: string }>(this.dataSource, POLL_ROWS, [
+      reads.map((read) => read.keyHash), reads.map((read) => read.now), reads.map((read) => this.staleBefore(read.now)),
+    ]);
+    const byPosition = new Map(rows.map(({ n, ...row }) => [Number(n), row]));
+    return reads.map((read, index) => {
+      const row = byPosition.get(index + 1);
+      return { ok: true, value: row && { ...row, asOf: read.now } };
+    });
   }
 }

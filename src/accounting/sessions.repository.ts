@@ -11,7 +11,7 @@ import { remainingBalanceSql, sessionChargedSql, sessionTargetSql, staleBeforeAt
 import { sessionScopeSql, type SessionScope } from './session-scope.js';
 import type { AccountingRecord } from './radius-attributes.js';
 import { voucherExpirySql } from '../vouchers/voucher-sql.js';
-import { GroupCommitQueue, type Outcome } from './group-commit.js';
+import { GroupCommitQueue, type Outcome } from '../database/group-commit.js';
 
 /**
  * Who reported a record, which binds a new session to a NAS client (Disconnect-Requests go only

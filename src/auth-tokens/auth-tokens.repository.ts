@@ -3,8 +3,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { organizationInScopeSql, scopeParameter, type OrganizationScope } from '../auth/organization-scope.js';
 import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
+import { GroupCommitQueue, type Outcome } from '../database/group-commit.js';
 import type { TokenCredential } from './token-credential.js';
 import { tokenExpiredSql, tokenLastUseSql } from './token-use-sql.js';
+
+/** Credential reads under way at once; the reads arriving meanwhile share the next one (see AuthTokensRepository.credentials). */
+const CREDENTIAL_READS_IN_FLIGHT = 4;
 
 /** An auth-tokens listing row: the token joined with its user. */
 export interface TokenWithUser {
@@ -44,16 +48,32 @@ const VISIBLE_OWNER = `($2::boolean OR NOT u.is_staff)`;
 const LIVE_TOKEN = `(u.token_lifetime IS NULL OR t.last_used_at + make_interval(secs => u.token_lifetime) > $1
                      OR ${tokenLastUseSql('t', '$1::timestamptz')} + make_interval(secs => u.token_lifetime) > $1)`;
 
-/** Every authenticated request runs these two, so they are prepared by name (planned once per connection). */
+/** A TokenCredential's columns, for the token row `t` joined with its user `u` and profile `p` (credential loaders select them too). */
+export const CREDENTIAL_COLUMNS = `t.user_id AS "userId", u.uuid AS "uuid", u.username AS "username", u.is_active AS "isActive",
+       u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime", p.organization AS "organization", p.role AS "role",
+       p.permissions AS "permissions", t.last_used_at AS "lastUsedAt"`;
+
+/** Every authenticated request runs these, so they are prepared by name (planned once per connection). */
 const CREDENTIAL_BY_KEY_HASH: NamedStatement = {
   name: 'auth_credential_by_key_hash',
-  text: `SELECT t.user_id AS "userId", u.uuid AS "uuid", u.username AS "username", u.is_active AS "isActive",
-                u.is_staff AS "isStaff", u.token_lifetime AS "tokenLifetime", p.organization AS "organization", p.role AS "role",
-                p.permissions AS "permissions", t.last_used_at AS "lastUsedAt"
+  text: `SELECT ${CREDENTIAL_COLUMNS}
            FROM auth_tokens t
            JOIN users u ON u.id = t.user_id
            JOIN aaa_profiles p ON p.user_id = t.user_id
           WHERE t.key_hash = $1`,
+};
+
+/**
+ * CREDENTIAL_BY_KEY_HASH for many keys at once (requests arriving together), each row numbered `n`
+ * by its key's position; the hashes bound as char(64) like the column (looked up by its unique index).
+ */
+const CREDENTIALS_BY_KEY_HASH: NamedStatement = {
+  name: 'auth_credentials_by_key_hash',
+  text: `SELECT r.n, ${CREDENTIAL_COLUMNS}
+           FROM unnest($1::char(64)[]) WITH ORDINALITY AS r (key_hash, n)
+           JOIN auth_tokens t ON t.key_hash = r.key_hash
+           JOIN users u ON u.id = t.user_id
+           JOIN aaa_profiles p ON p.user_id = t.user_id`,
 };
 
 const TOUCH: NamedStatement = {
@@ -63,11 +83,30 @@ const TOUCH: NamedStatement = {
 
 @Injectable()
 export class AuthTokensRepository {
+  /**
+   * Credential reads: one alone is read at once (CREDENTIAL_BY_KEY_HASH); those arriving while
+   * CREDENTIAL_READS_IN_FLIGHT reads are under way share the next statement (CREDENTIALS_BY_KEY_HASH).
+   * Each read starts after its request arrived, so it sees every change committed before.
+   */
+  private readonly credentials = new GroupCommitQueue<string, TokenCredential | undefined>(
+    { windowMs: 0, maxItems: 100, maxGroupsInFlight: CREDENTIAL_READS_IN_FLIGHT },
+    (keyHashes) => this.readCredentials(keyHashes),
+  );
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async findCredentialByKeyHash(keyHash: string): Promise<TokenCredential | undefined> {
-    const rows = await queryNamed<TokenCredential>(this.dataSource, CREDENTIAL_BY_KEY_HASH, [keyHash]);
-    return rows[0];
+  findCredentialByKeyHash(keyHash: string): Promise<TokenCredential | undefined> {
+    return this.credentials.submit(keyHash);
+  }
+
+  private async readCredentials(keyHashes: string[]): Promise<Outcome<TokenCredential | undefined>[]> {
+    if (keyHashes.length === 1) {
+      const rows = await queryNamed<TokenCredential>(this.dataSource, CREDENTIAL_BY_KEY_HASH, keyHashes);
+      return [{ ok: true, value: rows[0] }];
+    }
+    const rows = await queryNamed<TokenCredential & { n: string }>(this.dataSource, CREDENTIALS_BY_KEY_HASH, [keyHashes]);
+    const byPosition = new Map(rows.map(({ n, ...row }) => [Number(n), row]));
+    return keyHashes.map((_, index) => ({ ok: true, value: byPosition.get(index + 1) }));
   }
 
   /**

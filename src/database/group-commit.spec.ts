@@ -49,6 +49,19 @@ describe('GroupCommitQueue', () => {
     expect(await Promise.all(later)).toEqual(['applied 2', 'applied 3', 'applied 4']);
   });
 
+  it('with no window, starts an item at once while a group may start, and gathers the rest meanwhile', async () => {
+    const { queue, groups, release } = recording({ windowMs: 0, maxItems: 100, maxGroupsInFlight: 2 });
+    const answers = [1, 2, 3, 4, 5].map((item) => queue.submit(item));
+    // No timer: the first two started synchronously, each alone.
+    expect(groups).toEqual([[1], [2]]);
+    release.shift()!();
+    await answers[0];
+    await tick();
+    expect(groups).toEqual([[1], [2], [3, 4, 5]]);
+    release.splice(0).forEach((go) => go());
+    expect(await Promise.all(answers)).toEqual(['applied 1', 'applied 2', 'applied 3', 'applied 4', 'applied 5']);
+  });
+
   it('fails every item of a group whose apply fails', async () => {
     const queue = new GroupCommitQueue<number, string>({ windowMs: 1, maxItems: 10, maxGroupsInFlight: 1 }, () => Promise.reject(new Error('commit failed')));
     const answers = [1, 2].map((item) => queue.submit(item).catch((error: Error) => error.message));

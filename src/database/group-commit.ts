@@ -8,7 +8,11 @@ interface Waiting<T, R> {
 }
 
 export interface GroupCommitLimits {
-  /** How long the first item waits for others before its group may start. */
+  /**
+   * How long the first item waits for others before its group may start. 0: no wait at all, an item
+   * starts a group as soon as fewer than `maxGroupsInFlight` are being applied (it shares one only
+   * with the items that arrived while all of them were).
+   */
   windowMs: number;
   /** The most items in one group. */
   maxItems: number;
@@ -39,7 +43,8 @@ export class GroupCommitQueue<T, R> {
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      if (this.waiting.length === 1) {
+      if (this.limits.windowMs === 0) this.due = true;
+      else if (this.waiting.length === 1) {
         this.timer = setTimeout(() => {
           this.timer = undefined;
           this.due = true;
