@@ -233,7 +233,7 @@ describe('user_token API: list and retrieve', () => {
     });
 
     it('authenticates 30 subscribers reading their own records at once (their credential reads shared), each as itself', async () => {
-      const subscribers = [];
+      const subscribers: { id: number; token: string }[] = [];
       for (let i = 0; i < 30; i += 1) subscribers.push(await t.factories.subscriber({ balanceSeconds: 200 + i }));
       // Each asks for its own record, then for its neighbour's (hidden from it: 404), all in flight at once.
       const requests = subscribers.flatMap((own, i) => [

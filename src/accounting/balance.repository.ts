@@ -7,7 +7,7 @@ import { queryNamed, type NamedStatement } from '../database/data-source-options
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { liveSessionsSql, remainingBalanceSql, staleBeforeAt, unchargedSql } from './balance-sql.js';
-import { GroupCommitQueue, type Outcome } from '../database/group-commit.js';
+import { GroupCommitQueue, READ_WINDOW_MS, type Outcome } from '../database/group-commit.js';
 
 /** Poll reads under way at once; the polls arriving meanwhile share the next one (see BalanceRepository.polls). */
 const POLLS_IN_FLIGHT = 4;
@@ -64,11 +64,12 @@ interface PollRead {
 @Injectable()
 export class BalanceRepository implements CredentialLoader<BalancePollRow> {
   /**
-   * Polls read together: one alone is read at once (POLL_ROW); those arriving while POLLS_IN_FLIGHT
-   * reads are under way share the next statement (POLL_ROWS). The same rows, each as of its own poll's now.
+   * Polls read together: one arriving while none is under way is read at once (POLL_ROW); the others
+   * gather for READ_WINDOW_MS, or until one of POLLS_IN_FLIGHT reads is done, and share the next
+   * statement (POLL_ROWS). The same rows, each as of its own poll's now.
    */
   private readonly polls = new GroupCommitQueue<PollRead, BalancePollRow | undefined>(
-    { windowMs: 0, maxItems: 100, maxGroupsInFlight: POLLS_IN_FLIGHT },
+    { windowMs: READ_WINDOW_MS, startWhenIdle: true, maxItems: 100, maxGroupsInFlight: POLLS_IN_FLIGHT },
     (reads) => this.readPolls(reads),
   );
 

@@ -11,7 +11,7 @@ import { remainingBalanceSql, sessionChargedSql, sessionTargetSql, staleBeforeAt
 import { sessionScopeSql, type SessionScope } from './session-scope.js';
 import type { AccountingRecord } from './radius-attributes.js';
 import { voucherExpirySql } from '../vouchers/voucher-sql.js';
-import { GroupCommitQueue, type Outcome } from '../database/group-commit.js';
+import { GroupCommitQueue, READ_WINDOW_MS, type Outcome } from '../database/group-commit.js';
 
 /**
  * Who reported a record, which binds a new session to a NAS client (Disconnect-Requests go only
@@ -349,11 +349,12 @@ const UPSERT_INTERIMS: NamedStatement = {
 export class SessionsRepository {
   /**
    * Attempts (authorize and RADIUS Access-Requests with a credential) read together: those arriving
-   * while earlier reads are in flight share one statement (SUBSCRIBERS_FOR_ATTEMPTS), one round trip
-   * for the lot; one alone is read by SUBSCRIBER_FOR_ATTEMPT, without waiting.
+   * while earlier reads are in flight gather for READ_WINDOW_MS and share one statement
+   * (SUBSCRIBERS_FOR_ATTEMPTS), one round trip for the lot; one alone is read by
+   * SUBSCRIBER_FOR_ATTEMPT, without waiting.
    */
   private readonly attempts = new GroupCommitQueue<AttemptRead, AttemptRow>(
-    { windowMs: 0, maxItems: 100, maxGroupsInFlight: 4 },
+    { windowMs: READ_WINDOW_MS, startWhenIdle: true, maxItems: 100, maxGroupsInFlight: 4 },
     (reads) => this.readAttempts(reads),
   );
 

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { organizationInScopeSql, scopeParameter, type OrganizationScope } from '../auth/organization-scope.js';
 import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
-import { GroupCommitQueue, type Outcome } from '../database/group-commit.js';
+import { GroupCommitQueue, READ_WINDOW_MS, type Outcome } from '../database/group-commit.js';
 import type { TokenCredential } from './token-credential.js';
 import { tokenExpiredSql, tokenLastUseSql } from './token-use-sql.js';
 
@@ -84,12 +84,13 @@ const TOUCH: NamedStatement = {
 @Injectable()
 export class AuthTokensRepository {
   /**
-   * Credential reads: one alone is read at once (CREDENTIAL_BY_KEY_HASH); those arriving while
-   * CREDENTIAL_READS_IN_FLIGHT reads are under way share the next statement (CREDENTIALS_BY_KEY_HASH).
+   * Credential reads: one arriving while none is under way is read at once (CREDENTIAL_BY_KEY_HASH);
+   * the others gather for READ_WINDOW_MS, or until one of CREDENTIAL_READS_IN_FLIGHT reads is done,
+   * and share the next statement (CREDENTIALS_BY_KEY_HASH).
    * Each read starts after its request arrived, so it sees every change committed before.
    */
   private readonly credentials = new GroupCommitQueue<string, TokenCredential | undefined>(
-    { windowMs: 0, maxItems: 100, maxGroupsInFlight: CREDENTIAL_READS_IN_FLIGHT },
+    { windowMs: READ_WINDOW_MS, startWhenIdle: true, maxItems: 100, maxGroupsInFlight: CREDENTIAL_READS_IN_FLIGHT },
     (keyHashes) => this.readCredentials(keyHashes),
   );
 

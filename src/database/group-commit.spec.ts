@@ -1,7 +1,7 @@
 import { GroupCommitQueue, type Outcome } from './group-commit.js';
 
 describe('GroupCommitQueue', () => {
-  function recording(limits: { windowMs: number; maxItems: number; maxGroupsInFlight: number }) {
+  function recording(limits: { windowMs: number; startWhenIdle?: boolean; maxItems: number; maxGroupsInFlight: number }) {
     const groups: number[][] = [];
     const release: (() => void)[] = [];
     const queue = new GroupCommitQueue<number, string>(limits, async (items) => {
@@ -60,6 +60,23 @@ describe('GroupCommitQueue', () => {
     expect(groups).toEqual([[1], [2], [3, 4, 5]]);
     release.splice(0).forEach((go) => go());
     expect(await Promise.all(answers)).toEqual(['applied 1', 'applied 2', 'applied 3', 'applied 4', 'applied 5']);
+  });
+
+  it('starting when idle: an item with no group in flight starts at once; the others wait for the window or a free slot', async () => {
+    const { queue, groups, release } = recording({ windowMs: 50, startWhenIdle: true, maxItems: 100, maxGroupsInFlight: 2 });
+    const first = queue.submit(1);
+    expect(groups).toEqual([[1]]);
+    const more = [2, 3].map((item) => queue.submit(item));
+    await tick(5);
+    // A slot is free, but a group is in flight: 2 and 3 wait for their window...
+    expect(groups).toEqual([[1]]);
+    // ...or for the queue to be idle again.
+    release.shift()!();
+    await first;
+    await tick();
+    expect(groups).toEqual([[1], [2, 3]]);
+    release.shift()!();
+    expect(await Promise.all(more)).toEqual(['applied 2', 'applied 3']);
   });
 
   it('fails every item of a group whose apply fails', async () => {

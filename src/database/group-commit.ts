@@ -14,11 +14,25 @@ export interface GroupCommitLimits {
    * with the items that arrived while all of them were).
    */
   windowMs: number;
+  /**
+   * Start an item at once when no group is being applied (reads: nothing to wait for when idle);
+   * under load, items still gather for `windowMs`.
+   */
+  startWhenIdle?: boolean;
   /** The most items in one group. */
   maxItems: number;
   /** Groups being applied at once; items arriving meanwhile wait and form the next group. */
   maxGroupsInFlight: number;
 }
+
+/**
+ * The window of the read queues (credentials, balance polls, authorize attempts), which start an item
+ * at once when idle (`startWhenIdle`): under load, a read waits this long for others to share its
+ * statement. Measured with bench:poll and bench:radius: with no wait at all, groups stayed small (the
+ * slots filled with single reads): the balance poll ran at 1.45–1.80× the bare server, against
+ * 1.66–2.17× with this window, and Access-Request at 1.18–1.42× FreeRADIUS, against 1.30–1.80×.
+ */
+export const READ_WINDOW_MS = 1;
 
 /**
  * Group commit: items submitted within `windowMs` of the first one waiting (at most `maxItems`) are
@@ -56,7 +70,10 @@ export class GroupCommitQueue<T, R> {
   }
 
   private startGroups(): void {
-    while (this.inFlight < this.limits.maxGroupsInFlight && this.waiting.length > 0 && (this.due || this.waiting.length >= this.limits.maxItems)) {
+    while (
+      this.inFlight < this.limits.maxGroupsInFlight && this.waiting.length > 0
+      && (this.due || this.waiting.length >= this.limits.maxItems || (this.limits.startWhenIdle === true && this.inFlight === 0))
+    ) {
       const group = this.waiting.splice(0, this.limits.maxItems);
       if (this.waiting.length === 0) {
         clearTimeout(this.timer);
