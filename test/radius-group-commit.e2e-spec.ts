@@ -196,6 +196,35 @@ describe('RADIUS accounting group commit', () => {
     }
   });
 
+  it('settles sessions of lost Starts as before when the balance does not cover them or the subscriber is online, in the same bursts', async () => {
+    // Short: 50 s for two sessions first heard of 30 s in (the second one's last 10 s are overage).
+    const short = await subscribers(10, 50);
+    // Online: a session already burning for 100 s when two more are first heard of.
+    const online = await subscribers(10, 3600);
+    const running = online.map((user) => sessionIdentity(user.username, 'mixed-nas'));
+    expect((await burst(running.map(start))).answered).toBe(10);
+    t.clock.advanceSeconds(100);
+    const ids = [...short, ...online].flatMap((user) => [sessionIdentity(user.username, 'mixed-nas'), sessionIdentity(user.username, 'mixed-nas')]);
+    const interims = await burst(ids.map((id) => ({ 'Acct-Status-Type': 'Interim-Update', ...id, 'Acct-Session-Time': 30 })));
+    expect({ answered: interims.answered, lost: interims.lost }).toEqual({ answered: 40, lost: 0 });
+    for (const user of short) {
+      const sessions = await sessionsOf(t, user.username);
+      expect(sessions.map((session) => session.charged)).toEqual([30, 30]);
+      expect(sessions.reduce((sum, session) => sum + session.overage, 0)).toBe(10);
+      expect(await storedBalance(t, user.id)).toBe(0);
+    }
+    const predicted: { user_id: number; seconds: number }[] = await t.dataSource.query(
+      'SELECT user_id, extract(epoch FROM exhausts_at - $2::timestamptz)::int AS seconds FROM aaa_profiles WHERE user_id = ANY($1::int[])',
+      [online.map((user) => user.id), t.clock.now()],
+    );
+    // 3600 − 100 − 2 × 30 = 3440 s left, shared by three burning sessions.
+    expect(new Set(predicted.map((row) => row.seconds))).toEqual(new Set([Math.ceil(3440 / 3)]));
+    for (const user of online) {
+      expect((await sessionsOf(t, user.username)).map((session) => session.charged)).toEqual([100, 30, 30]);
+      expect(await storedBalance(t, user.id)).toBe(3440);
+    }
+  });
+
   it('groups HTTP accounting too: 30 Starts posted at once are stored once each, in shared transactions, burning from the start', async () => {
     const account = await t.factories.subscriber({ role: Role.Gateway });
     const gateway = new Gateway(t, account.token);

@@ -294,7 +294,7 @@ export class AccountingIngestService {
       }
     }
     if (interims.length > 1) {
-      const written = await this.sessions.upsertInterims(manager, interims.map((index) => events[index]!));
+      const written = await this.sessions.upsertInterims(manager, interims.map((index) => events[index]!), now);
       for (const [position, index] of interims.entries()) {
         const write = written[position]!;
         if (write.joining) opening.push(write.joining.userId);

@@ -262,7 +262,7 @@ const SETTLED_AT_NOW = `(CASE WHEN p.open_sessions = 0 THEN $20::timestamptz ELS
 
 /**
  * Many Starts in one statement (a group commit's Starts), their subscribers locked and settled up
- * to `$20` (now) first, except those with no open session at all (SettlementService.open), which
+ * to `$20` (now) first, except those none of whose sessions burns (SettlementService.open), which
  * this statement settles by moving settled_at to now (SETTLED_AT_NOW): one row per element of the
  * arrays, in order, each resolved and bound exactly as INSERT_START does for one. A Start whose
  * session exists (or that repeats an earlier one of the same arrays) inserts nothing. A new session
@@ -329,21 +329,56 @@ const UPSERT_INTERIM: NamedStatement = {
  * sessions (the statement cannot change a row twice). `$19` are their reported Acct-Session-Times,
  * found again for a row by its id (the record's, or its legacy id). Returns the session's
  * session_time: the caller works out whether the record's was clamped.
+ *
+ * A session it creates (its Start was lost) for a subscriber none of whose sessions burns (the group
+ * holds its profile lock) burns from its insert when the subscriber's balance covers the targets
+ * of all such sessions of the statement: charged its target at `$20` (now; not stale by `$21`),
+ * and the subscriber settled at now in the same statement (balance, open_sessions, prediction), as
+ * the settlement would have done (settled_at moves to now when nothing burns; each session is
+ * brought to its target, then burns from now). The others are left to the settlement (`joining`).
  */
 const UPSERT_INTERIMS: NamedStatement = {
   name: 'sessions_upsert_interims',
-  text: `WITH ${RECORDS}
-         INSERT INTO accounting_sessions AS s ${INSERT_COLUMNS}, status)
-         ${RECORD_ROWS}
-         ${interimUpdateSql(REPORTED)}
-         RETURNING (xmax = 0) AS inserted, acct_unique_id, id::text AS id, user_id, session_time::text AS session_time,
-                   (NOT burning AND user_id IS NOT NULL) AS joining`,
+  text: `WITH ${RECORDS},
+         opening AS (
+           SELECT o.n, o.user_id, o.target,
+                  COALESCE(o.idle AND o.last_update_at >= $21::timestamptz
+                           AND SUM(o.target) OVER (PARTITION BY o.user_id) <= o.balance_seconds, false) AS burning
+             FROM (SELECT x.n, x.last_update_at, u.id AS user_id, p.balance_seconds,
+                          p.open_sessions = 0 AS idle,
+                          ${sessionTargetSql('x', '$20::timestamptz', '$21::timestamptz')} AS target
+                     FROM (SELECT r.*, 'open'::text AS status FROM r) x
+                     LEFT JOIN users u ON u.username = x.user_name
+                     LEFT JOIN aaa_profiles p ON p.user_id = u.id) o
+         ),
+         written AS (
+           INSERT INTO accounting_sessions AS s ${INSERT_COLUMNS}, status, burning, charged_seconds, charged_at)
+           SELECT ${recordValuesSql('r', 'o.user_id')}, 'open', o.burning,
+                  CASE WHEN o.burning THEN o.target ELSE 0 END, CASE WHEN o.burning THEN $20::timestamptz END
+             FROM r JOIN opening o ON o.n = r.n ORDER BY r.n
+           ${interimUpdateSql(REPORTED)}
+           RETURNING (xmax = 0) AS inserted, acct_unique_id, id, user_id, session_time, burning, charged_seconds
+         ),
+         counted AS (
+           UPDATE aaa_profiles p
+              SET balance_seconds = p.balance_seconds - c.charged,
+                  settled_at = $20::timestamptz,
+                  open_sessions = p.open_sessions + c.n,
+                  exhausts_at = $20::timestamptz + make_interval(secs => ceil((p.balance_seconds - c.charged)::numeric / (p.open_sessions + c.n))::float8)
+             FROM (SELECT user_id, count(*)::int AS n, SUM(charged_seconds) AS charged FROM written WHERE inserted AND burning GROUP BY user_id) c
+            WHERE p.user_id = c.user_id
+         )
+         SELECT inserted, acct_unique_id, id::text AS id, user_id, session_time::text AS session_time,
+                (NOT burning AND user_id IS NOT NULL) AS joining
+           FROM written`,
 };
 
 /**
- * Sessions as the NAS reports them. Charging columns are written by ChargingRepository, with one
- * exception: a group's Starts are written already burning by INSERT_STARTS (their subscribers settled
- * just before, see SettlementService.open), so that a new session is written once.
+ * Sessions as the NAS reports them. Charging columns are written by ChargingRepository, with two
+ * exceptions, so that a new session is written once: a group's Starts are written already burning by
+ * INSERT_STARTS (their subscribers settled just before, see SettlementService.open), and the
+ * sessions a group's Interim-Updates create for subscribers none of whose sessions burns, charged and
+ * burning from their insert, by UPSERT_INTERIMS.
  */
 @Injectable()
 export class SessionsRepository {
@@ -472,9 +507,12 @@ export class SessionsRepository {
    * Many Interim-Updates at once, for distinct sessions (a group commit's, in its transaction): as
    * upsertInterim for each, in one statement. Returns, per event, what upsertInterim returns.
    */
-  async upsertInterims(manager: EntityManager, events: SessionEvent[]): Promise<({ action: 'created' | 'updated' | 'ignored'; joining?: { id: string; userId: number } } & SessionWrite)[]> {
+  async upsertInterims(
+    manager: EntityManager, events: SessionEvent[], now: Date,
+  ): Promise<({ action: 'created' | 'updated' | 'ignored'; joining?: { id: string; userId: number } } & SessionWrite)[]> {
     const rows = await queryNamed<{ inserted: boolean; acct_unique_id: string; id: string; user_id: number | null; session_time: string; joining: boolean }>(
-      manager, UPSERT_INTERIMS, [...recordArrays(events, claimedStart), events.map((event) => event.record.sessionTime ?? 0)],
+      manager, UPSERT_INTERIMS,
+      [...recordArrays(events, claimedStart), events.map((event) => event.record.sessionTime ?? 0), now, staleBeforeAt(now, this.config.accounting.staleAfterSeconds)],
     );
     const byId = new Map(rows.map((row) => [row.acct_unique_id, row]));
     return events.map((event) => {

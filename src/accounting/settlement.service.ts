@@ -59,9 +59,10 @@ export class SettlementService {
    * does, in its own statement). Every subscriber's exhaustion is predicted again only when settling
    * moved more than settled_at and the balance together (which leaves a prediction where it was).
    * What `write` opens without letting it burn is settled afterwards like any other (kind `opened`).
-   * An `idle` subscriber (no open session at all when locked: nothing burns or waits to) has nothing
-   * to settle but its settled_at, which `write` moves to now with the sessions it opens burning
-   * (insertStarts settles every subscriber whose open_sessions is 0 that way); it costs no statement here.
+   * An `idle` subscriber (none of its sessions burns: open_sessions 0 when locked) has nothing to
+   * settle but its settled_at, which `write` moves to now with the sessions it opens burning
+   * (insertStarts settles every subscriber whose open_sessions is 0 that way); it costs no statement
+   * here. A session of its waiting to burn joins at its own settlement (see LockedSubscriber).
    */
   async open<T>(manager: EntityManager, subscribers: LockedSubscriber[], now: Date, write: () => Promise<T>): Promise<T> {
     const busy = subscribers.filter((subscriber) => !subscriber.idle).map((subscriber) => subscriber.id);

@@ -8,8 +8,7 @@ const LOCK_PROFILES: NamedStatement = {
 };
 const LOCK_PROFILES_BY_USERNAME: NamedStatement = {
   name: 'lock_profiles_by_username',
-  text: `SELECT p.user_id, u.username,
-                p.open_sessions = 0 AND NOT EXISTS (SELECT 1 FROM accounting_sessions s WHERE s.user_id = p.user_id AND s.status = 'open') AS idle
+  text: `SELECT p.user_id, u.username, p.open_sessions = 0 AS idle
            FROM aaa_profiles p JOIN users u ON u.id = p.user_id
           WHERE p.user_id = ANY(ARRAY(SELECT u.id FROM users u WHERE u.username = ANY($1::text[])))
           ORDER BY p.user_id FOR NO KEY UPDATE OF p`,
@@ -36,10 +35,14 @@ export async function lockSubscriberProfiles(manager: EntityManager, userIds: nu
   return rows.map((row) => row.user_id);
 }
 
-/** A subscriber locked by username: its id, and whether it had no open session at all when locked (`idle`). */
+/** A subscriber locked by username: its id, and whether no session burnt its balance when locked (`idle`). */
 export interface LockedSubscriber {
   id: number;
-  /** Nothing to settle: no session burns its balance or waits to (see SettlementService.open). */
+  /**
+   * Nothing to settle but settled_at: no session burns its balance (see SettlementService.open). A
+   * session waiting to burn (its own settlement not done yet) joins when it is: that settlement
+   * follows its record, or the next run's first step.
+   */
   idle: boolean;
 }
 
