@@ -41,6 +41,15 @@ export function elapsedSql(profile: string, now: string): string {
 }
 
 /**
+ * The predicted exhaustion of a subscriber settled at `settledAt` with `balance` seconds left for
+ * `sessions` burning sessions (SQL expressions; `sessions` > 0): `settledAt + ⌈balance / sessions⌉ s`,
+ * the instant its balance runs out if nothing changes.
+ */
+export function exhaustionAtSql(settledAt: string, balance: string, sessions: string): string {
+  return `(${settledAt} + make_interval(secs => ceil((${balance})::numeric / (${sessions}))::float8))`;
+}
+
+/**
  * A session's charge up to its subscriber's `settled_at`: its stored charge, plus, while it burns,
  * the whole seconds its subscriber was settled since its own last charge (`charged_at` keeps the
  * same sub-second phase as `settled_at`). `profile` may be absent (a LEFT JOIN): a session whose

@@ -7,7 +7,7 @@ import { boundNasClientSql, recordSourceParams, type RecordSource } from './sess
 import { lockSubscriberProfiles, lockSubscriberProfilesByUsername } from '../database/subscriber-lock.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { elapsedSql, sessionChargedSql, sessionTargetSql, staleBeforeAt } from './balance-sql.js';
+import { elapsedSql, exhaustionAtSql, sessionChargedSql, sessionTargetSql, staleBeforeAt } from './balance-sql.js';
 
 export interface ChargeResult {
   /** Sessions whose charge moved. */
@@ -435,7 +435,7 @@ const CHARGE_TO_TARGET: NamedStatement = {
 
 /** predictExhaustion: `settled_at + ⌈balance_seconds / open_sessions⌉ s`, written only where it changed. */
 const PREDICTED_EXHAUSTION = `CASE WHEN p.open_sessions = 0 THEN NULL
-                                   ELSE p.settled_at + make_interval(secs => ceil(p.balance_seconds::numeric / p.open_sessions)::float8) END`;
+                                   ELSE ${exhaustionAtSql('p.settled_at', 'p.balance_seconds', 'p.open_sessions')} END`;
 const PREDICT_EXHAUSTION: NamedStatement = {
   name: 'predict_exhaustion',
   text: `UPDATE aaa_profiles p SET exhausts_at = ${PREDICTED_EXHAUSTION}

@@ -7,7 +7,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { tokenExpiredSql } from '../auth-tokens/token-use-sql.js';
 import { organizationInScopeSql, scopeParameter, type OrganizationScope } from '../auth/organization-scope.js';
 import { attemptParams, reservedAttemptSql, type AttemptCounters, type CountedKey } from '../auth/auth-throttle.repository.js';
-import { remainingBalanceSql, sessionChargedSql, sessionTargetSql, staleBeforeAt } from './balance-sql.js';
+import { exhaustionAtSql, remainingBalanceSql, sessionChargedSql, sessionTargetSql, staleBeforeAt } from './balance-sql.js';
 import { sessionScopeSql, type SessionScope } from './session-scope.js';
 import type { AccountingRecord } from './radius-attributes.js';
 import { voucherExpirySql } from '../vouchers/voucher-sql.js';
@@ -229,12 +229,6 @@ const INSERT_START: NamedStatement = {
          ON CONFLICT (acct_unique_id) DO NOTHING RETURNING acct_unique_id, id::text AS id, user_id`,
 };
 
-/**
- * The rows of many records (recordArrays: `$1`–`$18`, `$19` the reported Acct-Session-Times), in
- * order, resolved and bound as the one-record statements do; SELECT from `r`, the records.
- */
-const RECORD_ROWS = `SELECT ${recordValuesSql('r', '(SELECT u.id FROM users u WHERE u.username = r.user_name)')}, 'open' FROM r ORDER BY r.n`;
-
 /** INSERT_COLUMNS' values for a record `r` of RECORDS (its session id resolved, its NAS client bound), `userId` its subscriber. */
 function recordValuesSql(r: string, userId: string): string {
   return `COALESCE((SELECT l.acct_unique_id FROM accounting_sessions l WHERE l.acct_unique_id = ${r}.legacy_id), ${r}.unique_id),
@@ -244,7 +238,10 @@ function recordValuesSql(r: string, userId: string): string {
           ${boundNasClientSql(`${r}.nas_client_id`, `${r}.gateway_user_id`)}`;
 }
 
-/** The records of RECORD_ROWS (the ids are char(32) like the column, so that they are looked up by its unique index). */
+/**
+ * Many records as rows `r` (recordArrays: `$1`–`$18`, `$19` the reported Acct-Session-Times), numbered
+ * `n` in order (the ids are char(32) like the column, so that they are looked up by its unique index).
+ */
 const RECORDS = `r AS (
   SELECT * FROM unnest($1::char(32)[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
                        $10::timestamptz[], $11::timestamptz[], $12::bigint[], $13::bigint[], $14::bigint[], $15::boolean[], $16::integer[],
@@ -293,7 +290,7 @@ const INSERT_STARTS: NamedStatement = {
            UPDATE aaa_profiles p
               SET settled_at = ${SETTLED_AT_NOW},
                   open_sessions = p.open_sessions + c.n,
-                  exhausts_at = ${SETTLED_AT_NOW} + make_interval(secs => ceil(p.balance_seconds::numeric / (p.open_sessions + c.n))::float8)
+                  exhausts_at = ${exhaustionAtSql(SETTLED_AT_NOW, 'p.balance_seconds', 'p.open_sessions + c.n')}
              FROM (SELECT user_id, count(*)::int AS n FROM inserted WHERE burning GROUP BY user_id) c
             WHERE p.user_id = c.user_id
          )
@@ -364,7 +361,7 @@ const UPSERT_INTERIMS: NamedStatement = {
               SET balance_seconds = p.balance_seconds - c.charged,
                   settled_at = $20::timestamptz,
                   open_sessions = p.open_sessions + c.n,
-                  exhausts_at = $20::timestamptz + make_interval(secs => ceil((p.balance_seconds - c.charged)::numeric / (p.open_sessions + c.n))::float8)
+                  exhausts_at = ${exhaustionAtSql('$20::timestamptz', 'p.balance_seconds - c.charged', 'p.open_sessions + c.n')}
              FROM (SELECT user_id, count(*)::int AS n, SUM(charged_seconds) AS charged FROM written WHERE inserted AND burning GROUP BY user_id) c
             WHERE p.user_id = c.user_id
          )
