@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CREDENTIAL_COLUMNS } from '../auth-tokens/auth-tokens.repository.js';
 import type { CredentialLoader, LoadedCredential } from '../auth-tokens/token-credential.js';
-import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
+import { queryNamed, rowsByPosition, type NamedStatement } from '../database/data-source-options.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { liveSessionsSql, remainingBalanceSql, staleBeforeAt, unchargedSql } from './balance-sql.js';
@@ -118,10 +118,6 @@ export class BalanceRepository implements CredentialLoader<BalancePollRow> {
     const rows = await queryNamed<Omit<BalancePollRow, 'asOf'> & { n: string }>(this.dataSource, POLL_ROWS, [
       reads.map((read) => read.keyHash), reads.map((read) => read.now), reads.map((read) => this.staleBefore(read.now)),
     ]);
-    const byPosition = new Map(rows.map(({ n, ...row }) => [Number(n), row]));
-    return reads.map((read, index) => {
-      const row = byPosition.get(index + 1);
-      return { ok: true, value: row && { ...row, asOf: read.now } };
-    });
+    return rowsByPosition(rows, reads.length).map((row, index) => ({ ok: true, value: row && { ...row, asOf: reads[index]!.now } }));
   }
 }

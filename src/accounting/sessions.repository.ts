@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
+import { queryNamed, rowsByPosition, type NamedStatement } from '../database/data-source-options.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { tokenExpiredSql } from '../auth-tokens/token-use-sql.js';
@@ -410,11 +410,9 @@ export class SessionsRepository {
       reads.map((read) => JSON.stringify({ scopes: read.counters.keys.map((k) => k.scope), keys: read.counters.keys.map((k) => k.key), limits: read.counters.limits })),
       reads.map((read) => read.counters.at), reads.map((_, index) => index + 1), windowSeconds,
     ]);
-    const byPosition = new Map(rows.map((row) => [Number(row.n), row]));
-    return reads.map((_, index) => {
-      const row = byPosition.get(index + 1);
-      return row ? { ok: true, value: row } : { ok: false, error: new Error('authorize: no row for an attempt of the statement') };
-    });
+    return rowsByPosition(rows, reads.length).map((row) => (
+      row ? { ok: true, value: row } : { ok: false, error: new Error('authorize: no row for an attempt of the statement') }
+    ));
   }
 
   async findUserIdByUsername(username: string, manager: EntityManager = this.dataSource.manager): Promise<number | null> {
@@ -430,8 +428,7 @@ export class SessionsRepository {
       records.map((record) => record.username), records.map((record) => record.uniqueIds[0]), records.map((record) => record.uniqueIds[1]),
       records.map((record) => scopeParameter(record.scope)), records.map((_, index) => index + 1),
     ]);
-    const outside = new Map(rows.map((row) => [Number(row.n), row.outside]));
-    return records.map((_, index) => outside.get(index + 1) ?? false);
+    return rowsByPosition(rows, records.length).map((row) => row?.outside ?? false);
   }
 
   /** The subscriber of a session (null: none, or no such session). A session's subscriber never changes once set. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { organizationInScopeSql, scopeParameter, type OrganizationScope } from '../auth/organization-scope.js';
-import { queryNamed, type NamedStatement } from '../database/data-source-options.js';
+import { queryNamed, rowsByPosition, type NamedStatement } from '../database/data-source-options.js';
 import { GroupCommitQueue, READ_WINDOW_MS, type Outcome } from '../database/group-commit.js';
 import type { TokenCredential } from './token-credential.js';
 import { tokenExpiredSql, tokenLastUseSql } from './token-use-sql.js';
@@ -106,8 +106,7 @@ export class AuthTokensRepository {
       return [{ ok: true, value: rows[0] }];
     }
     const rows = await queryNamed<TokenCredential & { n: string }>(this.dataSource, CREDENTIALS_BY_KEY_HASH, [keyHashes]);
-    const byPosition = new Map(rows.map(({ n, ...row }) => [Number(n), row]));
-    return keyHashes.map((_, index) => ({ ok: true, value: byPosition.get(index + 1) }));
+    return rowsByPosition(rows, keyHashes.length).map((row) => ({ ok: true, value: row }));
   }
 
   /**

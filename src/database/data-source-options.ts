@@ -38,6 +38,16 @@ export async function queryNamed<T>(on: DataSource | EntityManager, statement: N
   return result.rows as T[];
 }
 
+/**
+ * The rows of a statement run for `count` items at once (arrays with ORDINALITY), each numbered `n`
+ * from 1 by its item's position: one per item, in the items' order, undefined where the statement
+ * returned none (without the `n` column).
+ */
+export function rowsByPosition<T>(rows: (T & { n: string | number })[], count: number): (T | undefined)[] {
+  const byPosition = new Map(rows.map(({ n, ...row }) => [Number(n), row as T]));
+  return Array.from({ length: count }, (_, index) => byPosition.get(index + 1));
+}
+
 /** The pool, or inside a transaction (a manager with a query runner) that transaction's connection. */
 async function connectionOf(on: DataSource | EntityManager): Promise<Pool | PoolClient> {
   if (on instanceof DataSource) return (on.driver as PostgresDriver).master as Pool;
